@@ -1,0 +1,53 @@
+# One entry point. Every target sets up what it needs by itself (idempotent), so a fresh machine
+# only needs `make e2e` or `make test`.
+SHELL := /bin/bash
+PY := .venv/bin/python
+PYTEST := .venv/bin/pytest
+ALLURE := .tools/node_modules/.bin/allure
+REPORTS := reports
+WORKERS ?= 2
+
+.PHONY: setup e2e test lint report twin clean
+
+setup: .venv/.installed .tools/.installed .system/.installed
+
+.venv/.installed: pyproject.toml constraints.txt
+	python3 -m venv .venv
+	.venv/bin/pip install -q --disable-pip-version-check -c constraints.txt -e .
+	touch $@
+
+# Allure 2 (allure-commandline): honours categories.json and ALLURE_NO_ANALYTICS, single-file output.
+.tools/.installed:
+	mkdir -p .tools
+	cd .tools && npm install --silent --no-audit --no-fund --prefix . allure-commandline@2.46.1 >/dev/null
+	touch $@
+
+# Debian packages: Chromium for the browser checks, a JRE for Allure 2.
+.system/.installed:
+	@if ! command -v chromium >/dev/null || ! command -v java >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium default-jre-headless >/dev/null; fi
+	mkdir -p .system && touch $@
+
+# Main job: the e2e suite against the local twin (started and stopped by the suite), with its report.
+e2e: setup
+	rm -rf $(REPORTS)/allure-results
+	$(PYTEST) tests/e2e -n $(WORKERS) --alluredir $(REPORTS)/allure-results $(E2E_ARGS); rc=$$?; \
+	  $(MAKE) --no-print-directory report; exit $$rc
+
+report:
+	ALLURE_NO_ANALYTICS=true $(ALLURE) generate --single-file --clean $(REPORTS)/allure-results -o $(REPORTS)/allure-report >/dev/null
+	@echo "report: $(REPORTS)/allure-report/index.html"
+
+# The project's own tests: lint, then everything under tests/ (unit, twin, e2e against the twin,
+# self-test, load).
+test: setup lint
+	$(PYTEST) -n $(WORKERS) $(TEST_ARGS)
+
+lint:
+	.venv/bin/ruff check .
+
+twin: setup
+	$(PY) -m twin up
+
+clean:
+	rm -rf .venv .tools .system .twin $(REPORTS)
