@@ -13,7 +13,8 @@ setup: .venv/.installed .tools/.installed .system/.installed
 
 .venv/.installed: pyproject.toml constraints.txt
 	python3 -m venv .venv
-	.venv/bin/pip install -q --disable-pip-version-check -c constraints.txt -e .
+	.venv/bin/pip install -q --disable-pip-version-check -c constraints.txt \
+	  $$(python3 -c 'import tomllib; print(" ".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]))')
 	touch $@
 
 # Allure 2 (allure-commandline): honours categories.json and ALLURE_NO_ANALYTICS, single-file output.
