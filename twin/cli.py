@@ -1,0 +1,344 @@
+"""`python -m twin up|down|status`: the supervisor of the local twin.
+
+`up` starts the control plane and the SQL Server stand-in side by side, provisions the stack with
+the guide's steps, starts the gateway, writes the env file and then waits (foreground) until
+SIGINT/SIGTERM or a service dies. `--detach` runs that same supervisor in its own session and
+returns once the env file is written. `down` stops a detached twin through its state folder.
+
+Errors are one line on stderr with a non-zero exit; whatever was started is stopped first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from twin.services import Service, ServiceError, last_error, start_service, stop_services, wait_ready
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_STATE_DIR = PROJECT_ROOT / ".twin"
+DEFAULT_ENV_OUT = PROJECT_ROOT / "env" / "local.toml"
+STATE_FILE = "twin.json"
+REQUIRED_MODULES = ("moto", "boto3", "pytds", "sqlglot", "uvicorn", "jwt", "cryptography")
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_NOT_RUNNING = 3
+
+
+class TwinError(Exception):
+    """A failure the user can act on; the message is the whole story in one line."""
+
+
+class _Stop(Exception):
+    """SIGINT/SIGTERM arrived."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line instead of usage + message
+        self.exit(EXIT_USAGE, f"twin: {message} (see `python -m twin {self._sub_hint()}--help`)\n")
+
+    def _sub_hint(self) -> str:
+        parts = self.prog.split()
+        return f"{parts[-1]} " if len(parts) > 1 and parts[-1] in {"up", "down", "status"} else ""
+
+
+def _port(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"port must be a number, got {value!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be 0..65535, got {port}")
+    return port
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m twin", description="Local twin of the Cognito/HTTP API/Lambda/SQL Server stack.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    up = sub.add_parser("up", help="start the twin (foreground unless --detach)")
+    up.add_argument("--env-out", type=Path, default=DEFAULT_ENV_OUT, help="env file to write when ready")
+    up.add_argument("--detach", action="store_true", help="return once ready; stop with `python -m twin down`")
+    up.add_argument("--gateway-port", type=_port, default=0, help="0 (default) picks a free port")
+    up.add_argument("--control-port", type=_port, default=0, help="0 (default) picks a free port")
+    up.add_argument("--sql-port", type=_port, default=0, help="0 (default) picks a free port")
+    up.add_argument("--ready-timeout", type=float, default=60.0, help="seconds to wait for readiness")
+    helps = {"down": "stop a detached twin", "status": "show a detached twin's services"}
+    for name in ("up", "down", "status"):
+        target = up if name == "up" else sub.add_parser(name, help=helps[name])
+        target.add_argument("--state-dir", type=Path, default=DEFAULT_STATE_DIR, help="twin state folder")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    state_dir: Path = args.state_dir.resolve()
+    try:
+        if args.command == "up":
+            return _detach(args, state_dir) if args.detach else _up(args, state_dir)
+        if args.command == "down":
+            return _down(state_dir)
+        return _status(state_dir)
+    except TwinError as exc:
+        print(f"twin: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+# --- state file --------------------------------------------------------------------------------
+
+
+def read_state(state_dir: Path) -> dict[str, object] | None:
+    """The running twin's state (pids, ports, ids), or None when none is running there."""
+    try:
+        state = json.loads((state_dir / STATE_FILE).read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+    return state if _alive(int(state.get("supervisor_pid", 0))) else None
+
+
+def _write_state(state_dir: Path, state: dict[str, object]) -> None:
+    tmp = state_dir / f"{STATE_FILE}.tmp"
+    tmp.write_text(json.dumps(state, indent=2))
+    tmp.replace(state_dir / STATE_FILE)
+
+
+def _alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+# --- up ----------------------------------------------------------------------------------------
+
+
+def _preflight(args: argparse.Namespace, state_dir: Path) -> None:
+    missing = [name for name in REQUIRED_MODULES if importlib.util.find_spec(name) is None]
+    if missing:
+        raise TwinError(f"missing Python package {missing[0]!r}: run `make setup` (or use .venv/bin/python)")
+    running = read_state(state_dir)
+    if running:
+        raise TwinError(
+            f"a twin is already running for {state_dir} (pid {running['supervisor_pid']}); "
+            "stop it with `python -m twin down` or pass another --state-dir"
+        )
+    for flag in ("gateway_port", "control_port", "sql_port"):
+        port = getattr(args, flag)
+        if port and not _port_free(port):
+            option = "--" + flag.replace("_", "-")
+            raise TwinError(f"port {port} is in use; choose another {option} or omit it for a free port")
+    env_dir = args.env_out.resolve().parent
+    if env_dir.exists() and not env_dir.is_dir():
+        raise TwinError(f"--env-out {args.env_out}: {env_dir} is not a folder")
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _credentials(state_dir: Path) -> dict[str, str]:
+    """SQL logins' passwords: generated once per state folder, kept with mode 0600, never printed."""
+    path = state_dir / "credentials.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    creds = {"sa_password": _password(), "app_password": _password()}
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(creds, handle)
+    return creds
+
+
+def _password() -> str:
+    # SQL Server's complexity rule wants three character classes; a token_urlsafe body plus a fixed
+    # tail guarantees them without printing anything.
+    return secrets.token_urlsafe(24) + "aA1!"
+
+
+def _raise_stop(signum: int, frame: object) -> None:
+    raise _Stop
+
+
+def _up(args: argparse.Namespace, state_dir: Path) -> int:
+    _preflight(args, state_dir)
+    state_dir.mkdir(parents=True, exist_ok=True)
+    (state_dir / STATE_FILE).unlink(missing_ok=True)
+    signal.signal(signal.SIGTERM, _raise_stop)
+    signal.signal(signal.SIGINT, _raise_stop)
+    started_at = time.monotonic()
+    services: list[Service] = []
+    try:
+        try:
+            env_out = _start_all(args, state_dir, services)
+        except ServiceError as exc:
+            raise TwinError(str(exc)) from None
+        elapsed = time.monotonic() - started_at
+        print(f"twin ready in {elapsed:.1f} s: API {_describe(services)}; env file {env_out}", flush=True)
+        return _supervise(services)
+    except _Stop:
+        return 0
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        stop_services(services)
+        (state_dir / STATE_FILE).unlink(missing_ok=True)
+
+
+def _start_all(args: argparse.Namespace, state_dir: Path, services: list[Service]) -> Path:
+    creds = _credentials(state_dir)
+    control = start_service("controlplane", "twin.controlplane", ["--port", str(args.control_port)], state_dir)
+    services.append(control)
+    sql = start_service(
+        "mssql",
+        "twin.mssql",
+        ["--port", str(args.sql_port), "--state-dir", str(state_dir / "mssql")],
+        state_dir,
+        env={"TWIN_MSSQL_SA_PASSWORD": creds["sa_password"], "TWIN_MSSQL_APP_PASSWORD": creds["app_password"]},
+    )
+    services.append(sql)
+    control_url = str(wait_ready(control, args.ready_timeout)["url"])
+    sql_port = int(wait_ready(sql, args.ready_timeout)["port"])  # type: ignore[arg-type]
+
+    from twin.provision import env_file_text, provision  # imported late: boto3 import is slow
+
+    try:
+        stack = provision(control_url, db_host="127.0.0.1", db_port=sql_port, db_app_password=creds["app_password"])
+    except Exception as exc:  # a provisioning failure is the user's one line, not a traceback
+        raise TwinError(f"provisioning failed: {type(exc).__name__}: {exc}") from None
+    gateway = start_service(
+        "gateway",
+        "twin.gateway",
+        [
+            "--port", str(args.gateway_port),
+            "--control-url", control_url,
+            "--default-api-id", stack.api_id,
+            "--state-dir", str(state_dir),
+        ],
+        state_dir,
+    )
+    services.append(gateway)
+    base_url = str(wait_ready(gateway, args.ready_timeout)["url"])
+    env_out = args.env_out.resolve()
+    env_out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = env_out.with_suffix(".tmp")
+    tmp.write_text(env_file_text(stack, base_url, control_url))
+    tmp.replace(env_out)
+    _write_state(
+        state_dir,
+        {
+            "supervisor_pid": os.getpid(),
+            "env_file": str(env_out),
+            "api_id": stack.api_id,
+            "services": {s.name: {"pid": s.pid, **s.info} for s in services},
+        },
+    )
+    return env_out
+
+
+def _describe(services: list[Service]) -> str:
+    info = {s.name: s.info for s in services}
+    return (
+        f"{info['gateway'].get('url')}, control plane {info['controlplane'].get('url')}, "
+        f"SQL Server 127.0.0.1:{info['mssql'].get('port')}"
+    )
+
+
+def _supervise(services: list[Service]) -> int:
+    """Wait for a signal; a service that dies on its own takes the twin down with an error."""
+    while True:
+        for service in services:
+            if service.process.poll() is not None:
+                print(
+                    f"twin: {service.name} exited with code {service.process.returncode}: {last_error(service)}",
+                    file=sys.stderr,
+                )
+                return EXIT_ERROR
+        time.sleep(0.2)
+
+
+def _detach(args: argparse.Namespace, state_dir: Path) -> int:
+    _preflight(args, state_dir)
+    state_dir.mkdir(parents=True, exist_ok=True)
+    (state_dir / STATE_FILE).unlink(missing_ok=True)
+    log_dir = state_dir / "logs"
+    log_dir.mkdir(exist_ok=True)
+    argv = [
+        sys.executable, "-m", "twin", "up",
+        "--state-dir", str(state_dir),
+        "--env-out", str(args.env_out.resolve()),
+        "--gateway-port", str(args.gateway_port),
+        "--control-port", str(args.control_port),
+        "--sql-port", str(args.sql_port),
+        "--ready-timeout", str(args.ready_timeout),
+    ]
+    log_path = log_dir / "supervisor.log"
+    with log_path.open("wb") as log:
+        child = subprocess.Popen(
+            argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+        )
+    deadline = time.monotonic() + args.ready_timeout * 2
+    while time.monotonic() < deadline:
+        state = read_state(state_dir)
+        if state and state.get("supervisor_pid") == child.pid:
+            lines = log_path.read_text(errors="replace").splitlines()
+            print(lines[-1] if lines else f"twin ready; env file {state['env_file']}", flush=True)
+            return 0
+        if child.poll() is not None:
+            lines = [line for line in log_path.read_text(errors="replace").splitlines() if line.strip()]
+            message = lines[-1] if lines else f"the twin exited with code {child.returncode}"
+            print(message if message.startswith("twin:") else f"twin: {message}", file=sys.stderr)
+            return EXIT_ERROR
+        time.sleep(0.05)
+    os.killpg(child.pid, signal.SIGTERM)
+    raise TwinError(f"the twin was not ready in time; see {log_path}")
+
+
+# --- down / status -------------------------------------------------------------------------------
+
+
+def _down(state_dir: Path) -> int:
+    state = read_state(state_dir)
+    if state is None:
+        print(f"twin: no twin is running for {state_dir}")
+        return 0
+    pid = int(state["supervisor_pid"])
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 20
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    leftovers = [int(s["pid"]) for s in state.get("services", {}).values() if _alive(int(s["pid"]))]
+    for child in ([pid] if _alive(pid) else []) + leftovers:
+        os.kill(child, signal.SIGKILL)
+    print(f"twin stopped ({state_dir})")
+    return 0
+
+
+def _status(state_dir: Path) -> int:
+    state = read_state(state_dir)
+    if state is None:
+        print(f"twin: not running ({state_dir})")
+        return EXIT_NOT_RUNNING
+    services = state.get("services", {})
+    for name, info in services.items():
+        alive = "up" if _alive(int(info["pid"])) else "DOWN"
+        where = info.get("url") or f"127.0.0.1:{info.get('port')}"
+        print(f"{name:13} {alive:5} pid {info['pid']:<8} {where}")
+    print(f"api id {state['api_id']}; env file {state['env_file']}")
+    return 0

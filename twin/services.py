@@ -1,0 +1,95 @@
+"""Child processes of the twin: start one service, wait for its READY line, stop it.
+
+Each service (`python -m twin.<name> ...`) prints one `READY {json}` line on stdout once it accepts
+connections. Its stdout and stderr go to `<state>/logs/<name>.log`; the supervisor polls that file
+for the READY line instead of holding a pipe open that a chatty child could fill.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+READY_PREFIX = "READY "
+
+
+class ServiceError(RuntimeError):
+    """A service could not start; the message is one line meant for the user."""
+
+
+@dataclass
+class Service:
+    name: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+    info: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+
+def start_service(
+    name: str, module: str, args: list[str], state_dir: Path, *, env: dict[str, str] | None = None
+) -> Service:
+    """Start `python -m <module> <args>` with its output in the state folder's log."""
+    log_dir = state_dir / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / f"{name}.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", module, *args],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
+        )
+    return Service(name=name, process=process, log_path=log_path)
+
+
+def wait_ready(service: Service, timeout_s: float) -> dict[str, object]:
+    """Block until the service printed READY (returns its JSON) or fail with its last log line."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        for line in _read_lines(service.log_path):
+            if line.startswith(READY_PREFIX):
+                service.info = json.loads(line[len(READY_PREFIX) :])
+                return service.info
+        if service.process.poll() is not None:
+            raise ServiceError(f"{service.name} exited with code {service.process.returncode}: {last_error(service)}")
+        time.sleep(0.02)
+    raise ServiceError(f"{service.name} was not ready within {timeout_s:.0f} s; see {service.log_path}")
+
+
+def last_error(service: Service) -> str:
+    """The service's own one-line error, or the last line of its log."""
+    lines = [line for line in _read_lines(service.log_path) if line.strip()]
+    return lines[-1].strip() if lines else "no output"
+
+
+def stop_services(services: list[Service], timeout_s: float = 10.0) -> None:
+    """SIGTERM every service (newest first), then SIGKILL what is still alive at the deadline."""
+    for service in reversed(services):
+        if service.process.poll() is None:
+            service.process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + timeout_s
+    for service in reversed(services):
+        remaining = max(0.1, deadline - time.monotonic())
+        try:
+            service.process.wait(remaining)
+        except subprocess.TimeoutExpired:
+            service.process.kill()
+            service.process.wait(5)
+
+
+def _read_lines(path: Path) -> list[str]:
+    try:
+        return path.read_text(errors="replace").splitlines()
+    except FileNotFoundError:
+        return []
