@@ -1,0 +1,117 @@
+"""Cognito posture rules on describe_user_pool(_client) shapes: the twin's healthy values and broken ones."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.posture.cognito import (
+    ClientExpectation,
+    PoolExpectation,
+    client_findings,
+    pool_findings,
+    redirect_findings,
+    token_seconds,
+)
+
+FLOWS = ("ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH",
+         "ALLOW_REFRESH_TOKEN_AUTH")
+GOOD_CLIENT = {
+    "ClientName": "learninghub-web-client",
+    "ClientId": "abc",
+    "ExplicitAuthFlows": list(FLOWS),
+    "AllowedOAuthFlows": ["code"],
+    "CallbackURLs": ["https://app.learninghub.test/callback"],
+    "AccessTokenValidity": 60,
+    "IdTokenValidity": 60,
+    "RefreshTokenValidity": 30,
+    "TokenValidityUnits": {"AccessToken": "minutes", "IdToken": "minutes", "RefreshToken": "days"},
+    "PreventUserExistenceErrors": "ENABLED",
+    "EnableTokenRevocation": True,
+}
+GOOD_POOL = {
+    "Id": "us-east-1_x",
+    "Name": "learninghub-userpool",
+    "Policies": {"PasswordPolicy": {"MinimumLength": 12, "RequireUppercase": True, "RequireLowercase": True,
+                                    "RequireNumbers": True, "RequireSymbols": True,
+                                    "TemporaryPasswordValidityDays": 7}},
+    "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": True},
+}
+CLIENT_EXPECT = ClientExpectation(auth_flows=FLOWS)
+POOL_EXPECT = PoolExpectation(min_password_length=12)
+
+
+def test_healthy_client_and_pool_have_no_findings() -> None:
+    assert client_findings(GOOD_CLIENT, CLIENT_EXPECT) == []
+    assert pool_findings(GOOD_POOL, POOL_EXPECT) == []
+
+
+def test_token_seconds_units_and_defaults() -> None:
+    assert token_seconds(GOOD_CLIENT, "AccessToken") == 3600
+    assert token_seconds({}, "AccessToken") == 3600
+    assert token_seconds({}, "RefreshToken") == 30 * 86400
+    assert token_seconds({"IdTokenValidity": 2}, "IdToken") == 7200  # hours by default
+    assert token_seconds({"RefreshTokenValidity": 60, "TokenValidityUnits": {"RefreshToken": "minutes"}},
+                         "RefreshToken") == 3600
+
+
+@pytest.mark.parametrize(
+    ("change", "needle"),
+    [
+        ({"ClientSecret": "s3cr3t-value"}, "client secret"),
+        ({"AllowedOAuthFlows": ["code", "implicit"]}, "implicit grant"),
+        ({"CallbackURLs": ["http://app.learninghub.test/callback"]}, "non-https"),
+        ({"CallbackURLs": ["http://localhost:3000/callback"]}, "local URL"),
+        ({"LogoutURLs": ["http://app.learninghub.test/"]}, "LogoutURLs"),
+        ({"DefaultRedirectURI": "https://elsewhere.test/cb"}, "DefaultRedirectURI"),
+        ({"ExplicitAuthFlows": [*FLOWS, "ALLOW_CUSTOM_AUTH"]}, "unexpected ['ALLOW_CUSTOM_AUTH']"),
+        ({"ExplicitAuthFlows": ["ALLOW_USER_SRP_AUTH"]}, "missing"),
+        ({"AccessTokenValidity": 2, "TokenValidityUnits": {"AccessToken": "days"}}, "AccessTokens valid for 48 h"),
+        ({"IdTokenValidity": 25, "TokenValidityUnits": {"IdToken": "hours"}}, "IdTokens"),
+        ({"RefreshTokenValidity": 3650}, "3650 days"),
+        ({"PreventUserExistenceErrors": "LEGACY"}, "reveals whether a user exists"),
+        ({"EnableTokenRevocation": False}, "token revocation off"),
+    ],
+)
+def test_bad_client_is_reported(change: dict, needle: str) -> None:
+    findings = client_findings({**GOOD_CLIENT, **change}, CLIENT_EXPECT)
+    assert any(needle in f for f in findings), findings
+    assert all("s3cr3t-value" not in f for f in findings)  # the secret itself is never printed
+    assert all("\n" not in f for f in findings)
+
+
+def test_localhost_callbacks_allowed_by_env() -> None:
+    client = {**GOOD_CLIENT, "CallbackURLs": ["http://localhost:3000/callback", "https://app.learninghub.test/cb"]}
+    assert client_findings(client, ClientExpectation(auth_flows=FLOWS, localhost_callbacks=True)) == []
+
+
+def test_redirect_findings_apply_to_any_client() -> None:
+    assert redirect_findings({"ClientName": "backend", "ClientSecret": "x"}, False) == []
+    assert redirect_findings({"AllowedOAuthFlows": ["implicit"]}, False)
+
+
+@pytest.mark.parametrize(
+    ("policy_change", "pool_change", "needle"),
+    [
+        ({"MinimumLength": 8}, {}, "8 characters"),
+        ({"RequireSymbols": False}, {}, "symbols"),
+        ({"RequireUppercase": False}, {}, "uppercase"),
+        ({"TemporaryPasswordValidityDays": 30}, {}, "30 days"),
+        ({}, {"AdminCreateUserConfig": {"AllowAdminCreateUserOnly": False}}, "anyone sign up"),
+    ],
+)
+def test_bad_pool_is_reported(policy_change: dict, pool_change: dict, needle: str) -> None:
+    pool = {**GOOD_POOL, **pool_change,
+            "Policies": {"PasswordPolicy": {**GOOD_POOL["Policies"]["PasswordPolicy"], **policy_change}}}
+    findings = pool_findings(pool, POOL_EXPECT)
+    assert any(needle in f for f in findings), findings
+
+
+def test_pool_expectations_from_env_switch_rules() -> None:
+    open_pool = {**GOOD_POOL, "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": False}}
+    assert pool_findings(open_pool, PoolExpectation(min_password_length=12, self_signup=True)) == []
+    assert pool_findings(GOOD_POOL, PoolExpectation(min_password_length=12, self_signup=True))
+    protected = PoolExpectation(min_password_length=12, deletion_protection=True)
+    assert any("deletion protection" in f for f in pool_findings(GOOD_POOL, protected))
+    assert pool_findings({**GOOD_POOL, "DeletionProtection": "ACTIVE"}, protected) == []
+    weak = {**GOOD_POOL, "Policies": {"PasswordPolicy": {"MinimumLength": 14}}}
+    assert pool_findings(weak, PoolExpectation(min_password_length=14, password_classes=())) == []
