@@ -1,0 +1,1 @@
+"""The learninghub reference API behind `app.handler`: routes, input validation, data access."""

@@ -1,0 +1,134 @@
+"""Guide steps 1-4: user pool, app clients, hosted-UI domain, identity pool and its role mapping.
+
+Every function looks the resource up by name first and creates it only when absent, so a second
+run returns the same ids and creates nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from twin.provision import names
+from twin.provision.aws import only
+
+
+def ensure_user_pool(idp: Any) -> str:
+    found = [
+        pool["Id"]
+        for page in idp.get_paginator("list_user_pools").paginate(MaxResults=60)
+        for pool in page["UserPools"]
+        if pool["Name"] == names.USER_POOL
+    ]
+    existing = only(found, f"user pools named {names.USER_POOL}")
+    if existing:
+        return existing
+    pool = idp.create_user_pool(
+        PoolName=names.USER_POOL,
+        Policies={
+            "PasswordPolicy": {
+                "MinimumLength": names.PASSWORD_MIN_LENGTH,
+                "RequireUppercase": True,
+                "RequireLowercase": True,
+                "RequireNumbers": True,
+                "RequireSymbols": True,
+                "TemporaryPasswordValidityDays": 7,
+            }
+        },
+        Schema=[{"Name": "email", "AttributeDataType": "String", "Required": True, "Mutable": True}],
+        AutoVerifiedAttributes=["email"],
+        AdminCreateUserConfig={"AllowAdminCreateUserOnly": True},
+        MfaConfiguration="OFF",
+        AccountRecoverySetting={"RecoveryMechanisms": [{"Priority": 1, "Name": "verified_email"}]},
+        UserPoolTags=names.PROJECT_TAG,
+    )
+    return pool["UserPool"]["Id"]
+
+
+def _client_settings(name: str, *, token_minutes: int, refresh_days: int) -> dict[str, Any]:
+    return {
+        "ClientName": name,
+        "GenerateSecret": False,
+        "ExplicitAuthFlows": list(names.AUTH_FLOWS),
+        "AllowedOAuthFlows": ["code"],
+        "AllowedOAuthScopes": list(names.OAUTH_SCOPES),
+        "AllowedOAuthFlowsUserPoolClient": True,
+        "CallbackURLs": [names.CALLBACK_URL],
+        "LogoutURLs": [names.LOGOUT_URL],
+        "SupportedIdentityProviders": ["COGNITO"],
+        # Cognito copies only readable attributes into the ID token; /me answers `email` from it.
+        "ReadAttributes": ["email", "email_verified"],
+        "AccessTokenValidity": token_minutes,
+        "IdTokenValidity": token_minutes,
+        "RefreshTokenValidity": refresh_days,
+        "TokenValidityUnits": {"AccessToken": "minutes", "IdToken": "minutes", "RefreshToken": "days"},
+        "PreventUserExistenceErrors": "ENABLED",
+        "EnableTokenRevocation": True,
+    }
+
+
+def ensure_app_client(idp: Any, pool_id: str, name: str, *, token_minutes: int, refresh_days: int) -> str:
+    found = [
+        client["ClientId"]
+        for page in idp.get_paginator("list_user_pool_clients").paginate(UserPoolId=pool_id, MaxResults=60)
+        for client in page["UserPoolClients"]
+        if client["ClientName"] == name
+    ]
+    existing = only(found, f"app clients named {name}")
+    if existing:
+        return existing
+    settings = _client_settings(name, token_minutes=token_minutes, refresh_days=refresh_days)
+    return idp.create_user_pool_client(UserPoolId=pool_id, **settings)["UserPoolClient"]["ClientId"]
+
+
+def domain_for(pool_id: str) -> str:
+    """Hosted-UI prefix, unique per pool yet stable across runs (derived from the pool id)."""
+    return names.DOMAIN_PREFIX + hashlib.sha256(pool_id.encode()).hexdigest()[:8]
+
+
+def ensure_domain(idp: Any, pool_id: str) -> str:
+    current = idp.describe_user_pool(UserPoolId=pool_id)["UserPool"].get("Domain")
+    if current:
+        return current
+    domain = domain_for(pool_id)
+    idp.create_user_pool_domain(Domain=domain, UserPoolId=pool_id)
+    return domain
+
+
+def provider_name(region: str, pool_id: str) -> str:
+    return f"cognito-idp.{region}.amazonaws.com/{pool_id}"
+
+
+def ensure_identity_pool(identity: Any, region: str, pool_id: str, client_id: str) -> str:
+    found = [
+        pool["IdentityPoolId"]
+        for page in identity.get_paginator("list_identity_pools").paginate(MaxResults=60)
+        for pool in page["IdentityPools"]
+        if pool["IdentityPoolName"] == names.IDENTITY_POOL
+    ]
+    existing = only(found, f"identity pools named {names.IDENTITY_POOL}")
+    if existing:
+        return existing
+    created = identity.create_identity_pool(
+        IdentityPoolName=names.IDENTITY_POOL,
+        AllowUnauthenticatedIdentities=False,
+        AllowClassicFlow=False,
+        CognitoIdentityProviders=[
+            {
+                "ProviderName": provider_name(region, pool_id),
+                "ClientId": client_id,
+                "ServerSideTokenCheck": False,
+            }
+        ],
+        IdentityPoolTags=names.PROJECT_TAG,
+    )
+    return created["IdentityPoolId"]
+
+
+def ensure_identity_pool_roles(identity: Any, identity_pool_id: str, auth_arn: str, unauth_arn: str) -> None:
+    """Map the pool's authenticated/unauthenticated identities to the two roles (AWS semantics;
+    plain moto lacks both calls and answers 500, the twin's control plane closes that gap)."""
+    wanted = {"authenticated": auth_arn, "unauthenticated": unauth_arn}
+    current = identity.get_identity_pool_roles(IdentityPoolId=identity_pool_id).get("Roles", {})
+    if current != wanted:
+        identity.set_identity_pool_roles(IdentityPoolId=identity_pool_id, Roles=wanted)

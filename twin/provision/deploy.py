@@ -1,0 +1,106 @@
+"""`provision()`: the guide's deployment, step by step in the guide's order, against a control plane.
+
+Steps 1-4 (Cognito), then what the guide's architecture assumes already exists (the VPC, the
+SQL Server host and its secret), then 5 (roles), the Lambda, 6 (HTTP API), 7 (permission) and
+8 (CORS). Each step is idempotent, so the whole is: a second run returns the same Stack.
+"""
+
+from __future__ import annotations
+
+from twin.provision import cognito, function, httpapi, iam, names, network, secret
+from twin.provision.artifact import build_backend_zip, code_sha256
+from twin.provision.aws import Clients
+from twin.provision.stack import Stack
+
+
+def provision(
+    endpoint_url: str,
+    *,
+    region: str = "us-east-1",
+    db_host: str,
+    db_port: int,
+    db_app_password: str,
+) -> Stack:
+    aws = Clients(endpoint_url, region)
+    account_id = aws("sts").get_caller_identity()["Account"]
+
+    idp = aws("cognito-idp")
+    pool_id = cognito.ensure_user_pool(idp)
+    client_id = cognito.ensure_app_client(idp, pool_id, names.WEB_CLIENT, token_minutes=60, refresh_days=30)
+    expiry_id = cognito.ensure_app_client(idp, pool_id, names.EXPIRY_CLIENT, token_minutes=5, refresh_days=1)
+    domain = cognito.ensure_domain(idp, pool_id)
+    identity_pool_id = cognito.ensure_identity_pool(aws("cognito-identity"), region, pool_id, client_id)
+    issuer = f"https://{cognito.provider_name(region, pool_id)}"
+
+    net = network.ensure_network(aws("ec2"), region)
+    instance_id = network.ensure_db_instance(aws("ec2"), aws("ssm"), net)
+    secret_arn = secret.ensure_db_secret(aws("secretsmanager"), db_host, db_port, db_app_password)
+
+    auth_arn = iam.ensure_role(
+        aws("iam"), names.AUTH_ROLE, iam.cognito_trust_policy(identity_pool_id, "authenticated"),
+        "learninghub identity pool: signed-in users",
+    )
+    unauth_arn = iam.ensure_role(
+        aws("iam"), names.UNAUTH_ROLE, iam.cognito_trust_policy(identity_pool_id, "unauthenticated"),
+        "learninghub identity pool: guests (guest access is off)",
+    )
+    cognito.ensure_identity_pool_roles(aws("cognito-identity"), identity_pool_id, auth_arn, unauth_arn)
+    lambda_role_arn = iam.ensure_role(
+        aws("iam"), names.LAMBDA_ROLE, iam.LAMBDA_TRUST_POLICY, "learninghub API Lambda",
+        inline=(names.LAMBDA_POLICY, iam.lambda_policy(region, account_id, secret_arn)),
+    )
+
+    zip_bytes = build_backend_zip()
+    sha = code_sha256(zip_bytes)
+    function.ensure_code_object(aws("s3"), zip_bytes, sha)
+    function.ensure_log_group(aws("logs"))
+    function_arn = function.ensure_function(aws("lambda"), lambda_role_arn, net, sha)
+
+    agw = aws("apigatewayv2")
+    api = httpapi.ensure_api(agw)
+    api_id = api["ApiId"]
+    authorizer_id = httpapi.ensure_authorizer(agw, api_id, issuer, [client_id, expiry_id])
+    integration_id = httpapi.ensure_integration(agw, api_id, function_arn)
+    route_ids = httpapi.ensure_routes(agw, api_id, integration_id, authorizer_id)
+    httpapi.ensure_stage(agw, api_id)
+    source_arn = function.source_arn(region, account_id, api_id)
+    function.ensure_invoke_permission(aws("lambda"), source_arn)
+    httpapi.ensure_cors(agw, api_id)
+
+    return Stack(
+        region=region,
+        account_id=account_id,
+        user_pool_id=pool_id,
+        client_id=client_id,
+        expiry_client_id=expiry_id,
+        domain=domain,
+        identity_pool_id=identity_pool_id,
+        issuer=issuer,
+        auth_role_arn=auth_arn,
+        unauth_role_arn=unauth_arn,
+        lambda_role_arn=lambda_role_arn,
+        vpc_id=net.vpc_id,
+        public_subnet_id=net.public_subnet_id,
+        private_subnet_id=net.private_subnet_id,
+        igw_id=net.igw_id,
+        public_route_table_id=net.public_route_table_id,
+        private_route_table_id=net.private_route_table_id,
+        lambda_sg_id=net.lambda_sg_id,
+        db_sg_id=net.db_sg_id,
+        instance_id=instance_id,
+        secret_id=names.DB_SECRET,
+        secret_arn=secret_arn,
+        bucket=names.BUCKET,
+        code_key=names.CODE_KEY,
+        code_sha256=sha,
+        log_group=function.LOG_GROUP,
+        function_name=names.FUNCTION,
+        function_arn=function_arn,
+        api_id=api_id,
+        api_endpoint=api["ApiEndpoint"],
+        authorizer_id=authorizer_id,
+        integration_id=integration_id,
+        route_ids=route_ids,
+        stage=names.STAGE,
+        source_arn=source_arn,
+    )
