@@ -1,0 +1,114 @@
+"""One control plane per test session (in-process, real socket on a free port) and Cognito helpers."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from twin.controlplane import ControlPlane, start_control_plane
+
+REGION = "us-east-1"
+PASSWORD = "Str0ng#Passw0rd!"
+ALL_FLOWS = [
+    "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+    "ALLOW_USER_PASSWORD_AUTH",
+    "ALLOW_USER_SRP_AUTH",
+    "ALLOW_REFRESH_TOKEN_AUTH",
+]
+
+
+@pytest.fixture(scope="session")
+def control_plane() -> Iterator[ControlPlane]:
+    plane = start_control_plane()
+    yield plane
+    plane.stop()
+
+
+@pytest.fixture(scope="session")
+def aws(control_plane: ControlPlane) -> Callable[[str], Any]:
+    """aws("cognito-idp") -> boto3 client bound to the control plane, retries off."""
+    session = boto3.Session(aws_access_key_id="test", aws_secret_access_key="test", region_name=REGION)
+    config = Config(retries={"total_max_attempts": 1}, connect_timeout=5, read_timeout=30)
+    clients: dict[str, Any] = {}
+
+    def client(service: str) -> Any:
+        if service not in clients:
+            clients[service] = session.client(service, endpoint_url=control_plane.url, config=config)
+        return clients[service]
+
+    return client
+
+
+@pytest.fixture(scope="session")
+def idp(aws: Callable[[str], Any]) -> Any:
+    return aws("cognito-idp")
+
+
+@dataclass
+class Pool:
+    id: str
+    client_id: str
+    username: str
+    password: str
+    sub: str
+
+    @property
+    def issuer(self) -> str:
+        return f"https://cognito-idp.{REGION}.amazonaws.com/{self.id}"
+
+    @property
+    def provider(self) -> str:
+        return f"cognito-idp.{REGION}.amazonaws.com/{self.id}"
+
+
+def _name(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def make_pool(idp: Any) -> Callable[..., Pool]:
+    """A fresh pool + app client + confirmed user (email verified) per call."""
+
+    def make(flows: list[str] | None = ALL_FLOWS, **client_settings: Any) -> Pool:
+        pool_id = idp.create_user_pool(
+            PoolName=_name("pool"),
+            Policies={"PasswordPolicy": {"MinimumLength": 12, "RequireUppercase": True,
+                                         "RequireLowercase": True, "RequireNumbers": True,
+                                         "RequireSymbols": True}},
+        )["UserPool"]["Id"]
+        settings = dict(client_settings)
+        if flows is not None:
+            settings["ExplicitAuthFlows"] = flows
+        client_id = idp.create_user_pool_client(
+            UserPoolId=pool_id, ClientName=_name("client"), GenerateSecret=False, **settings
+        )["UserPoolClient"]["ClientId"]
+        username = _name("user")
+        user = idp.admin_create_user(
+            UserPoolId=pool_id, Username=username, MessageAction="SUPPRESS",
+            UserAttributes=[{"Name": "email", "Value": f"{username}@example.test"},
+                            {"Name": "email_verified", "Value": "true"}],
+        )["User"]
+        idp.admin_set_user_password(UserPoolId=pool_id, Username=username, Password=PASSWORD, Permanent=True)
+        sub = next(a["Value"] for a in user["Attributes"] if a["Name"] == "sub")
+        return Pool(pool_id, client_id, username, PASSWORD, sub)
+
+    return make
+
+
+@pytest.fixture
+def sign_in(idp: Any) -> Callable[[Pool], dict[str, Any]]:
+    """Admin password sign-in; returns AuthenticationResult."""
+
+    def run(pool: Pool, client_id: str | None = None) -> dict[str, Any]:
+        return idp.admin_initiate_auth(
+            UserPoolId=pool.id, ClientId=client_id or pool.client_id, AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": pool.username, "PASSWORD": pool.password},
+        )["AuthenticationResult"]
+
+    return run

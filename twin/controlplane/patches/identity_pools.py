@@ -1,0 +1,134 @@
+"""Cognito identity pools: role settings, stable identities, checked Logins.
+
+Hand-written: moto 5.2.5 has no SetIdentityPoolRoles / GetIdentityPoolRoles (HTTP 500), returns a
+new random IdentityId from GetId on every call, accepts any Logins (or none, even when
+unauthenticated identities are off) and answers an unknown pool with HTTP 500. Here GetId
+verifies each Logins token as Cognito does (provider configured on the pool, issuer equal to the
+provider, signature by that user pool's keys, not expired, `aud` one of the provider's client ids),
+keeps one IdentityId per (pool, provider, sub), and refuses unauthenticated access when the pool
+does not allow it. The role settings are stored on the pool object and read back verbatim.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import jwt
+from moto.cognitoidentity.exceptions import ResourceNotFoundError
+from moto.cognitoidentity.models import CognitoIdentityPool, cognitoidentity_backends
+from moto.cognitoidentity.responses import CognitoIdentityResponse
+from moto.cognitoidentity.utils import get_random_identity_id
+from moto.cognitoidp.models import cognitoidp_backends
+from moto.core.exceptions import JsonRESTError
+
+from . import keys
+from ._guard import add, replace, require
+
+require("identity_pools", CognitoIdentityResponse, [("get_id", ("self",)), ("backend", None)])
+require("identity_pools", CognitoIdentityPool, [("__init__", ("self", "region", "identity_pool_name", "kwargs"))])
+
+_ROLES = "_twin_roles"
+_IDENTITIES = "_twin_identities"  # (provider, sub) -> IdentityId
+ROLE_KEYS = {"authenticated", "unauthenticated"}
+
+
+class NotAuthorized(JsonRESTError):
+    def __init__(self, message: str) -> None:
+        super().__init__("NotAuthorizedException", message)
+
+
+class InvalidParameter(JsonRESTError):
+    def __init__(self, message: str) -> None:
+        super().__init__("InvalidParameterException", message)
+
+
+def _pool(response: CognitoIdentityResponse, pool_id: str | None) -> CognitoIdentityPool:
+    pool_id = pool_id or ""
+    region = pool_id.split(":", 1)[0] if ":" in pool_id else response.region
+    pool = cognitoidentity_backends[response.current_account][region].identity_pools.get(pool_id)
+    if pool is None:
+        raise ResourceNotFoundError(f"IdentityPool '{pool_id}' not found.")
+    return pool
+
+
+def verify_login(pool: CognitoIdentityPool, account_id: str, provider: str, token: str) -> str:
+    """The token's `sub` if Cognito would accept it for this provider; NotAuthorizedException otherwise."""
+    client_ids = {
+        p.get("ClientId") for p in pool.cognito_identity_providers or [] if p.get("ProviderName") == provider
+    }
+    if not client_ids:
+        raise NotAuthorized("Token is not from a supported provider of this identity pool.")
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.InvalidTokenError as exc:
+        raise NotAuthorized("Invalid login token. Not a valid OpenId Connect identity token.") from exc
+    if claims.get("iss") != f"https://{provider}":
+        raise NotAuthorized("Invalid login token. Issuer doesn't match providerName")
+    host, _, user_pool_id = provider.partition("/")
+    region = host.removeprefix("cognito-idp.").removesuffix(".amazonaws.com")
+    user_pool = cognitoidp_backends[account_id][region].user_pools.get(user_pool_id)
+    try:
+        if user_pool is None:
+            raise jwt.InvalidSignatureError("no such user pool")
+        keys.verify(user_pool, token, options={"verify_exp": False, "verify_aud": False})
+    except jwt.InvalidTokenError as exc:
+        raise NotAuthorized("Invalid login token. Couldn't verify signed token.") from exc
+    now = int(time.time())
+    if int(claims.get("exp", 0)) <= now:
+        raise NotAuthorized(f"Invalid login token. Token expired: {now} >= {claims.get('exp')}")
+    if "aud" not in claims:
+        raise NotAuthorized("Invalid login token. Missing a required claim: aud")
+    if claims["aud"] not in client_ids:
+        raise NotAuthorized("Invalid login token. Incorrect token audience.")
+    return str(claims["sub"])
+
+
+def get_id(self: CognitoIdentityResponse) -> str:
+    pool = _pool(self, self._get_param("IdentityPoolId"))
+    logins: dict[str, str] = self._get_param("Logins") or {}
+    identities: list[dict[str, str]] = cognitoidentity_backends[self.current_account][
+        pool.identity_pool_id.split(":", 1)[0]
+    ].pools_identities[pool.identity_pool_id]["Identities"]
+    if not logins:
+        if not pool.allow_unauthenticated_identities:
+            raise NotAuthorized("Unauthenticated access is not supported for this identity pool.")
+        identity_id = get_random_identity_id(pool.identity_pool_id.split(":", 1)[0])
+        identities.append({"IdentityId": identity_id})
+        return json.dumps({"IdentityId": identity_id})
+    subjects = sorted((provider, verify_login(pool, self.current_account, provider, token))
+                      for provider, token in logins.items())
+    known: dict[tuple[str, str], str] = pool.__dict__.setdefault(_IDENTITIES, {})
+    identity_id = next((known[s] for s in subjects if s in known), None)
+    if identity_id is None:
+        identity_id = get_random_identity_id(pool.identity_pool_id.split(":", 1)[0])
+        identities.append({"IdentityId": identity_id, "Logins": [p for p, _ in subjects]})
+    for subject in subjects:
+        known.setdefault(subject, identity_id)
+    return json.dumps({"IdentityId": identity_id})
+
+
+def set_identity_pool_roles(self: CognitoIdentityResponse) -> str:
+    pool = _pool(self, self._get_param("IdentityPoolId"))
+    roles: dict[str, str] = self._get_param("Roles") or {}
+    unknown = set(roles) - ROLE_KEYS
+    if unknown:
+        raise InvalidParameter(f"Invalid role keys: {sorted(unknown)}; use authenticated/unauthenticated.")
+    setattr(pool, _ROLES, {"Roles": roles, "RoleMappings": self._get_param("RoleMappings") or {}})
+    return ""
+
+
+def get_identity_pool_roles(self: CognitoIdentityResponse) -> str:
+    pool = _pool(self, self._get_param("IdentityPoolId"))
+    stored: dict[str, Any] = getattr(pool, _ROLES, {"Roles": {}, "RoleMappings": {}})
+    body: dict[str, Any] = {"IdentityPoolId": pool.identity_pool_id, "Roles": stored["Roles"]}
+    if stored["RoleMappings"]:
+        body["RoleMappings"] = stored["RoleMappings"]
+    return json.dumps(body)
+
+
+def apply() -> None:
+    replace(CognitoIdentityResponse, "get_id", lambda _original: get_id, "identity_pools")
+    add(CognitoIdentityResponse, "set_identity_pool_roles", set_identity_pool_roles)
+    add(CognitoIdentityResponse, "get_identity_pool_roles", get_identity_pool_roles)
