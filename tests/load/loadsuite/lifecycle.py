@@ -1,0 +1,268 @@
+"""The run's life cycle on Locust's events: set up before any user spawns, hand out tokens, gate at the end.
+
+On the master (or the single local process): `init` checks every input, starts the twin when no
+env file is given, fills the token pool and starts the refresher; any problem is one log line and
+exit code 2 before a user exists. `test_start` applies web-UI edits and deals each worker its own
+users (a message sent in the master's `test_start` reaches workers before their spawn message).
+`quitting` computes the verdict from in-memory statistics and writes the reports; `quit` prints
+the summary table after Locust's own statistics; users are deleted and the twin stopped last.
+Workers only receive tokens. Hand-written because this is the suite's own policy on Locust's hooks.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import secrets
+import sys
+from pathlib import Path
+from typing import Any
+
+import gevent
+import requests
+from locust import log as locust_log
+from locust.env import Environment
+from locust.runners import MasterRunner, WorkerRunner
+
+from fixtures.config import ConfigError, EnvConfig, load_config
+from loadsuite import options as suite_options
+from loadsuite import redactlog, scenarios, slo
+from loadsuite.cognito import Cognito
+from loadsuite.errors import SetupError
+from loadsuite.gate import EXIT_CRASH, AbortWatcher, Verdict, summary_table
+from loadsuite.pool import Entry, TokenPool, slices
+from loadsuite.reports import write_reports
+from loadsuite.twin import PROJECT_ROOT, Twin
+
+TOKENS_MESSAGE = "loadsuite_tokens"
+log = logging.getLogger("loadsuite")
+# Locust's plain-format console logger: the summary lands where Locust's own summary does
+# (stderr, --logfile, the web UI's log view).
+summary_log = logging.getLogger("locust.stats_logger")
+
+
+class LoadRun:
+    """State of one Locust process; only the master/local one owns a pool and a twin."""
+
+    def __init__(self) -> None:
+        self.run_id = secrets.token_hex(3)
+        self.config: EnvConfig | None = None
+        self.twin: Twin | None = None
+        self.pool: TokenPool | None = None
+        self.rules: list[slo.Rule] = []
+        self.watcher: AbortWatcher | None = None
+        self.refresher: gevent.Greenlet | None = None
+        self.failed_setup = ""
+        self.notes: list[str] = []
+        self.table = ""
+        self.environment: Environment | None = None
+
+    def register(self, events: Any) -> None:
+        events.init.add_listener(self.on_init)
+        events.test_start.add_listener(self.on_test_start)
+        events.test_stop.add_listener(self.on_test_stop)
+        events.quitting.add_listener(self.on_quitting)
+        events.quit.add_listener(self.on_quit)
+        events.worker_connect.add_listener(self.on_worker_connect)
+        events.cpu_warning.add_listener(self.on_cpu_warning)
+
+    # --- init -------------------------------------------------------------------------------
+
+    def on_init(self, environment: Environment, runner: Any, **_: Any) -> None:
+        redactlog.install()
+        self.environment = environment
+        if isinstance(runner, WorkerRunner):
+            runner.register_message(TOKENS_MESSAGE, self.on_tokens)
+            return
+        atexit.register(self.cleanup)
+        try:
+            self.setup(environment)
+        except SetupError as exc:
+            log.error("%s", exc)
+            self.cleanup()
+            sys.exit(EXIT_CRASH)
+
+    def setup(self, environment: Environment) -> None:
+        opts = environment.parsed_options
+        suite_options.check(opts)
+        self.rules = slo.parse(opts.slo)
+        if isinstance(environment.runner, MasterRunner) and opts.headless and opts.pool_size < opts.expect_workers:
+            raise SetupError(
+                f"--pool-size {opts.pool_size} is smaller than --expect-workers {opts.expect_workers}: "
+                "each worker needs its own users"
+            )
+        env_path = opts.env_file
+        if not env_path:
+            self.twin = Twin()
+            log.info("no --env-file: starting a local twin for this run")
+            env_path = str(self.twin.start())
+        try:
+            self.config = cfg = load_config(env_path)
+        except ConfigError as exc:
+            raise SetupError(str(exc)) from None
+        if cfg.env.protected and not opts.allow_protected:
+            raise SetupError(
+                f"env {cfg.env.name!r} is protected ([env] protected = true): refusing to create users or load; "
+                "pass --allow-protected if this run is intended"
+            )
+        environment.host = (environment.host or cfg.api.base_url).rstrip("/")
+        check_reachable(environment.host)
+        cognito = Cognito(
+            region=cfg.aws.region,
+            user_pool_id=cfg.cognito.user_pool_id,
+            client_id=cfg.cognito.client_id,
+            endpoint_url=cfg.aws.endpoint_url,
+            profile=cfg.aws.profile,
+            auth_flows=cfg.cognito.allowed_auth_flows,
+            password_min_length=cfg.cognito.password_min_length,
+        )
+        self.pool = TokenPool(cognito, self.run_id, token_use=opts.token_use, concurrency=opts.cognito_concurrency)
+        log.info("creating %d test users in %s (env %s)", opts.pool_size, cfg.cognito.user_pool_id, cfg.env.name)
+        self.pool.fill(opts.pool_size)
+        scenarios.PROBE["value"] = f"load-{self.run_id}"
+        self.hand_out(environment)
+        self.refresher = gevent.spawn(self.refresh_loop, environment)
+
+    # --- tokens ---------------------------------------------------------------------------
+
+    def hand_out(self, environment: Environment) -> None:
+        """Give every connected worker its own slice of the pool (or the local store everything)."""
+        assert self.pool is not None
+        entries = self.pool.entries(environment.parsed_options.pool_size)
+        runner = environment.runner
+        if not isinstance(runner, MasterRunner):
+            scenarios.STORE.replace(entries)
+            return
+        workers = [w.id for w in (*runner.clients.ready, *runner.clients.spawning, *runner.clients.running)]
+        if not workers:
+            return
+        workers.sort(key=runner.get_worker_index)
+        for worker, part in slices(entries, workers).items():
+            data = {
+                "probe": f"load-{self.run_id}-w{runner.get_worker_index(worker)}",
+                "entries": [[e.sub, e.token] for e in part],
+            }
+            runner.send_message(TOKENS_MESSAGE, data, client_id=worker)
+
+    def on_tokens(self, environment: Environment, msg: Any, **_: Any) -> None:
+        scenarios.PROBE["value"] = msg.data["probe"]
+        scenarios.STORE.replace([Entry(sub, token) for sub, token in msg.data["entries"]])
+        log.debug("received %d users", len(msg.data["entries"]))
+
+    def on_worker_connect(self, client_id: str, **_: Any) -> None:
+        environment = self.environment
+        if environment is not None and self.pool is not None and environment.runner.state in ("spawning", "running"):
+            # The worker is registered right after this event fires; deal once it is.
+            gevent.spawn_later(0.5, self._hand_out_logged, environment)
+
+    def _hand_out_logged(self, environment: Environment) -> None:
+        try:
+            self.hand_out(environment)
+        except SetupError as exc:
+            log.error("%s", exc)
+
+    def refresh_loop(self, environment: Environment) -> None:
+        assert self.pool is not None
+        while True:
+            gevent.sleep(max(1.0, self.pool.next_refresh_in(environment.parsed_options.token_refresh_fraction)))
+            try:
+                self.pool.refresh_all()
+                self.hand_out(environment)
+                log.info("token pool refreshed (round %d)", self.pool.refreshes)
+            except SetupError as exc:
+                log.error("token refresh failed, retrying in 30 s: %s", exc)
+                gevent.sleep(30)
+
+    # --- run ------------------------------------------------------------------------------
+
+    def on_test_start(self, environment: Environment, **_: Any) -> None:
+        if isinstance(environment.runner, WorkerRunner) or self.pool is None:
+            return
+        opts = environment.parsed_options
+        try:  # the web UI form may have changed any argument since init
+            suite_options.check(opts)
+            self.rules = slo.parse(opts.slo)
+            self.pool.fill(opts.pool_size)
+            self.hand_out(environment)
+        except SetupError as exc:
+            log.error("%s", exc)
+            self.failed_setup = str(exc)
+            gevent.spawn(environment.runner.quit if opts.headless else environment.runner.stop)
+            return
+        if self.watcher is not None:
+            self.watcher.cancel()
+        stop = environment.runner.quit if opts.headless else environment.runner.stop
+        self.watcher = AbortWatcher(self.rules, environment.stats, stop, opts.slo_abort_grace)
+        self.watcher.start()
+
+    def on_test_stop(self, environment: Environment, **_: Any) -> None:
+        if self.watcher is not None:
+            self.watcher.cancel()
+
+    def on_cpu_warning(self, environment: Environment, cpu_usage: float, **_: Any) -> None:
+        note = f"load generator CPU reached {cpu_usage:.0f} %: latencies of this run are inflated"
+        if note not in self.notes:
+            self.notes.append(note)
+
+    # --- end ------------------------------------------------------------------------------
+
+    def on_quitting(self, environment: Environment, **_: Any) -> None:
+        if isinstance(environment.runner, WorkerRunner) or self.pool is None:
+            return
+        if self.refresher is not None:
+            self.refresher.kill(block=False)
+        if self.watcher is not None:
+            self.watcher.cancel()
+        opts = environment.parsed_options
+        stats = environment.stats
+        cognito = self.pool.cognito.stats
+        notes = [
+            *self.notes,
+            f"token pool: {len(self.pool.users)} users, {self.pool.refreshes} refresh rounds, "
+            f"{cognito.total} Cognito calls ({cognito.throttled} throttled), none counted in the statistics",
+        ]
+        if self.failed_setup:
+            notes.append(f"setup failed: {self.failed_setup}")
+        verdict = Verdict(
+            checks=slo.evaluate(self.rules, stats),
+            aborted=self.watcher.reason if self.watcher else "",
+            request_errors=stats.total.num_failures + sum(e["count"] for e in environment.runner.exceptions.values()),
+            crashed=bool(locust_log.unhandled_greenlet_exception or self.failed_setup),
+            notes=notes,
+        )
+        code = verdict.exit_code(opts.exit_code_on_error)
+        environment.process_exit_code = code
+        out_dir = Path(opts.report_dir)
+        if not out_dir.is_absolute():
+            out_dir = PROJECT_ROOT / out_dir
+        paths = write_reports(environment, verdict, out_dir, opts.report_name)
+        name = self.config.env.name if self.config else "?"
+        title = (
+            f"SLO gate: env {name}, {stats.total.num_requests:,} requests, {stats.total.total_rps:,.1f} req/s, "
+            f"{stats.total.num_failures:,} failures"
+        )
+        self.table = summary_table(verdict, title, code) + f"\nreports: {paths['html'].parent}"
+
+    def on_quit(self, exit_code: int, **_: Any) -> None:
+        if self.table:
+            summary_log.info("\n%s", self.table)
+        self.cleanup()
+
+    def cleanup(self) -> None:
+        """Delete this run's users and stop the twin this run started; safe to call more than once."""
+        if self.pool is not None and self.pool.users:
+            count = len(self.pool.users)
+            deleted = self.pool.delete_all()
+            log.info("deleted %d/%d test users", deleted, count)
+        if self.twin is not None and self.twin.running:
+            self.twin.stop()
+
+
+
+def check_reachable(host: str) -> None:
+    """One GET of the public health route, so a wrong or dead host fails before users spawn."""
+    try:
+        requests.get(f"{host}/health", timeout=5)
+    except requests.RequestException as exc:
+        reason = type(exc).__name__
+        raise SetupError(f"cannot reach the API at {host} ({reason}): check [api] base_url or -H") from None

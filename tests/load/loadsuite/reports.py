@@ -1,0 +1,116 @@
+"""Final outputs of a run under reports/load/: CSV, HTML, the SLO verdict JSON and an rps/p95 chart.
+
+Written at quit time from Locust's in-memory statistics, because Locust's periodic `--csv` files
+are not refreshed at shutdown (locustio/locust#2299) and so lag the final numbers. The CSV columns
+are Locust's own (`StatsCSV`), the HTML is Locust's report, the history comes from the per-second
+`stats.history` Locust keeps for its charts; only the PNG (matplotlib, Agg) is drawn here.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from locust import stats as locust_stats
+from locust.env import Environment
+from locust.html import get_html_report
+
+from fixtures.redaction import redact
+from loadsuite.gate import Verdict
+
+
+class _RedactingWriter:
+    """csv.writer that scrubs every cell: error texts are the one place a server echo could land."""
+
+    def __init__(self, handle: Any) -> None:
+        self._writer = csv.writer(handle)
+
+    def writerow(self, row: Any) -> None:
+        self._writer.writerow([redact(c) if isinstance(c, str) else c for c in row])
+
+
+def write_reports(environment: Environment, verdict: Verdict, out_dir: Path, prefix: str) -> dict[str, Path]:
+    """Write every output and return {kind: path}."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "stats": out_dir / f"{prefix}_stats.csv",
+        "failures": out_dir / f"{prefix}_failures.csv",
+        "exceptions": out_dir / f"{prefix}_exceptions.csv",
+        "history": out_dir / f"{prefix}_history.csv",
+        "html": out_dir / f"{prefix}.html",
+        "verdict": out_dir / f"{prefix}_slo.json",
+        "chart": out_dir / f"{prefix}_chart.png",
+    }
+    writer = locust_stats.StatsCSV(environment, locust_stats.PERCENTILES_TO_REPORT)
+    for kind, method in (
+        ("stats", writer.requests_csv),
+        ("failures", writer.failures_csv),
+        ("exceptions", writer.exceptions_csv),
+    ):
+        with paths[kind].open("w", newline="", encoding="utf-8") as handle:
+            method(_RedactingWriter(handle))
+    history = _history(environment)
+    with paths["history"].open("w", newline="", encoding="utf-8") as handle:
+        out = csv.writer(handle)
+        out.writerow(["seconds", "users", "rps", "failures_per_s", "p50_ms", "p95_ms"])
+        out.writerows(history)
+    paths["html"].write_text(get_html_report(environment, show_download_link=False), encoding="utf-8")
+    total = environment.stats.total
+    summary = {
+        **verdict.as_dict(),
+        "requests": total.num_requests,
+        "failures": total.num_failures,
+        "rps": total.total_rps,
+        "p95_ms": total.get_response_time_percentile(0.95) if total.num_requests else None,
+    }
+    paths["verdict"].write_text(json.dumps(summary, indent=2), encoding="utf-8")
+    _chart(history, paths["chart"])
+    return paths
+
+
+def _history(environment: Environment) -> list[list[float]]:
+    rows = []
+    start = None
+    for point in environment.stats.history:
+        when = datetime.fromisoformat(point["time"]).timestamp()
+        start = when if start is None else start
+        rows.append(
+            [
+                round(when - start, 1),
+                point["user_count"][1],
+                round(point["current_rps"][1], 2),
+                round(point["current_fail_per_sec"][1], 2),
+                point.get("response_time_percentile_0.5", [0, 0])[1],
+                point.get("response_time_percentile_0.95", [0, 0])[1],
+            ]
+        )
+    return rows
+
+
+def _chart(history: list[list[float]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display on CI machines
+    import matplotlib.pyplot as plt
+
+    seconds = [r[0] for r in history]
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 5.5), sharex=True)
+    top.plot(seconds, [r[2] for r in history], color="tab:blue", label="requests/s")
+    top.plot(seconds, [r[3] for r in history], color="tab:red", label="failures/s")
+    top.set_ylabel("per second")
+    top.legend(loc="upper left")
+    users = top.twinx()
+    users.plot(seconds, [r[1] for r in history], color="tab:gray", linestyle="--", label="users")
+    users.set_ylabel("users")
+    bottom.plot(seconds, [r[5] for r in history], color="tab:orange", label="p95 (10 s window)")
+    bottom.plot(seconds, [r[4] for r in history], color="tab:green", label="p50 (10 s window)")
+    bottom.set_ylabel("ms")
+    bottom.set_xlabel("seconds since start")
+    bottom.legend(loc="upper left")
+    fig.suptitle("Load run: throughput and latency over time")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
