@@ -1,7 +1,7 @@
 """boto3 clients for the control plane and the small error helpers provisioning shares.
 
-Clients talk only to the given endpoint with retries off (a moto gap must fail at once and
-visibly, not after three slow retries) and with fixed dummy credentials: the control plane
+Clients talk only to the given endpoint with retries off (a control-plane gap must fail at
+once and visibly, not after three slow retries) and with fixed dummy credentials: the control plane
 accepts any, and provisioning must never pick up a developer's real AWS credentials.
 """
 
@@ -43,11 +43,6 @@ class Clients:
 
 def error_code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
-
-
-def is_not_implemented(exc: ClientError) -> bool:
-    """moto answers an operation it lacks with HTTP 500; AWS never does for these calls."""
-    return exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 500
 
 
 def only(items: list[Any], what: str) -> Any | None:

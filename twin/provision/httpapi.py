@@ -6,10 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from twin.provision import names
-from twin.provision.aws import is_not_implemented, only
+from twin.provision.aws import only
 
 
 def cors_configuration() -> dict[str, Any]:
@@ -35,19 +33,8 @@ def ensure_api(agw: Any) -> dict[str, Any]:
     return agw.create_api(Name=names.API, ProtocolType="HTTP", Tags=names.PROJECT_TAG)
 
 
-def _authorizers(agw: Any, api_id: str) -> list[dict[str, Any]]:
-    try:
-        return _items(agw, "get_authorizers", ApiId=api_id)
-    except ClientError as exc:
-        if not is_not_implemented(exc):
-            raise
-    # Plain moto cannot list authorizers: the routes still name the ones in use.
-    ids = {r["AuthorizerId"] for r in _items(agw, "get_routes", ApiId=api_id) if r.get("AuthorizerId")}
-    return [agw.get_authorizer(ApiId=api_id, AuthorizerId=i) for i in sorted(ids)]
-
-
 def ensure_authorizer(agw: Any, api_id: str, issuer: str, audience: list[str]) -> str:
-    found = [a for a in _authorizers(agw, api_id) if a["Name"] == names.AUTHORIZER]
+    found = [a for a in _items(agw, "get_authorizers", ApiId=api_id) if a["Name"] == names.AUTHORIZER]
     existing = only(found, f"authorizers named {names.AUTHORIZER}")
     if existing:
         return existing["AuthorizerId"]
