@@ -31,7 +31,7 @@ from loadsuite.cognito import Cognito
 from loadsuite.errors import SetupError
 from loadsuite.gate import EXIT_CRASH, AbortWatcher, Verdict, summary_table
 from loadsuite.pool import Entry, TokenPool, slices
-from loadsuite.reports import write_reports
+from loadsuite.reports import HistorySampler, write_reports
 from loadsuite.twin import PROJECT_ROOT, Twin
 
 TOKENS_MESSAGE = "loadsuite_tokens"
@@ -52,6 +52,7 @@ class LoadRun:
         self.rules: list[slo.Rule] = []
         self.watcher: AbortWatcher | None = None
         self.refresher: gevent.Greenlet | None = None
+        self.sampler: HistorySampler | None = None
         self.failed_setup = ""
         self.notes: list[str] = []
         self.table = ""
@@ -122,6 +123,7 @@ class LoadRun:
         scenarios.PROBE["value"] = f"load-{self.run_id}"
         self.hand_out(environment)
         self.refresher = gevent.spawn(self.refresh_loop, environment)
+        self.sampler = HistorySampler(environment)
 
     # --- tokens ---------------------------------------------------------------------------
 
@@ -213,6 +215,10 @@ class LoadRun:
             self.refresher.kill(block=False)
         if self.watcher is not None:
             self.watcher.cancel()
+        history = []
+        if self.sampler is not None:
+            self.sampler.stop()
+            history = self.sampler.rows
         opts = environment.parsed_options
         stats = environment.stats
         cognito = self.pool.cognito.stats
@@ -235,7 +241,7 @@ class LoadRun:
         out_dir = Path(opts.report_dir)
         if not out_dir.is_absolute():
             out_dir = PROJECT_ROOT / out_dir
-        paths = write_reports(environment, verdict, out_dir, opts.report_name)
+        paths = write_reports(environment, verdict, history, out_dir, opts.report_name)
         name = self.config.env.name if self.config else "?"
         title = (
             f"SLO gate: env {name}, {stats.total.num_requests:,} requests, {stats.total.total_rps:,.1f} req/s, "

@@ -2,18 +2,20 @@
 
 Written at quit time from Locust's in-memory statistics, because Locust's periodic `--csv` files
 are not refreshed at shutdown (locustio/locust#2299) and so lag the final numbers. The CSV columns
-are Locust's own (`StatsCSV`), the HTML is Locust's report, the history comes from the per-second
-`stats.history` Locust keeps for its charts; only the PNG (matplotlib, Agg) is drawn here.
+are Locust's own (`StatsCSV`) and the HTML is Locust's report. The history is sampled here every
+second (Locust's own `stats.history` only every 5 s, too coarse for short runs) and drawn as a PNG
+with matplotlib's Agg backend.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-from datetime import datetime
+import time
 from pathlib import Path
 from typing import Any
 
+import gevent
 from locust import stats as locust_stats
 from locust.env import Environment
 from locust.html import get_html_report
@@ -32,7 +34,42 @@ class _RedactingWriter:
         self._writer.writerow([redact(c) if isinstance(c, str) else c for c in row])
 
 
-def write_reports(environment: Environment, verdict: Verdict, out_dir: Path, prefix: str) -> dict[str, Path]:
+class HistorySampler:
+    """Users, rps, failures/s and the sliding-window p50/p95 once a second while a test runs."""
+
+    def __init__(self, environment: Environment) -> None:
+        self.environment = environment
+        self.rows: list[list[float]] = []
+        self._start: float | None = None
+        self._greenlet = gevent.spawn(self._loop)
+
+    def stop(self) -> None:
+        self._greenlet.kill(block=False)
+
+    def _loop(self) -> None:
+        while True:
+            gevent.sleep(1.0)
+            runner = self.environment.runner
+            if runner is None or runner.state in ("ready", "stopped"):
+                continue
+            total = self.environment.stats.total
+            now = time.time()
+            self._start = now if self._start is None else self._start
+            self.rows.append(
+                [
+                    round(now - self._start, 1),
+                    runner.user_count,
+                    round(total.current_rps, 2),
+                    round(total.current_fail_per_sec, 2),
+                    total.get_current_response_time_percentile(0.5) or 0,
+                    total.get_current_response_time_percentile(0.95) or 0,
+                ]
+            )
+
+
+def write_reports(
+    environment: Environment, verdict: Verdict, history: list[list[float]], out_dir: Path, prefix: str
+) -> dict[str, Path]:
     """Write every output and return {kind: path}."""
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {
@@ -52,7 +89,6 @@ def write_reports(environment: Environment, verdict: Verdict, out_dir: Path, pre
     ):
         with paths[kind].open("w", newline="", encoding="utf-8") as handle:
             method(_RedactingWriter(handle))
-    history = _history(environment)
     with paths["history"].open("w", newline="", encoding="utf-8") as handle:
         out = csv.writer(handle)
         out.writerow(["seconds", "users", "rps", "failures_per_s", "p50_ms", "p95_ms"])
@@ -69,25 +105,6 @@ def write_reports(environment: Environment, verdict: Verdict, out_dir: Path, pre
     paths["verdict"].write_text(json.dumps(summary, indent=2), encoding="utf-8")
     _chart(history, paths["chart"])
     return paths
-
-
-def _history(environment: Environment) -> list[list[float]]:
-    rows = []
-    start = None
-    for point in environment.stats.history:
-        when = datetime.fromisoformat(point["time"]).timestamp()
-        start = when if start is None else start
-        rows.append(
-            [
-                round(when - start, 1),
-                point["user_count"][1],
-                round(point["current_rps"][1], 2),
-                round(point["current_fail_per_sec"][1], 2),
-                point.get("response_time_percentile_0.5", [0, 0])[1],
-                point.get("response_time_percentile_0.95", [0, 0])[1],
-            ]
-        )
-    return rows
 
 
 def _chart(history: list[list[float]], path: Path) -> None:

@@ -30,6 +30,7 @@ from botocore.config import Config
 from moto.server import ThreadedMotoServer
 
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
+JWT_SHAPE = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}")
 THROTTLED = json.dumps({"__type": "TooManyRequestsException", "message": "Rate exceeded"}).encode()
 COURSES = [
     {"id": i, "code": f"C-{i:03d}", "title": f"Course {i}", "credits": 3, "price": "49.00", "published": True}
@@ -326,3 +327,13 @@ def start_stack() -> Stack:
     proxy = CognitoProxy(moto_url)
     api = ApiServer(f"{moto_url}/{pool}/.well-known/jwks.json", client)
     return Stack(moto, moto_url, proxy, api, pool, client)
+
+
+def assert_no_secrets(stack: Stack, texts: dict[str, str]) -> None:
+    """No password or token that crossed the stack, and nothing token-shaped, in any output."""
+    secrets = stack.cognito.secrets | stack.api.tokens_seen
+    assert secrets, "the run should have created credentials"
+    for name, text in texts.items():
+        leaked = [s for s in secrets if s in text]
+        assert not leaked, f"{len(leaked)} secrets appear in {name}"
+        assert not JWT_SHAPE.search(text), f"a JWT-shaped string appears in {name}"

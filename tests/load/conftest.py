@@ -1,0 +1,73 @@
+"""Fixtures of the load suite's tests: the loopback stack and a runner for Locust as a subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from loopback_stack import CREDENTIALS, Stack, start_stack
+
+LOCUSTFILE = Path(__file__).resolve().parent / "locustfile.py"
+LOCUST = Path(sys.executable).parent / "locust"
+
+
+@dataclass
+class LocustRun:
+    returncode: int
+    stdout: str
+    stderr: str
+    report_dir: Path
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+    def report_texts(self) -> dict[str, str]:
+        return {p.name: p.read_text(errors="replace") for p in self.report_dir.glob("*") if p.suffix != ".png"}
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[Stack]:
+    s = start_stack()
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def fresh_stack(stack: Stack) -> Stack:
+    """The shared stack with counters and fault switches reset for this test."""
+    stack.cognito.reset()
+    stack.api.reset()
+    return stack
+
+
+@pytest.fixture
+def env_file(fresh_stack: Stack, tmp_path: Path) -> Path:
+    return fresh_stack.write_env(tmp_path / "env.toml")
+
+
+def locust_cmd(*args: str) -> list[str]:
+    return [str(LOCUST), "-f", str(LOCUSTFILE), *args]
+
+
+def locust_env() -> dict[str, str]:
+    # Dummy credentials: the suite talks only to the loopback stack; never to real AWS.
+    return {**os.environ, **CREDENTIALS, "PYTHONUNBUFFERED": "1"}
+
+
+@pytest.fixture
+def run_locust(tmp_path: Path) -> Callable[..., LocustRun]:
+    """Run `locust --headless` with the suite's locustfile, reports under tmp_path; bounded by `timeout`."""
+
+    def run(*args: str, timeout: float = 60) -> LocustRun:
+        report_dir = tmp_path / "reports"
+        cmd = locust_cmd("--headless", "--report-dir", str(report_dir), *args)
+        done = subprocess.run(cmd, env=locust_env(), capture_output=True, text=True, timeout=timeout, check=False)
+        return LocustRun(done.returncode, done.stdout, done.stderr, report_dir)
+
+    return run
