@@ -54,7 +54,7 @@ def _open() -> Any:
     if _connection is None:
         secret = _db_secret()
         _connection = pytds.connect(
-            server=secret["host"],
+            dsn=secret["host"],
             port=int(secret["port"]),
             database=secret["dbname"],
             user=secret["username"],
@@ -63,6 +63,7 @@ def _open() -> Any:
             timeout=QUERY_TIMEOUT_S,
             autocommit=True,
             appname="learninghub-api",
+            disable_connect_retry=True,  # this module retries once itself, within the Lambda timeout
         )
     return _connection
 
