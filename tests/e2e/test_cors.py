@@ -1,0 +1,226 @@
+"""CORS of the HTTP API over real HTTP: exactly the configured origins, methods and headers, nothing more.
+
+Expectations come from the env file ([api] allowed_origins, allowed_methods, allowed_headers,
+max_age, allow_credentials). Hostile origins are CORScanner's classes derived from each allowed
+origin (reflect, prefix, suffix, null, substring, unescaped dot, special characters, any
+subdomain, http for https, third-party hosting) plus another port and the parent domain.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import requests
+
+from tests.e2e.posture.cors import (
+    ACAH,
+    ACAM,
+    CorsExpectation,
+    actual_findings,
+    concrete_origins,
+    header_list,
+    hostile_findings,
+    hostile_origins,
+    origin_allowed,
+    preflight_findings,
+    wildcard_findings,
+)
+from tests.e2e.posture.expect import cors_expectation
+from tests.e2e.posture.routes import Route, concrete_routes
+from tests.e2e.posture.verdict import fail_on
+
+pytestmark = pytest.mark.cors
+
+HOSTILE_KINDS = (
+    "reflect_origin", "prefix_match", "suffix_match", "trust_null", "include_match", "not_escape_dot",
+    "special_characters_bypass", "trust_any_subdomain", "https_trust_http", "custom_third_parties",
+    "other_port", "parent_domain",
+)  # fmt: skip
+UNLISTED_HEADER = "x-e2e-unlisted"
+GARBAGE_TOKEN = "not-a-jwt"
+
+
+@pytest.fixture(scope="module")
+def cors(env_config: Any) -> CorsExpectation:
+    return cors_expectation(env_config)
+
+
+@pytest.fixture(scope="module")
+def routes(env_config: Any) -> list[Route]:
+    api = env_config.api
+    return concrete_routes([*api.public_routes, *api.protected_routes], api.path_values)
+
+
+@pytest.fixture(scope="module")
+def public_gets(env_config: Any) -> list[Route]:
+    return [r for r in concrete_routes(env_config.api.public_routes, env_config.api.path_values) if r.method == "GET"]
+
+
+@pytest.fixture(scope="module")
+def protected_gets(env_config: Any) -> list[Route]:
+    api = env_config.api
+    return [r for r in concrete_routes(api.protected_routes, api.path_values) if r.method == "GET"]
+
+
+@pytest.fixture(scope="module")
+def allowed(cors: CorsExpectation) -> list[str]:
+    origins = concrete_origins(cors.origins)
+    if not origins:
+        pytest.skip("the env file lists no concrete allowed origin (only wildcards): nothing to preflight from")
+    return origins
+
+
+def preflight(api_client: Any, route: Route, origin: str, *, method: str | None = None,
+              headers: list[str] | None = None) -> requests.Response:
+    """A browser's preflight: no token, the method and headers the real request will use."""
+    return api_client.request(
+        "OPTIONS",
+        route.path,
+        origin=origin,
+        headers={
+            "Access-Control-Request-Method": method or route.method,
+            "Access-Control-Request-Headers": ",".join(headers or []),
+        },
+    )
+
+
+def test_preflight_from_each_allowed_origin_for_every_route(
+    api_client: Any, cors: CorsExpectation, routes: list[Route], allowed: list[str]
+) -> None:
+    """Status 2xx (never the authorizer's 401), allow-origin = origin, the route's method, the app's
+    headers, max-age and credentials exactly as configured, and no method or header beyond them."""
+    findings: list[str] = []
+    for origin in allowed:
+        for route in routes:
+            response = preflight(api_client, route, origin, headers=cors.request_headers)
+            findings += preflight_findings(
+                response.status_code, response.headers, where=f"preflight OPTIONS {route.path} for {route.method} "
+                f"from {origin}", origin=origin, method=route.method, expect=cors,
+            )  # fmt: skip
+    fail_on(findings)
+
+
+def test_preflight_grants_no_unlisted_method_or_header(
+    api_client: Any, cors: CorsExpectation, routes: list[Route], allowed: list[str]
+) -> None:
+    """Asking for DELETE and an unlisted header must not get them allowed (unless `*` is configured)."""
+    methods = {m.upper() for m in cors.methods}
+    headers = {h.lower() for h in cors.headers}
+    if "*" in methods and "*" in headers:
+        pytest.skip("the env file allows every method and header: there is nothing unlisted to ask for")
+    findings: list[str] = []
+    for origin in allowed:
+        route = routes[0]
+        response = preflight(api_client, route, origin, method="DELETE", headers=[UNLISTED_HEADER])
+        where = f"preflight OPTIONS {route.path} for DELETE with {UNLISTED_HEADER} from {origin}"
+        if "*" not in methods and "DELETE" not in methods and "DELETE" in {
+            m.upper() for m in header_list(response.headers.get(ACAM))
+        }:
+            findings.append(f"{where} allows DELETE although the env file does not list it; remove DELETE from "
+                            "CorsConfiguration AllowMethods.")
+        if "*" not in headers and UNLISTED_HEADER in header_list(response.headers.get(ACAH)):
+            findings.append(f"{where} echoes the unlisted header back as allowed, so any request header passes; "
+                            "list the exact headers in CorsConfiguration AllowHeaders.")
+    fail_on(findings)
+
+
+def test_real_responses_carry_the_configured_cors_headers(
+    api_client: Any, cors: CorsExpectation, allowed: list[str], public_gets: list[Route],
+    protected_gets: list[Route], id_token: str,
+) -> None:
+    """Responses from the Lambda (200s and its own 4xx) carry allow-origin = origin, credentials as
+    configured, and none of the integration's own CORS headers beyond the configuration."""
+    findings: list[str] = []
+    for origin in allowed:
+        for route in public_gets:
+            response = api_client.request("GET", route.path, origin=origin)
+            where = f"GET {route.path} ({response.status_code}) from {origin}"
+            findings += actual_findings(response.headers, where=where, origin=origin, expect=cors)
+        for route in protected_gets:
+            response = api_client.request("GET", route.path, origin=origin, token=id_token)
+            where = f"GET {route.path} with a valid token ({response.status_code}) from {origin}"
+            findings += actual_findings(response.headers, where=where, origin=origin, expect=cors)
+    fail_on(findings)
+
+
+def test_authorizer_401_carries_cors_headers(
+    api_client: Any, cors: CorsExpectation, allowed: list[str], protected_gets: list[Route]
+) -> None:
+    """The JWT authorizer's 401 is readable by the app, so it can send the user to sign in again.
+
+    Decision (aws-semantics §1.5 leaves it UNCONFIRMED): HTTP API CORS applies to every answer to a
+    request with an allowed Origin, including the authorizer's 401. The CORS page says "for a CORS
+    request, API Gateway adds the configured CORS headers", HTTP APIs have no gateway responses that
+    could add them otherwise, and the well-known missing-header 401 is a REST API (gateway response)
+    behaviour. If a live probe on AWS ever shows a bare 401, this is the one test to change.
+    """
+    if not protected_gets:
+        pytest.skip("the env file lists no protected GET route")
+    findings: list[str] = []
+    for origin in allowed:
+        for route in protected_gets:
+            for label, token in (("without a token", None), ("with a malformed token", GARBAGE_TOKEN)):
+                response = api_client.request("GET", route.path, origin=origin, token=token)
+                where = f"GET {route.path} {label} from {origin}"
+                if response.status_code != 401:
+                    findings.append(f"{where} answered {response.status_code} instead of the authorizer's 401; "
+                                    "attach the JWT authorizer to the route.")
+                    continue
+                findings += actual_findings(response.headers, where=f"{where} (401)", origin=origin, expect=cors)
+    fail_on(findings)
+
+
+@pytest.mark.parametrize("kind", HOSTILE_KINDS)
+def test_hostile_origins_get_no_allow_origin(
+    kind: str, api_client: Any, cors: CorsExpectation, allowed: list[str], routes: list[Route],
+    public_gets: list[Route], protected_gets: list[Route], id_token: str,
+) -> None:
+    """No Access-Control-Allow-Origin (nor credentials) for a disallowed origin: on preflights of every
+    route, on real public and protected GETs, and on the authorizer's 401."""
+    if cors.any_origin and not cors.credentials:
+        pytest.skip("the env file allows any origin ('*') without credentials: no origin is hostile")
+    origins = [h.origin for a in allowed for h in hostile_origins(a)
+               if h.kind == kind and not origin_allowed(h.origin, cors.origins)]
+    if not origins:
+        pytest.skip(f"no {kind} origin applies to the allowed origins {allowed}")
+    findings: list[str] = []
+    for origin in dict.fromkeys(origins):
+        for route in routes:
+            response = preflight(api_client, route, origin, headers=cors.request_headers)
+            findings += hostile_findings(response.headers, where=f"preflight OPTIONS {route.path}", origin=origin)
+        for route in public_gets:
+            response = api_client.request("GET", route.path, origin=origin)
+            findings += hostile_findings(response.headers, where=f"GET {route.path}", origin=origin)
+        for route in protected_gets[:1]:
+            response = api_client.request("GET", route.path, origin=origin, token=id_token)
+            findings += hostile_findings(response.headers, where=f"GET {route.path} with a token", origin=origin)
+            response = api_client.request("GET", route.path, origin=origin)
+            findings += hostile_findings(response.headers, where=f"GET {route.path} without a token", origin=origin)
+    fail_on(findings)
+
+
+def test_no_wildcard_origin_where_credentials_or_production(
+    env_config: Any, api_client: Any, cors: CorsExpectation, routes: list[Route], public_gets: list[Route]
+) -> None:
+    """`*` is refused when the env file says credentials are allowed or the environment is protected."""
+    reasons = [r for r, on in (("credentials are allowed", cors.credentials),
+                               ("the environment is protected (production)", env_config.env.protected)) if on]
+    if not reasons:
+        pytest.skip("the env file neither allows credentials nor marks the environment protected")
+    why = " and ".join(reasons)
+    findings: list[str] = []
+    wild = [o for o in cors.origins if "*" in o]
+    if wild:
+        findings.append(f"the env file's [api] allowed_origins contains {wild} although {why}; list the app's "
+                        "exact origins in CorsConfiguration AllowOrigins and in the env file.")
+    probe = "https://e2e-any-origin.example"
+    for origin in [*concrete_origins(cors.origins), probe]:
+        for route in routes:
+            response = preflight(api_client, route, origin, headers=cors.request_headers)
+            findings += wildcard_findings(response.headers, where=f"preflight OPTIONS {route.path} from {origin}",
+                                          why=why)
+        for route in public_gets:
+            response = api_client.request("GET", route.path, origin=origin)
+            findings += wildcard_findings(response.headers, where=f"GET {route.path} from {origin}", why=why)
+    fail_on(findings)
