@@ -1,0 +1,150 @@
+"""JWT authorizer against real Cognito tokens it must not trust (another app client, another user
+pool), a deleted user's token (AWS semantics: still valid until exp), and scoped routes (403)."""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import allure
+import pytest
+from botocore.exceptions import ClientError
+
+from fixtures.api import ApiClient
+from fixtures.config import EnvConfig
+from fixtures.reject_round import body_for, concrete
+from fixtures.signin import sign_in
+from fixtures.users import CognitoUsers, TestUser, make_password
+
+pytestmark = pytest.mark.authorizer
+DENIED = {"AccessDeniedException", "AccessDenied", "UnauthorizedOperation", "NotAuthorizedException"}
+FLOWS = ["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+
+
+def fail(message: str) -> None:
+    pytest.fail(message, pytrace=False)
+
+
+def skip_if_denied(exc: ClientError, what: str) -> None:
+    code = exc.response.get("Error", {}).get("Code")
+    if code in DENIED:
+        pytest.skip(f"the runner may not {what} ({code}): grant it to run this check")
+    raise exc
+
+
+@pytest.fixture
+def may_create_resources(env_config: EnvConfig, pytestconfig: pytest.Config) -> None:
+    if env_config.env.protected and not pytestconfig.getoption("allow_protected"):
+        pytest.skip("protected environment: temporary Cognito resources are not created without --allow-protected")
+
+
+@pytest.fixture
+def other_client_id(
+    env_config: EnvConfig, aws_client: Callable[[str], Any], may_create_resources: None
+) -> Iterator[str]:
+    """A temporary second app client of the same pool, deleted afterwards."""
+    idp = aws_client("cognito-idp")
+    pool = env_config.cognito.user_pool_id
+    try:
+        client = idp.create_user_pool_client(
+            UserPoolId=pool, ClientName=f"e2e-foreign-{secrets.token_hex(3)}", ExplicitAuthFlows=FLOWS
+        )["UserPoolClient"]
+    except ClientError as exc:
+        skip_if_denied(exc, "create app clients (cognito-idp:CreateUserPoolClient)")
+    yield client["ClientId"]
+    with contextlib.suppress(ClientError):
+        idp.delete_user_pool_client(UserPoolId=pool, ClientId=client["ClientId"])
+
+
+@pytest.fixture
+def other_pool_tokens(aws_client: Callable[[str], Any], harness: Any, may_create_resources: None) -> Iterator[Any]:
+    """Tokens of a user in a temporary second user pool, deleted afterwards."""
+    idp = aws_client("cognito-idp")
+    try:
+        pool = idp.create_user_pool(PoolName=f"e2e-foreign-{harness.run_id}-{secrets.token_hex(3)}")["UserPool"]["Id"]
+    except ClientError as exc:
+        skip_if_denied(exc, "create user pools (cognito-idp:CreateUserPool)")
+    try:
+        client = idp.create_user_pool_client(UserPoolId=pool, ClientName="e2e-foreign", ExplicitAuthFlows=FLOWS)
+        client_id = client["UserPoolClient"]["ClientId"]
+        username, password = f"e2e-{harness.run_id}-foreign", make_password(16)
+        idp.admin_create_user(UserPoolId=pool, Username=username, MessageAction="SUPPRESS")
+        idp.admin_set_user_password(UserPoolId=pool, Username=username, Password=password, Permanent=True)
+        yield sign_in(idp, pool, client_id, username, password)
+    finally:
+        with contextlib.suppress(ClientError):
+            idp.delete_user_pool(UserPoolId=pool)
+
+
+@allure.title("A token from another app client of the same pool is rejected")
+def test_token_of_another_app_client_rejected(
+    other_client_id: str, test_user: TestUser, api_client: ApiClient, control_route: tuple[str, str]
+) -> None:
+    tokens = test_user.sign_in_fresh(client_id=other_client_id)
+    method, path = control_route
+    for kind in ("id_token", "access_token"):
+        status = api_client.request(method, path, token=getattr(tokens, kind)).status_code
+        if status != 401:
+            fail(
+                f"an {kind.replace('_', ' ')} issued to another app client of the pool got {status}, expected 401: "
+                "the authorizer's audience must list only the app clients meant to call this API"
+            )
+
+
+@allure.title("A token from another user pool is rejected")
+def test_token_of_another_user_pool_rejected(
+    other_pool_tokens: Any, api_client: ApiClient, control_route: tuple[str, str]
+) -> None:
+    method, path = control_route
+    for kind in ("id_token", "access_token"):
+        status = api_client.request(method, path, token=getattr(other_pool_tokens, kind)).status_code
+        if status != 401:
+            fail(
+                f"an {kind.replace('_', ' ')} from another user pool got {status}, expected 401: the authorizer's "
+                "issuer must be exactly this pool's issuer URL"
+            )
+
+
+@allure.title("A deleted user's token stays valid until it expires (AWS semantics)")
+def test_deleted_user_token_accepted_until_expiry(
+    cognito_users: CognitoUsers, api_client: ApiClient, control_route: tuple[str, str]
+) -> None:
+    """API Gateway's JWT authorizer checks signature and claims only; it never asks Cognito whether
+    the user still exists or the token was revoked (aws-semantics 1.7: revoked tokens stay valid for
+    any JWT verifier until exp). A deployment that needs immediate cut-off must keep token validity
+    short or check revocation in the Lambda. This check documents that behaviour by asserting it."""
+    user = cognito_users.create("deleted")
+    tokens = user.tokens()
+    cognito_users.delete(user)
+    method, path = control_route
+    status = api_client.request(method, path, token=tokens.access_token).status_code
+    allure.dynamic.parameter("status after delete", status, excluded=True)
+    if status != 200:
+        fail(
+            f"a deleted user's unexpired access token got {status}; API Gateway JWT authorizers accept it until "
+            "exp (200): if this stack rejects it, something other than a JWT authorizer guards the route"
+        )
+
+
+@allure.title("Scoped routes refuse tokens without the scope (403)")
+def test_scoped_routes_forbid_tokens_without_scope(
+    env_config: EnvConfig, test_user: TestUser, api_client: ApiClient, path_values: dict[str, str]
+) -> None:
+    """Tokens from the Cognito API carry only the scope aws.cognito.signin.user.admin
+    (aws-semantics 4.1), so every route that requires another scope must answer 403."""
+    if not env_config.api.scoped_routes:
+        pytest.skip("the env file declares no [api] scoped_routes")
+    token = test_user.tokens().access_token
+    wrong = {}
+    for key, scopes in env_config.api.scoped_routes.items():
+        method, path = concrete(key, path_values)
+        status = api_client.request(method, path, token=token, json=body_for(method, env_config)).status_code
+        if status != 403:
+            wrong[key] = (status, scopes)
+    if wrong:
+        fail(
+            f"scoped routes answered (status, required scopes) {wrong} to a token without those scopes, expected "
+            "403: set the route's authorization scopes in API Gateway"
+        )

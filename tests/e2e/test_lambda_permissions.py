@@ -1,0 +1,189 @@
+"""Lambda permissions: only API Gateway, and only this API, may invoke the function; every route's
+integration points at a function that exists and answers without a server error."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+import allure
+import pytest
+from botocore.exceptions import ClientError
+
+from fixtures.api import ApiClient
+from fixtures.config import EnvConfig
+from fixtures.reject_round import body_for, concrete
+from fixtures.routes import deployed_routes
+from fixtures.users import TestUser
+
+pytestmark = pytest.mark.lambda_permissions
+INVOKE_ACTIONS = {"lambda:invokefunction", "lambda:*", "*"}
+FUNCTION_IN_URI = re.compile(r"(arn:aws[\w-]*:lambda:[\w-]+:\d{12}:function:[\w-]+(?::[\w$-]+)?)")
+SERVER_ERRORS = {
+    500: "the function failed or API Gateway may not invoke it (read the function's logs and resource policy)",
+    502: "the function returned a response API Gateway cannot map (payload format 2.0 shape)",
+    503: "the function could not reach a dependency (database) or timed out",
+    504: "the integration timed out (function timeout above 29 s or a slow database)",
+}
+
+
+def fail(message: str) -> None:
+    pytest.fail(message, pytrace=False)
+
+
+def function_policy(lam: Any, function: str) -> list[dict[str, Any]]:
+    try:
+        return json.loads(lam.get_policy(FunctionName=function)["Policy"]).get("Statement", [])
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "ResourceNotFoundException":
+            return []
+        raise
+
+
+def _listify(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def policy_problems(statements: list[dict[str, Any]], api_arn_prefix: str) -> list[str]:
+    """What is wrong with a function policy that should let only this API invoke the function."""
+    problems = []
+    grants = 0
+    for st in statements:
+        if st.get("Effect") != "Allow":
+            continue
+        actions = {a.lower() for a in _listify(st.get("Action", []))}
+        sid = st.get("Sid", "?")
+        principal = st.get("Principal")
+        services = _listify(principal.get("Service", [])) if isinstance(principal, dict) else []
+        if principal == "*" or (isinstance(principal, dict) and "*" in _listify(principal.get("AWS", []))):
+            problems.append(f"statement {sid} allows any principal ('*')")
+            continue
+        if not actions & INVOKE_ACTIONS:
+            continue
+        if services != ["apigateway.amazonaws.com"]:
+            problems.append(f"statement {sid} allows {principal}, not only apigateway.amazonaws.com")
+            continue
+        conditions = st.get("Condition", {})
+        source_arns = [
+            arn
+            for operator in ("ArnLike", "ArnEquals", "StringLike", "StringEquals")
+            for key, arns in conditions.get(operator, {}).items()
+            if key.lower() == "aws:sourcearn"
+            for arn in _listify(arns)
+        ]
+        if not source_arns:
+            problems.append(f"statement {sid} has no AWS:SourceArn condition, so any API in any account may invoke")
+            continue
+        foreign = [a for a in source_arns if not a.startswith(api_arn_prefix)]
+        if foreign:
+            problems.append(f"statement {sid} allows SourceArn {foreign}, not only this API ({api_arn_prefix}*)")
+            continue
+        grants += 1
+    if not grants:
+        problems.append("no statement lets apigateway.amazonaws.com invoke the function from this API")
+    return problems
+
+
+@pytest.fixture(scope="session")
+def integrated_functions(env_config: EnvConfig, aws_client: Callable[[str], Any]) -> dict[str, list[str]]:
+    """Function ARN -> route keys whose integration targets it."""
+    apigw = aws_client("apigatewayv2")
+    api_id = env_config.api.api_id
+    functions: dict[str, list[str]] = {}
+    for route in deployed_routes(apigw, api_id):
+        if not route.target or not route.target.startswith("integrations/"):
+            continue
+        integration = apigw.get_integration(ApiId=api_id, IntegrationId=route.target.split("/", 1)[1])
+        match = FUNCTION_IN_URI.search(integration.get("IntegrationUri", ""))
+        if match:
+            functions.setdefault(match.group(1), []).append(route.key)
+    return functions
+
+
+@allure.title("Only this API may invoke the function (resource policy)")
+def test_function_policy_allows_only_this_api(
+    env_config: EnvConfig, aws_client: Callable[[str], Any], integrated_functions: dict[str, list[str]]
+) -> None:
+    lam = aws_client("lambda")
+    functions = set(integrated_functions) or {env_config.lambda_.function_name}
+    findings = {}
+    for function in sorted(functions):
+        arn = lam.get_function(FunctionName=function)["Configuration"]["FunctionArn"]
+        _, partition, _, region, account, *_ = arn.split(":")
+        prefix = f"arn:{partition}:execute-api:{region}:{account}:{env_config.api.api_id}/"
+        statements = function_policy(lam, function)
+        allure.attach(
+            json.dumps(statements, indent=2), name=f"policy of {function}", attachment_type="application/json"
+        )
+        problems = policy_problems(statements, prefix)
+        if problems:
+            findings[function.rsplit(":", 1)[-1]] = problems
+    if findings:
+        fail(
+            f"function policies are wrong: {findings}: keep one statement with principal apigateway.amazonaws.com "
+            f"and SourceArn arn:aws:execute-api:<region>:<account>:{env_config.api.api_id}/*/*/* "
+            "(aws lambda add-permission)"
+        )
+
+
+@allure.title("The function has no public function URL")
+def test_no_public_function_url(env_config: EnvConfig, aws_client: Callable[[str], Any]) -> None:
+    lam = aws_client("lambda")
+    try:
+        url = lam.get_function_url_config(FunctionName=env_config.lambda_.function_name)
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "ResourceNotFoundException":
+            return
+        raise
+    if url.get("AuthType") == "NONE":
+        fail(
+            f"function {env_config.lambda_.function_name} has a public function URL ({url.get('FunctionUrl')}) that "
+            "bypasses API Gateway and its authorizer: delete it or set its auth type to AWS_IAM"
+        )
+
+
+@allure.title("Every route's integration targets an existing function")
+def test_every_integration_targets_an_existing_function(
+    env_config: EnvConfig, aws_client: Callable[[str], Any], integrated_functions: dict[str, list[str]]
+) -> None:
+    lam = aws_client("lambda")
+    listed = set(env_config.api.public_routes) | set(env_config.api.protected_routes)
+    covered = {key for keys in integrated_functions.values() for key in keys}
+    without = sorted(listed - covered)
+    if without:
+        fail(f"routes {without} have no Lambda integration: attach the function's AWS_PROXY integration to them")
+    missing = {}
+    for function, keys in integrated_functions.items():
+        try:
+            lam.get_function(FunctionName=function)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ResourceNotFoundException":
+                raise
+            missing[function] = keys
+    if missing:
+        fail(f"integrations point at functions that do not exist {missing}: fix the integration URI or deploy them")
+
+
+@allure.title("Every route invokes the function without a server error")
+def test_every_route_invokes_without_server_error(
+    env_config: EnvConfig,
+    api_client: ApiClient,
+    test_user: TestUser,
+    path_values: dict[str, str],
+) -> None:
+    token = test_user.tokens().id_token
+    errors = {}
+    for key in [*env_config.api.public_routes, *env_config.api.protected_routes]:
+        if key == "$default":
+            continue
+        method, path = concrete(key, path_values)
+        protected = key in env_config.api.protected_routes
+        response = api_client.request(
+            method, path, token=token if protected else None, json=body_for(method, env_config)
+        )
+        if response.status_code >= 500:
+            errors[key] = f"{response.status_code}: {SERVER_ERRORS.get(response.status_code, 'server error')}"
+    if errors:
+        fail(f"routes answered with server errors: {errors}")
