@@ -2,33 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from loopback_stack import CREDENTIALS, Stack, start_stack
-
-LOCUSTFILE = Path(__file__).resolve().parent / "locustfile.py"
-LOCUST = Path(sys.executable).parent / "locust"
-
-
-@dataclass
-class LocustRun:
-    returncode: int
-    stdout: str
-    stderr: str
-    report_dir: Path
-
-    @property
-    def output(self) -> str:
-        return self.stdout + self.stderr
-
-    def report_texts(self) -> dict[str, str]:
-        return {p.name: p.read_text(errors="replace") for p in self.report_dir.glob("*") if p.suffix != ".png"}
+from locust_runs import LocustRun, locust_cmd, locust_env
+from loopback_stack import Stack, start_stack
 
 
 @pytest.fixture(scope="session")
@@ -49,15 +29,6 @@ def fresh_stack(stack: Stack) -> Stack:
 @pytest.fixture
 def env_file(fresh_stack: Stack, tmp_path: Path) -> Path:
     return fresh_stack.write_env(tmp_path / "env.toml")
-
-
-def locust_cmd(*args: str) -> list[str]:
-    return [str(LOCUST), "-f", str(LOCUSTFILE), *args]
-
-
-def locust_env() -> dict[str, str]:
-    # Dummy credentials: the suite talks only to the loopback stack; never to real AWS.
-    return {**os.environ, **CREDENTIALS, "PYTHONUNBUFFERED": "1"}
 
 
 @pytest.fixture
