@@ -1,0 +1,140 @@
+"""`python -m twin.gateway`: start the HTTP API data plane on loopback and print one READY line.
+
+Startup order: read the whole configuration once (so the first request is served with it), bind the socket,
+serve with uvicorn (httptools + uvloop), print `READY {...}`; on SIGTERM/SIGINT stop accepting, end the Lambda
+worker processes, exit 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import signal
+import socket
+import sys
+import time
+from pathlib import Path
+
+import uvicorn
+
+from twin.gateway.app import Gateway, Settings
+from twin.gateway.authorizer import JwtValidator
+from twin.gateway.jwks import IssuerMap, KeyStore, is_loopback_url
+from twin.gateway.refresher import Refresher
+from twin.lambdas import LambdaRunner
+from twin.lambdas.aws import control_client
+
+log = logging.getLogger("twin.gateway")
+STARTUP_WAIT_S = 15.0
+DEFAULT_ACCOUNT = "123456789012"
+
+
+class UsageError(Exception):
+    """Bad command line: one line to the user, exit 2."""
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m twin.gateway", description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: a free one)")
+    parser.add_argument("--control-url", required=True, help="the twin's control plane, e.g. http://127.0.0.1:5000")
+    parser.add_argument("--default-api-id", help="API served on the bare address (Host 127.0.0.1:port)")
+    parser.add_argument("--state-dir", required=True, type=Path, help="state folder (lambda code, logs)")
+    parser.add_argument("--region", default="us-east-1")
+    parser.add_argument("--issuer-map", action="append", default=[], metavar="ISSUER=URL",
+                        help="read ISSUER's OIDC discovery at URL/.well-known/openid-configuration (repeatable)")
+    parser.add_argument("--jwt-leeway", type=float, default=0.0, help="seconds of clock skew for exp/nbf/iat")
+    parser.add_argument("--max-concurrency", type=int, default=4, help="worker processes per function")
+    parser.add_argument("--refresh-interval", type=float, default=0.4, help="seconds between config refreshes")
+    parser.add_argument("--log-level", default="WARNING")
+    args = parser.parse_args(argv)
+    if not is_loopback_url(args.control_url):
+        raise UsageError(f"--control-url {args.control_url!r} must be an http URL on 127.0.0.1 or localhost")
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port {args.port} is not a port number; use 0 for a free port")
+    if args.max_concurrency < 1 or args.refresh_interval <= 0 or args.jwt_leeway < 0:
+        raise UsageError("--max-concurrency must be >= 1, --refresh-interval > 0 and --jwt-leeway >= 0")
+    mapping = {}
+    for item in args.issuer_map:
+        issuer, sep, url = item.partition("=")
+        if not sep or not issuer or not is_loopback_url(url):
+            raise UsageError(f"--issuer-map {item!r} must be ISSUER=URL with URL on loopback")
+        mapping[issuer] = url
+    args.issuer_map = mapping
+    return args
+
+
+def initial_load(refresher: Refresher, control_url: str) -> None:
+    deadline = time.monotonic() + STARTUP_WAIT_S
+    while True:
+        try:
+            refresher.load_once()
+            return
+        except Exception as exc:
+            if time.monotonic() > deadline:
+                raise UsageError(f"cannot read the control plane at {control_url}: {exc}; is it running?") from exc
+            time.sleep(0.2)
+
+
+def account_id(control_url: str, region: str) -> str:
+    try:
+        return str(control_client("sts", control_url, region).get_caller_identity()["Account"])
+    except Exception:
+        return DEFAULT_ACCOUNT
+
+
+async def serve(args: argparse.Namespace) -> None:
+    keys = KeyStore(IssuerMap(args.control_url, args.issuer_map))
+    refresher = Refresher(args.control_url, args.region, keys, args.refresh_interval)
+    initial_load(refresher, args.control_url)
+    settings = Settings(region=args.region, account_id=account_id(args.control_url, args.region),
+                        default_api_id=args.default_api_id)
+    runner = LambdaRunner(args.control_url, args.region, args.state_dir, max_concurrency=args.max_concurrency)
+    app = Gateway(settings, refresher, JwtValidator(keys, args.jwt_leeway), runner)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(("127.0.0.1", args.port))
+    except OSError as exc:
+        raise UsageError(f"cannot bind 127.0.0.1:{args.port}: {exc.strerror}; choose another --port or 0") from exc
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, http="httptools", loop="none", lifespan="on", access_log=False,
+                            server_header=False, proxy_headers=False, log_level=args.log_level.lower(),
+                            timeout_graceful_shutdown=5, backlog=1024)
+    server = uvicorn.Server(config)
+    # uvicorn re-raises the signal it caught once it has shut down; these no-op handlers make that a clean exit.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: None)
+    refresher.start()
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    while not server.started and not task.done():
+        await asyncio.sleep(0.01)
+    if server.started:
+        print("READY " + json.dumps({"url": f"http://127.0.0.1:{port}", "port": port}), flush=True)
+    try:
+        await task
+    finally:
+        refresher.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = parse_args(sys.argv[1:] if argv is None else argv)
+    except UsageError as exc:
+        print(f"twin.gateway: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
+                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    try:
+        import uvloop
+
+        uvloop.run(serve(args))
+    except UsageError as exc:
+        print(f"twin.gateway: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

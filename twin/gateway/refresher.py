@@ -1,0 +1,57 @@
+"""Background refresh of the gateway's configuration snapshot (and of the authorizers' signing keys).
+
+A plain thread, because boto3 is blocking and the request path must never wait on the control plane: each
+round builds a whole new Snapshot and swaps it in with one assignment; requests read whatever is current.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from twin.gateway.jwks import KeyStore
+from twin.gateway.snapshot import Snapshot, load_snapshot
+from twin.lambdas.aws import control_client
+
+log = logging.getLogger("twin.gateway")
+
+
+class Refresher:
+    """Keeps `current` fresh: a new snapshot every `interval_s` (changes show within a second)."""
+
+    def __init__(self, control_url: str, region: str, keys: KeyStore, interval_s: float = 0.4) -> None:
+        self._apigw = control_client("apigatewayv2", control_url, region)
+        self._lambda = control_client("lambda", control_url, region)
+        self._keys = keys
+        self._interval = interval_s
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.current = Snapshot(apis={}, policies={})
+
+    def load_once(self) -> Snapshot:
+        """One synchronous round (raises when the control plane cannot be read)."""
+        snapshot = load_snapshot(self._apigw, self._lambda, self.current)
+        self.current = snapshot
+        for issuer in sorted({a.issuer for api in snapshot.apis.values() for a in api.authorizers.values()
+                              if a is not None and a.issuer}):
+            self._keys.prefetch(issuer)
+        return snapshot
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="gateway-refresher", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            started = time.monotonic()
+            try:
+                self.load_once()
+            except Exception as exc:  # control plane briefly unreachable: keep serving the last snapshot
+                log.warning("configuration refresh failed: %s", exc)
+            log.debug("refresh took %.1f ms", (time.monotonic() - started) * 1000)

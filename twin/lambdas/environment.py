@@ -1,0 +1,192 @@
+"""One execution environment seen from the parent: a worker process, its pipes and its log stream.
+
+Hand-written (no process-pool library fits): Lambda semantics need one invocation at a time per process,
+module state kept between invocations, the function's own Timeout enforced by killing the process, and
+stdout/stderr captured line by line into the environment's log stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import signal
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from twin.lambdas.code import FunctionConfig
+from twin.lambdas.logship import LogShipper
+
+log = logging.getLogger("twin.lambdas")
+
+WORKER_SCRIPT = Path(__file__).with_name("worker.py")
+INIT_TIMEOUT_S = 10.0  # Lambda's limit for the init phase of an on-demand environment
+STOP_GRACE_S = 2.0
+
+
+class WorkerDied(Exception):
+    """The worker process ended or broke its protocol."""
+
+
+def _iso_now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+class ExecutionEnvironment:
+    """A warm worker process running one function version."""
+
+    def __init__(self, config: FunctionConfig, code_dir: Path, control_url: str, region: str,
+                 shipper: LogShipper) -> None:
+        self.config = config
+        self.generation = config.generation
+        self.stream = f"{datetime.now(UTC):%Y/%m/%d}/[$LATEST]{uuid.uuid4().hex}"
+        self._code_dir = code_dir
+        self._control_url = control_url
+        self._region = region
+        self._shipper = shipper
+        self._proc: asyncio.subprocess.Process | None = None
+        self._log_task: asyncio.Task[None] | None = None
+        self.alive = False
+        self.invocations = 0
+
+    def _env(self) -> dict[str, str]:
+        cfg = self.config
+        env = dict(cfg.environment)
+        # Reserved variables win over the function's own, as on Lambda (which refuses to set them).
+        env.update({
+            "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
+            "LANG": "en_US.UTF-8",
+            "TZ": ":UTC",
+            "LAMBDA_TASK_ROOT": str(self._code_dir),
+            "_HANDLER": cfg.handler,
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_{cfg.runtime}",
+            "AWS_REGION": self._region,
+            "AWS_DEFAULT_REGION": self._region,
+            "AWS_LAMBDA_FUNCTION_NAME": cfg.name,
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(cfg.memory_mb),
+            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{cfg.name}",
+            "AWS_LAMBDA_LOG_STREAM_NAME": self.stream,
+            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SESSION_TOKEN": "testing",
+            "AWS_ENDPOINT_URL": self._control_url,
+            "TWIN_FUNCTION_ARN": cfg.arn,
+        })
+        return env
+
+    async def start(self) -> dict[str, Any] | None:
+        """Start the process and wait for its init; returns the init error object, or None when ready."""
+        self._proc = await asyncio.create_subprocess_exec(
+            sys.executable, str(WORKER_SCRIPT), str(self._code_dir), self.config.handler,
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            env=self._env(), cwd=str(self._code_dir),
+            start_new_session=True,  # a terminal's Ctrl-C goes to the gateway, which ends workers itself
+        )
+        self._log_task = asyncio.create_task(self._pump_logs())
+        self.alive = True
+        assert self._proc.stdout is not None
+        try:
+            line = await asyncio.wait_for(self._proc.stdout.readline(), max(INIT_TIMEOUT_S, self.config.timeout_s))
+        except TimeoutError:
+            await self.stop(kill=True)
+            self._emit(f"{_iso_now()} Init timed out after {INIT_TIMEOUT_S:.2f} seconds")
+            return {"errorMessage": "Init timed out", "errorType": "Runtime.InitTimeout", "stackTrace": []}
+        if not line:
+            code = await self._proc.wait()
+            self.alive = False
+            return {"errorMessage": f"Runtime exited with error: exit status {code}", "errorType": "Runtime.ExitError",
+                    "stackTrace": []}
+        ready = json.loads(line)
+        if ready.get("error"):
+            await self.stop()
+            return dict(ready["error"])
+        return None
+
+    async def invoke(self, request_id: str, payload: bytes) -> tuple[bool, bytes]:
+        """Run one invocation; (ok, response payload). A timeout or crash ends the environment."""
+        proc = self._proc
+        assert proc is not None and proc.stdin is not None and proc.stdout is not None
+        timeout_s = self.config.timeout_s
+        deadline_ms = int((time.time() + timeout_s) * 1000)
+        self.invocations += 1
+        started = time.perf_counter()
+        try:
+            proc.stdin.write(json.dumps({"rid": request_id, "deadline_ms": deadline_ms, "n": len(payload)}).encode()
+                             + b"\n" + payload)
+            await proc.stdin.drain()
+            header = json.loads(await asyncio.wait_for(proc.stdout.readline(), timeout_s) or b"null")
+            if not isinstance(header, dict) or header.get("rid") != request_id:
+                raise WorkerDied("no reply")
+            remaining = max(0.001, timeout_s - (time.perf_counter() - started))
+            body = await asyncio.wait_for(proc.stdout.readexactly(int(header["n"])), remaining)
+        except TimeoutError:
+            await self.stop(kill=True)
+            message = f"{_iso_now()} {request_id} Task timed out after {timeout_s:.2f} seconds"
+            self._emit(message)
+            self._emit(f"END RequestId: {request_id}")
+            self._emit(f"REPORT RequestId: {request_id}\tDuration: {timeout_s * 1000:.2f} ms\t"
+                       f"Billed Duration: {int(timeout_s * 1000)} ms\tMemory Size: {self.config.memory_mb} MB\t"
+                       f"Max Memory Used: {self.config.memory_mb} MB\tStatus: timeout")
+            return False, json.dumps({"errorMessage": message}).encode()
+        except (WorkerDied, ConnectionError, asyncio.IncompleteReadError, ValueError):
+            await self.stop(kill=True)
+            code = proc.returncode
+            message = f"RequestId: {request_id} Error: Runtime exited with error: exit status {code}"
+            self._emit(message)
+            self._emit(f"END RequestId: {request_id}")
+            return False, json.dumps({"errorType": "Runtime.ExitError", "errorMessage": message}).encode()
+        return bool(header.get("ok")), body
+
+    async def stop(self, kill: bool = False) -> None:
+        """End the process: EOF on its control pipe (or SIGKILL), then reap it and finish its log stream."""
+        self.alive = False
+        proc = self._proc
+        if proc is None:
+            return
+        if proc.returncode is None:
+            if kill:
+                _signal_group(proc.pid, signal.SIGKILL)
+            elif proc.stdin is not None:
+                proc.stdin.close()
+            try:
+                await asyncio.wait_for(proc.wait(), STOP_GRACE_S)
+            except TimeoutError:
+                _signal_group(proc.pid, signal.SIGKILL)
+                await proc.wait()
+        if self._log_task is not None:
+            try:
+                await asyncio.wait_for(self._log_task, STOP_GRACE_S)
+            except TimeoutError:
+                self._log_task.cancel()
+
+    def _emit(self, message: str) -> None:
+        self._shipper.emit(self.config.name, self.stream, message)
+
+    async def _pump_logs(self) -> None:
+        assert self._proc is not None and self._proc.stderr is not None
+        stream = self._proc.stderr
+        pending = b""
+        while True:
+            chunk = await stream.read(65536)
+            if not chunk:
+                break
+            pending += chunk
+            *lines, pending = pending.split(b"\n")
+            for line in lines:
+                self._emit(line.decode("utf-8", "replace").rstrip("\r"))
+        if pending:
+            self._emit(pending.decode("utf-8", "replace"))
+
+
+def _signal_group(pid: int, sig: int) -> None:
+    # The worker leads its own session; signalling the group also ends processes the function started.
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, sig)
