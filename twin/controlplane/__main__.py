@@ -31,7 +31,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=_port, default=0, help="port to bind on 127.0.0.1 (0 = a free port)")
     args = parser.parse_args(argv)
 
-    from .server import start_control_plane  # import after parsing: bad input answers fast
+    from .patches._guard import MotoMismatch
+
+    try:
+        from .server import start_control_plane  # imports the patches, which check the pinned moto
+    except MotoMismatch as exc:
+        print(f"{PROG}: {exc}; install the pinned moto (make install)", file=sys.stderr)
+        return 1
 
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):

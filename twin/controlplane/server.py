@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 from dataclasses import dataclass, field
 
@@ -47,7 +48,10 @@ class ControlPlane:
 
 
 def start_control_plane(host: str = "127.0.0.1", port: int = 0, warm: bool = True) -> ControlPlane:
-    """Bind host:port (0 = a free port), apply the gap layer, warm moto up and serve in a thread."""
+    """Bind host:port (0 = a free port), apply the gap layer, warm moto up and serve in a thread.
+
+    Raises OSError when the port cannot be bound.
+    """
     if host not in LOOPBACK:
         raise ValueError(f"the control plane binds loopback only, not {host!r}")
     patches.apply_all()
@@ -57,7 +61,10 @@ def start_control_plane(host: str = "127.0.0.1", port: int = 0, warm: bool = Tru
     app = ControlPlaneApp()
     if warm:
         warm_up(app.moto)
-    server = make_server("127.0.0.1", port, app, threaded=True, request_handler=MotoRequestHandler)
+    # Bind here, not in werkzeug: werkzeug prints two lines and exits on a busy port.
+    with socket.create_server(("127.0.0.1", port)) as listener:
+        server = make_server("127.0.0.1", port, app, threaded=True, request_handler=MotoRequestHandler,
+                             fd=listener.fileno())  # werkzeug keeps a duplicate of the descriptor
     thread = threading.Thread(target=server.serve_forever, name="twin-controlplane", daemon=True)
     thread.start()
-    return ControlPlane(host="127.0.0.1", port=server.server_port, app=app, _server=server, _thread=thread)
+    return ControlPlane(host="127.0.0.1", port=server.socket.getsockname()[1], app=app, _server=server, _thread=thread)

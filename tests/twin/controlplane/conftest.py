@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
+import json
 import uuid
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -112,3 +115,30 @@ def sign_in(idp: Any) -> Callable[[Pool], dict[str, Any]]:
         )["AuthenticationResult"]
 
     return run
+
+
+TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+
+
+@pytest.fixture
+def make_zip() -> Callable[[str], bytes]:
+    def build(source: str = "def handler(event, context):\n    return {'statusCode': 200}\n") -> bytes:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            archive.writestr("app.py", source)
+        return buffer.getvalue()
+
+    return build
+
+
+@pytest.fixture
+def make_function(aws: Callable[[str], Any], make_zip: Callable[[str], bytes]) -> Callable[..., dict[str, Any]]:
+    """Create a python3.12 function from a zip; returns create_function's answer."""
+
+    def create(code: bytes | None = None) -> dict[str, Any]:
+        role = aws("iam").create_role(RoleName=_name("role"), AssumeRolePolicyDocument=TRUST)["Role"]["Arn"]
+        return aws("lambda").create_function(FunctionName=_name("fn"), Runtime="python3.12", Role=role,
+                                             Handler="app.handler", Code={"ZipFile": code or make_zip()})
+
+    return create
