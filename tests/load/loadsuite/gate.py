@@ -12,11 +12,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import gevent
-from locust.stats import RequestStats
 
 from loadsuite.slo import Check, Rule, evaluate
+
+if TYPE_CHECKING:  # importing locust monkey-patches the process; types only
+    from locust.stats import RequestStats
 
 EXIT_PASS, EXIT_ERRORS, EXIT_CRASH, EXIT_BREACH = 0, 1, 2, 3
 log = logging.getLogger("loadsuite.gate")

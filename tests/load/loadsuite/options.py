@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from loadsuite.errors import SetupError
+from loadsuite.plans import PLANS
 from loadsuite.pool import MAX_POOL_SIZE
-from loadsuite.shapes import SHAPES
 
 DEFAULT_SLO = "p95<1000ms, p99<2000ms, fail_ratio<1%"
 
@@ -25,7 +25,7 @@ def add_arguments(parser: Any) -> None:
     parser.add_argument(
         "--pool-size", type=int, default=10, help=f"test users created for the run (1..{MAX_POOL_SIZE})"
     )
-    parser.add_argument("--shape", choices=sorted(SHAPES), default="constant", help="load shape (-u is the peak)")
+    parser.add_argument("--shape", choices=sorted(PLANS), default="constant", help="load shape (-u is the peak)")
     parser.add_argument(
         "--slo",
         default=DEFAULT_SLO,
@@ -71,8 +71,8 @@ def check(options: Any) -> None:
             f"--pool-size {options.pool_size} is outside 1..{MAX_POOL_SIZE}: the pool is created on every run "
             "against Cognito's shared quota; use a smaller pool"
         )
-    if options.shape not in SHAPES:
-        raise SetupError(f"--shape {options.shape!r} is unknown: use one of {', '.join(sorted(SHAPES))}")
+    if options.shape not in PLANS:
+        raise SetupError(f"--shape {options.shape!r} is unknown: use one of {', '.join(sorted(PLANS))}")
     if not 0 < options.token_refresh_fraction < 1:
         raise SetupError(f"--token-refresh-fraction {options.token_refresh_fraction} must be between 0 and 1")
     if options.slo_abort_grace < 0:

@@ -16,10 +16,12 @@ import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-
-from locust.stats import RequestStats, StatsEntry
+from typing import TYPE_CHECKING
 
 from loadsuite.errors import SetupError
+
+if TYPE_CHECKING:  # importing locust monkey-patches the process; types only
+    from locust.stats import RequestStats, StatsEntry
 
 OPS: dict[str, Callable[[float, float], bool]] = {
     "<": operator.lt,
@@ -28,7 +30,7 @@ OPS: dict[str, Callable[[float, float], bool]] = {
     ">=": operator.ge,
 }
 LATENCY = {"avg", "max", "median"}
-PERCENTILE_RE = re.compile(r"^p(\d{1,2}(?:\.\d+)?)$")
+PERCENTILE_RE = re.compile(r"^p(\d+(?:\.\d+)?)$")
 RULE_RE = re.compile(
     r"^(?:(?P<method>GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)\s+(?P<name>\S+)\s+)?"
     r"(?P<metric>[a-z_0-9.]+)\s*(?P<op><=|>=|<|>)\s*(?P<value>\d+(?:\.\d+)?)\s*(?P<unit>ms|s|%|/s)?"
