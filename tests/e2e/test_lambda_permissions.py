@@ -14,12 +14,12 @@ from botocore.exceptions import ClientError
 
 from fixtures.api import ApiClient
 from fixtures.config import EnvConfig
+from fixtures.lambda_policy import function_policy, policy_problems
 from fixtures.reject_round import body_for, concrete
 from fixtures.routes import deployed_routes
 from fixtures.users import TestUser
 
 pytestmark = pytest.mark.lambda_permissions
-INVOKE_ACTIONS = {"lambda:invokefunction", "lambda:*", "*"}
 FUNCTION_IN_URI = re.compile(r"(arn:aws[\w-]*:lambda:[\w-]+:\d{12}:function:[\w-]+(?::[\w$-]+)?)")
 SERVER_ERRORS = {
     500: "the function failed or API Gateway may not invoke it (read the function's logs and resource policy)",
@@ -31,59 +31,6 @@ SERVER_ERRORS = {
 
 def fail(message: str) -> None:
     pytest.fail(message, pytrace=False)
-
-
-def function_policy(lam: Any, function: str) -> list[dict[str, Any]]:
-    try:
-        return json.loads(lam.get_policy(FunctionName=function)["Policy"]).get("Statement", [])
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] == "ResourceNotFoundException":
-            return []
-        raise
-
-
-def _listify(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
-def policy_problems(statements: list[dict[str, Any]], api_arn_prefix: str) -> list[str]:
-    """What is wrong with a function policy that should let only this API invoke the function."""
-    problems = []
-    grants = 0
-    for st in statements:
-        if st.get("Effect") != "Allow":
-            continue
-        actions = {a.lower() for a in _listify(st.get("Action", []))}
-        sid = st.get("Sid", "?")
-        principal = st.get("Principal")
-        services = _listify(principal.get("Service", [])) if isinstance(principal, dict) else []
-        if principal == "*" or (isinstance(principal, dict) and "*" in _listify(principal.get("AWS", []))):
-            problems.append(f"statement {sid} allows any principal ('*')")
-            continue
-        if not actions & INVOKE_ACTIONS:
-            continue
-        if services != ["apigateway.amazonaws.com"]:
-            problems.append(f"statement {sid} allows {principal}, not only apigateway.amazonaws.com")
-            continue
-        conditions = st.get("Condition", {})
-        source_arns = [
-            arn
-            for operator in ("ArnLike", "ArnEquals", "StringLike", "StringEquals")
-            for key, arns in conditions.get(operator, {}).items()
-            if key.lower() == "aws:sourcearn"
-            for arn in _listify(arns)
-        ]
-        if not source_arns:
-            problems.append(f"statement {sid} has no AWS:SourceArn condition, so any API in any account may invoke")
-            continue
-        foreign = [a for a in source_arns if not a.startswith(api_arn_prefix)]
-        if foreign:
-            problems.append(f"statement {sid} allows SourceArn {foreign}, not only this API ({api_arn_prefix}*)")
-            continue
-        grants += 1
-    if not grants:
-        problems.append("no statement lets apigateway.amazonaws.com invoke the function from this API")
-    return problems
 
 
 @pytest.fixture(scope="session")
