@@ -125,3 +125,40 @@ def test_unknown_identity_pool_is_not_found_not_a_server_error(identity):
         identity.get_id(AccountId=ACCOUNT, IdentityPoolId="us-east-1:00000000-0000-0000-0000-000000000000")
     assert _error(exc)[0] == "ResourceNotFoundException"
     assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
+def test_credentials_need_the_logins_of_the_identity(idp, identity, make_pool, sign_in):
+    pool = make_pool()
+    pool_id = _identity_pool(identity, pool)
+    login = {pool.provider: sign_in(pool)["IdToken"]}
+    identity_id = identity.get_id(AccountId=ACCOUNT, IdentityPoolId=pool_id, Logins=login)["IdentityId"]
+    credentials = identity.get_credentials_for_identity(IdentityId=identity_id, Logins=login)
+    assert credentials["IdentityId"] == identity_id and credentials["Credentials"]["AccessKeyId"]
+    with pytest.raises(ClientError) as exc:
+        identity.get_credentials_for_identity(IdentityId=identity_id)
+    assert _error(exc)[0] == "NotAuthorizedException" and "Logins don't match" in _error(exc)[1]
+    # A valid token of another user of the same pool does not unlock this identity.
+    idp.admin_create_user(UserPoolId=pool.id, Username="other-user", MessageAction="SUPPRESS")
+    idp.admin_set_user_password(UserPoolId=pool.id, Username="other-user", Password=pool.password, Permanent=True)
+    other = idp.admin_initiate_auth(UserPoolId=pool.id, ClientId=pool.client_id, AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+                                    AuthParameters={"USERNAME": "other-user", "PASSWORD": pool.password})
+    with pytest.raises(ClientError) as exc:
+        identity.get_credentials_for_identity(
+            IdentityId=identity_id, Logins={pool.provider: other["AuthenticationResult"]["IdToken"]})
+    assert _error(exc)[0] == "NotAuthorizedException" and "Logins don't match" in _error(exc)[1]
+    with pytest.raises(ClientError) as exc:
+        identity.get_credentials_for_identity(IdentityId="us-east-1:00000000-0000-0000-0000-000000000000",
+                                              Logins=login)
+    assert _error(exc)[0] == "ResourceNotFoundException"
+
+
+def test_unauthenticated_credentials_follow_the_pool_setting(identity, make_pool):
+    pool_id = _identity_pool(identity, make_pool(), allow_unauthenticated=True)
+    identity_id = identity.get_id(AccountId=ACCOUNT, IdentityPoolId=pool_id)["IdentityId"]
+    assert identity.get_credentials_for_identity(IdentityId=identity_id)["IdentityId"] == identity_id
+    identity.update_identity_pool(IdentityPoolId=pool_id, IdentityPoolName="renamed",
+                                  AllowUnauthenticatedIdentities=False)
+    with pytest.raises(ClientError) as exc:
+        identity.get_credentials_for_identity(IdentityId=identity_id)
+    assert _error(exc) == ("NotAuthorizedException",
+                           "Unauthenticated access is not supported for this identity pool.")

@@ -6,7 +6,9 @@ unauthenticated identities are off) and answers an unknown pool with HTTP 500. H
 verifies each Logins token as Cognito does (provider configured on the pool, issuer equal to the
 provider, signature by that user pool's keys, not expired, `aud` one of the provider's client ids),
 keeps one IdentityId per (pool, provider, sub), and refuses unauthenticated access when the pool
-does not allow it. The role settings are stored on the pool object and read back verbatim.
+does not allow it. GetCredentialsForIdentity checks the same way that the identity exists and that
+the Logins prove it (then returns moto's fixed credentials). The role settings are stored on the
+pool object and read back verbatim.
 """
 
 from __future__ import annotations
@@ -26,7 +28,11 @@ from moto.core.exceptions import JsonRESTError
 from . import keys
 from ._guard import add, replace, require
 
-require("identity_pools", CognitoIdentityResponse, [("get_id", ("self",)), ("backend", None)])
+require(
+    "identity_pools",
+    CognitoIdentityResponse,
+    [("get_id", ("self",)), ("get_credentials_for_identity", ("self",)), ("backend", None)],
+)
 require("identity_pools", CognitoIdentityPool, [("__init__", ("self", "region", "identity_pool_name", "kwargs"))])
 
 _ROLES = "_twin_roles"
@@ -109,6 +115,36 @@ def get_id(self: CognitoIdentityResponse) -> str:
     return json.dumps({"IdentityId": identity_id})
 
 
+def _pool_of_identity(response: CognitoIdentityResponse, identity_id: str) -> CognitoIdentityPool | None:
+    region = identity_id.split(":", 1)[0] if ":" in identity_id else response.region
+    backend = cognitoidentity_backends[response.current_account][region]
+    for pool_id, listing in backend.pools_identities.items():
+        if any(i["IdentityId"] == identity_id for i in listing["Identities"]) and pool_id in backend.identity_pools:
+            return backend.identity_pools[pool_id]
+    return None
+
+
+def get_credentials_for_identity(self: CognitoIdentityResponse) -> str:
+    identity_id: str = self._get_param("IdentityId") or ""
+    logins: dict[str, str] = self._get_param("Logins") or {}
+    pool = _pool_of_identity(self, identity_id)
+    if pool is None:
+        raise ResourceNotFoundError(f"Identity '{identity_id}' not found.")
+    known: dict[tuple[str, str], str] = pool.__dict__.get(_IDENTITIES, {})
+    authenticated = identity_id in known.values()
+    if logins:
+        subjects = [(p, verify_login(pool, self.current_account, p, t)) for p, t in logins.items()]
+        if any(known.get(subject) != identity_id for subject in subjects):
+            raise NotAuthorized("Logins don't match. Please include at least one valid login for this identity "
+                                "or identity pool.")
+    elif authenticated:
+        raise NotAuthorized("Logins don't match. Please include at least one valid login for this identity "
+                            "or identity pool.")
+    elif not pool.allow_unauthenticated_identities:
+        raise NotAuthorized("Unauthenticated access is not supported for this identity pool.")
+    return self.backend.get_credentials_for_identity(identity_id)
+
+
 def set_identity_pool_roles(self: CognitoIdentityResponse) -> str:
     pool = _pool(self, self._get_param("IdentityPoolId"))
     roles: dict[str, str] = self._get_param("Roles") or {}
@@ -130,5 +166,7 @@ def get_identity_pool_roles(self: CognitoIdentityResponse) -> str:
 
 def apply() -> None:
     replace(CognitoIdentityResponse, "get_id", lambda _original: get_id, "identity_pools")
+    replace(CognitoIdentityResponse, "get_credentials_for_identity", lambda _original: get_credentials_for_identity,
+            "identity_pools")
     add(CognitoIdentityResponse, "set_identity_pool_roles", set_identity_pool_roles)
     add(CognitoIdentityResponse, "get_identity_pool_roles", get_identity_pool_roles)
