@@ -30,7 +30,7 @@ def add_arguments(parser: Any) -> None:
         "--slo",
         default=DEFAULT_SLO,
         help="SLO rules: [METHOD NAME] METRIC OP VALUE [warn|abort], comma separated, "
-        "e.g. 'p95<800ms, fail_ratio<1%%, rps>=5, GET /courses/[id] p99<1s warn'",
+        "e.g. 'p95<800ms, fail_ratio<0.01, rps>=5, GET /courses/[id] p99<1s warn'",
     )
     parser.add_argument(
         "--slo-abort-grace", type=float, default=10.0, help="seconds before rules marked 'abort' may stop the run"
