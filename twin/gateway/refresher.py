@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from twin.gateway.jwks import KeyStore
 from twin.gateway.snapshot import Snapshot, load_snapshot
@@ -27,6 +28,7 @@ class Refresher:
         self._interval = interval_s
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._prefetcher = ThreadPoolExecutor(max_workers=2, thread_name_prefix="jwks-prefetch")
         self.current = Snapshot(apis={}, policies={})
 
     def load_once(self) -> Snapshot:
@@ -35,7 +37,8 @@ class Refresher:
         self.current = snapshot
         for issuer in sorted({a.issuer for api in snapshot.apis.values() for a in api.authorizers.values()
                               if a is not None and a.issuer}):
-            self._keys.prefetch(issuer)
+            # Off this thread: a slow issuer (up to 2 x 1.5 s) must not delay configuration changes.
+            self._prefetcher.submit(self._keys.prefetch, issuer)
         return snapshot
 
     def start(self) -> None:
@@ -46,6 +49,7 @@ class Refresher:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
+        self._prefetcher.shutdown(wait=False, cancel_futures=True)
 
     def _run(self) -> None:
         while not self._stop.wait(self._interval):

@@ -77,6 +77,7 @@ class Issuer:
     delay_s: float = 0.0
     pad_bytes: int = 0
     fetches: int = 0
+    pin_alg: bool = True  # JWKs name their algorithm (as Cognito's do)
 
     def add_key(self, kid: str) -> rsa.RSAPrivateKey:
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -87,7 +88,7 @@ class Issuer:
         keys = []
         for kid, key in self.keys.items():
             jwk = json.loads(RSAAlgorithm.to_jwk(key.public_key()))
-            jwk.update({"kid": kid, "alg": "RS256", "use": "sig"})
+            jwk.update({"kid": kid, "use": "sig", **({"alg": "RS256"} if self.pin_alg else {})})
             keys.append(jwk)
         doc: dict[str, Any] = {"keys": keys}
         if self.pad_bytes:

@@ -1,0 +1,99 @@
+"""Route selection through the running gateway: most specific route wins, `$default` catches the rest,
+unknown APIs and paths are 404 `{"message":"Not Found"}`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.twin.gateway.gateway_support import Deployed, GatewayProcess, call, deploy_api, eventually
+
+NOT_FOUND = {"message": "Not Found"}
+
+
+@pytest.fixture(scope="module")
+def api(clients: dict[str, Any], gateway: GatewayProcess) -> Deployed:
+    deployed = deploy_api(clients, {key: {} for key in (
+        "GET /", "GET /pets", "POST /pets", "GET /pets/{id}", "GET /pets/dog", "ANY /pets/{id}/toys",
+        "GET /pets/{proxy+}", "ANY /things/{proxy+}", "GET /things/special/{proxy+}")}, permission="*")
+    eventually(lambda: call(gateway, deployed.api_id, "GET", "/pets").status_code == 200)
+    return deployed
+
+
+def route_of(gw: GatewayProcess, api_id: str, method: str, path: str) -> tuple[str, dict[str, str] | None]:
+    resp = call(gw, api_id, method, path)
+    assert resp.status_code == 200, (method, path, resp.status_code, resp.text)
+    event = resp.json()["event"]
+    return event["routeKey"], event.get("pathParameters")
+
+
+@pytest.mark.parametrize(("method", "path", "route", "params"), [
+    ("GET", "/", "GET /", None),
+    ("GET", "/pets", "GET /pets", None),
+    ("POST", "/pets", "POST /pets", None),
+    ("GET", "/pets/dog", "GET /pets/dog", None),
+    ("GET", "/pets/7", "GET /pets/{id}", {"id": "7"}),
+    ("GET", "/pets/a%20b", "GET /pets/{id}", {"id": "a b"}),
+    ("GET", "/pets/7/toys", "ANY /pets/{id}/toys", {"id": "7"}),
+    ("DELETE", "/pets/7/toys", "ANY /pets/{id}/toys", {"id": "7"}),
+    ("GET", "/pets/7/toys/ball", "GET /pets/{proxy+}", {"proxy": "7/toys/ball"}),
+    ("PUT", "/things/a/b", "ANY /things/{proxy+}", {"proxy": "a/b"}),
+    ("GET", "/things/special/x", "GET /things/special/{proxy+}", {"proxy": "x"}),
+])
+def test_most_specific_route_wins(gateway: GatewayProcess, api: Deployed, method: str, path: str, route: str,
+                                  params: dict[str, str] | None) -> None:
+    assert route_of(gateway, api.api_id, method, path) == (route, params)
+
+
+@pytest.mark.parametrize(("method", "path"), [
+    ("DELETE", "/pets"), ("GET", "/Pets"), ("GET", "/things"), ("GET", "/nothing/here"), ("GET", "/pets/"),
+    ("PATCH", "/"),
+])
+def test_unmatched_is_not_found(gateway: GatewayProcess, api: Deployed, method: str, path: str) -> None:
+    resp = call(gateway, api.api_id, method, path)
+    assert resp.status_code == 404
+    assert resp.json() == NOT_FOUND
+    assert resp.headers["apigw-requestid"]
+
+
+def test_raw_path_keeps_encoding(gateway: GatewayProcess, api: Deployed) -> None:
+    event = call(gateway, api.api_id, "GET", "/pets/a%20b").json()["event"]
+    assert event["rawPath"] == "/pets/a%20b"
+    assert event["requestContext"]["http"]["path"] == "/pets/a%20b"
+
+
+def test_default_route_catches_everything_else(gateway: GatewayProcess, clients: dict[str, Any]) -> None:
+    deployed = deploy_api(clients, {"$default": {}, "GET /only": {}}, permission="*")
+    eventually(lambda: call(gateway, deployed.api_id, "GET", "/only").status_code == 200)
+    assert route_of(gateway, deployed.api_id, "GET", "/only") == ("GET /only", None)
+    assert route_of(gateway, deployed.api_id, "DELETE", "/anything/at/all") == ("$default", None)
+    assert route_of(gateway, deployed.api_id, "POST", "/only") == ("$default", None)
+
+
+def test_unknown_api_and_api_without_default_stage(gateway: GatewayProcess, clients: dict[str, Any]) -> None:
+    unknown = call(gateway, "zzzzzzzz", "GET", "/pets")
+    assert unknown.status_code == 404
+    assert unknown.json() == NOT_FOUND
+    unstaged = deploy_api(clients, {"GET /p": {}}, stage=False)
+    named = deploy_api(clients, {"GET /p": {}}, stage=False)
+    clients["apigatewayv2"].create_stage(ApiId=named.api_id, StageName="prod", AutoDeploy=True)
+    manual = deploy_api(clients, {"GET /p": {}}, stage=False)
+    clients["apigatewayv2"].create_stage(ApiId=manual.api_id, StageName="$default", AutoDeploy=False)
+    control = deploy_api(clients, {"GET /p": {}})
+    eventually(lambda: call(gateway, control.api_id, "GET", "/p").status_code == 200)
+    for deployed in (unstaged, named, manual):
+        resp = call(gateway, deployed.api_id, "GET", "/p")
+        assert resp.status_code == 404
+        assert resp.json() == NOT_FOUND
+        assert call(gateway, deployed.api_id, "GET", "/prod/p").status_code == 404
+
+
+def test_route_without_integration_is_not_found(gateway: GatewayProcess, clients: dict[str, Any]) -> None:
+    deployed = deploy_api(clients, {"GET /ok": {}, "GET /none": {"target": None},
+                                    "GET /dangling": {"target": "integrations/nope"}})
+    eventually(lambda: call(gateway, deployed.api_id, "GET", "/ok").status_code == 200)
+    assert call(gateway, deployed.api_id, "GET", "/none").status_code == 404
+    dangling = call(gateway, deployed.api_id, "GET", "/dangling")
+    assert dangling.status_code == 500
+    assert dangling.json() == {"message": "Internal Server Error"}
