@@ -14,7 +14,6 @@ from botocore.config import Config
 from twin.services import start_service, stop_services, wait_ready
 
 ROOT = Path(__file__).resolve().parents[3]
-DB_PASSWORD = "App#Passw0rd-for-tests"
 
 
 @pytest.fixture(scope="module")

@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 import requests
 
-from tests.twin.provision.conftest import DB_PASSWORD
 from twin.provision import Stack, env_file_text, names, provision
 from twin.provision.artifact import build_backend_zip, code_sha256
 
 DB_PORT = 14333
+DB_PASSWORD = "App#Passw0rd-for-tests"
 
 
 def _snapshot(aws: Callable[[str], Any]) -> dict[str, Any]:
