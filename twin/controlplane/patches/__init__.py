@@ -15,6 +15,7 @@ PATCHES = (
     "validity",
     "srp",
     "refresh",
+    "sign_in_errors",
     "auth_flows",
     "identity_pools",
     "lambda_permissions",
