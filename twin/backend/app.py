@@ -3,6 +3,8 @@
 The routing table, the mapping of errors to answers, and one JSON log line per invocation
 {"requestId", "routeKey", "probe", "status"} (nothing else: never a header value, token or body).
 Routes and data access live in the learninghub_api package beside this file, in the same zip.
+No web framework: six fixed route keys arrive already matched by API Gateway, so a dict is the
+router, and the zip stays the standard library plus boto3 and python-tds.
 """
 
 from __future__ import annotations
