@@ -140,6 +140,17 @@ def allowed_origin_value_ok(value: str | None, origin: str, expect: CorsExpectat
     return value == origin or (value == "*" and expect.any_origin and not expect.credentials)
 
 
+def _origin_mismatch(where: str, value: str | None, origin: str) -> str:
+    if value is None:
+        return (f"{where} has no Access-Control-Allow-Origin, so the browser hides the answer from the app; add "
+                f"{origin} to the API's CorsConfiguration AllowOrigins (CORS belongs on the API, not the backend).")
+    if value.strip() == "*":
+        return (f"{where} answers Access-Control-Allow-Origin '*' although the env file lists exact origins; "
+                f"replace '*' in CorsConfiguration AllowOrigins with {origin} and the other app origins.")
+    return (f"{where} answers Access-Control-Allow-Origin {value!r} instead of {origin!r}; configure CORS on the "
+            "API with the app's origins and remove the backend's own CORS headers.")
+
+
 def preflight_findings(status: int, headers: Mapping[str, str], *, where: str, origin: str, method: str,
                        expect: CorsExpectation) -> list[str]:
     """Problems with a preflight answer for an allowed origin (`where` names the request)."""
@@ -153,8 +164,7 @@ def preflight_findings(status: int, headers: Mapping[str, str], *, where: str, o
         return [f"{where} answered {status} instead of 2xx: browsers reject the preflight; configure "
                 "CorsConfiguration on the API so API Gateway answers OPTIONS itself."]
     if not allowed_origin_value_ok(h.get(ACAO), origin, expect):
-        out.append(f"{where} has Access-Control-Allow-Origin {h.get(ACAO)!r} instead of {origin!r}; "
-                   f"add {origin} to the API's CorsConfiguration AllowOrigins.")
+        out.append(_origin_mismatch(where, h.get(ACAO), origin))
     methods = {m.upper() for m in header_list(h.get(ACAM))}
     if method.upper() not in methods and "*" not in methods:
         out.append(f"{where} has Access-Control-Allow-Methods {h.get(ACAM)!r}, which lacks {method}; "
@@ -214,9 +224,7 @@ def actual_findings(headers: Mapping[str, str], *, where: str, origin: str, expe
     h = _lower(headers)
     out: list[str] = []
     if not allowed_origin_value_ok(h.get(ACAO), origin, expect):
-        out.append(f"{where} has Access-Control-Allow-Origin {h.get(ACAO)!r} instead of {origin!r}, so the "
-                   "browser hides the answer from the app; configure CORS on the API (not in the backend) "
-                   f"with {origin} in AllowOrigins.")
+        out.append(_origin_mismatch(where, h.get(ACAO), origin))
     out.extend(_credentials_findings(h, where, expect))
     out.extend(_excess_findings(h, where, expect))
     return out
