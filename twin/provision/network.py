@@ -61,17 +61,15 @@ def _ensure_subnet(ec2: Any, vpc_id: str, name: str, cidr: str, az: str, *, publ
 
 
 def _ensure_igw(ec2: Any, vpc_id: str) -> str:
-    found = ec2.describe_internet_gateways(
-        Filters=[{"Name": "attachment.vpc-id", "Values": [vpc_id]}]
-    )["InternetGateways"]
-    existing = only(found, f"internet gateways attached to {vpc_id}")
-    if existing:
-        return existing["InternetGatewayId"]
-    igw_id = ec2.create_internet_gateway(TagSpecifications=_tag_spec("internet-gateway", names.IGW))[
-        "InternetGateway"
-    ]["InternetGatewayId"]
-    ec2.attach_internet_gateway(InternetGatewayId=igw_id, VpcId=vpc_id)
-    return igw_id
+    found = ec2.describe_internet_gateways(Filters=_by_name([], names.IGW))["InternetGateways"]
+    igw = only(found, f"internet gateways named {names.IGW}")
+    if igw is None:
+        igw = ec2.create_internet_gateway(TagSpecifications=_tag_spec("internet-gateway", names.IGW))[
+            "InternetGateway"
+        ]
+    if not any(a.get("VpcId") == vpc_id for a in igw.get("Attachments", [])):
+        ec2.attach_internet_gateway(InternetGatewayId=igw["InternetGatewayId"], VpcId=vpc_id)
+    return igw["InternetGatewayId"]
 
 
 def _ensure_route_table(ec2: Any, vpc_id: str, name: str, subnet_id: str, igw_id: str | None) -> str:
