@@ -55,14 +55,30 @@ def test_throttle_answers_share_of_cognito_calls_as_cognito_does(control_plane, 
         idp.list_user_pools(MaxResults=1)
 
 
-def test_throttle_with_ratio_one_throttles_everything_and_seed_repeats(control_plane, idp):
-    url = f"{control_plane.url}/_twin/throttle"
-    requests.post(url, json={"service": "cognito-idp", "ratio": 1}, timeout=10)
-    try:
-        with pytest.raises(ClientError):
+def _pattern(idp, calls: int) -> list[bool]:
+    outcomes = []
+    for _ in range(calls):
+        try:
             idp.list_user_pools(MaxResults=1)
+            outcomes.append(False)
+        except ClientError:
+            outcomes.append(True)
+    return outcomes
+
+
+def test_same_seed_repeats_the_same_throttle_pattern_and_ratio_one_throttles_all(control_plane, idp):
+    url = f"{control_plane.url}/_twin/throttle"
+    try:
+        requests.post(url, json={"service": "cognito-idp", "ratio": 0.5, "seed": 3}, timeout=10)
+        first = _pattern(idp, 20)
+        requests.post(url, json={"service": "cognito-idp", "ratio": 0.5, "seed": 3}, timeout=10)
+        assert _pattern(idp, 20) == first and any(first) and not all(first)
+        requests.post(url, json={"service": "cognito-idp", "ratio": 1}, timeout=10)
+        assert all(_pattern(idp, 5))
+        assert requests.get(url, timeout=10).json()["throttle"]["cognito-idp"]["ratio"] == 1.0
     finally:
         requests.post(url, json={"service": "cognito-idp", "ratio": 0}, timeout=10)
+    assert requests.get(url, timeout=10).json() == {"throttle": {}}
 
 
 @pytest.mark.parametrize("body", [{"service": "s3", "ratio": 0.1}, {"service": "cognito-idp", "ratio": 2},
