@@ -27,7 +27,6 @@ from twin.lambdas import LambdaRunner
 from twin.lambdas.aws import control_client
 
 log = logging.getLogger("twin.gateway")
-STARTUP_WAIT_S = 15.0
 DEFAULT_ACCOUNT = "123456789012"
 
 
@@ -47,14 +46,17 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--jwt-leeway", type=float, default=0.0, help="seconds of clock skew for exp/nbf/iat")
     parser.add_argument("--max-concurrency", type=int, default=4, help="worker processes per function")
     parser.add_argument("--refresh-interval", type=float, default=0.4, help="seconds between config refreshes")
+    parser.add_argument("--startup-timeout", type=float, default=15.0,
+                        help="seconds to wait for the control plane at start")
     parser.add_argument("--log-level", default="WARNING")
     args = parser.parse_args(argv)
     if not is_loopback_url(args.control_url):
         raise UsageError(f"--control-url {args.control_url!r} must be an http URL on 127.0.0.1 or localhost")
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port {args.port} is not a port number; use 0 for a free port")
-    if args.max_concurrency < 1 or args.refresh_interval <= 0 or args.jwt_leeway < 0:
-        raise UsageError("--max-concurrency must be >= 1, --refresh-interval > 0 and --jwt-leeway >= 0")
+    if args.max_concurrency < 1 or args.refresh_interval <= 0 or args.jwt_leeway < 0 or args.startup_timeout < 0:
+        raise UsageError("--max-concurrency must be >= 1, --refresh-interval > 0, --jwt-leeway and "
+                         "--startup-timeout >= 0")
     mapping = {}
     for item in args.issuer_map:
         issuer, sep, url = item.partition("=")
@@ -65,8 +67,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
-def initial_load(refresher: Refresher, control_url: str) -> None:
-    deadline = time.monotonic() + STARTUP_WAIT_S
+def initial_load(refresher: Refresher, control_url: str, wait_s: float) -> None:
+    deadline = time.monotonic() + wait_s
     while True:
         try:
             refresher.load_once()
@@ -87,7 +89,7 @@ def account_id(control_url: str, region: str) -> str:
 async def serve(args: argparse.Namespace) -> None:
     keys = KeyStore(IssuerMap(args.control_url, args.issuer_map))
     refresher = Refresher(args.control_url, args.region, keys, args.refresh_interval)
-    initial_load(refresher, args.control_url)
+    initial_load(refresher, args.control_url, args.startup_timeout)
     settings = Settings(region=args.region, account_id=account_id(args.control_url, args.region),
                         default_api_id=args.default_api_id)
     runner = LambdaRunner(args.control_url, args.region, args.state_dir, max_concurrency=args.max_concurrency)

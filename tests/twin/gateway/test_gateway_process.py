@@ -1,0 +1,142 @@
+"""The gateway as a process: READY line, clean stop with its workers ended, one-line errors, the default API on
+the bare address, an API made the way the guide's CLI makes it, and configuration changes within a second."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from tests.twin.gateway.gateway_support import (
+    ACCOUNT,
+    REGION,
+    ROOT,
+    GatewayProcess,
+    OidcServer,
+    call,
+    create_function,
+    deploy_api,
+    eventually,
+    mint,
+    start_gateway,
+)
+
+
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().split(") ", 1)[1][0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_stops_cleanly_with_workers_ended(control_url: str, clients: dict[str, Any], tmp_path: Path,
+                                          sig: int) -> None:
+    deployed = deploy_api(clients, {"GET /p": {}})
+    gw = start_gateway(control_url, tmp_path, "--default-api-id", deployed.api_id)
+    try:
+        assert gw.url == f"http://127.0.0.1:{gw.port}"
+        pid = eventually(lambda: (r := requests.get(gw.url + "/p", timeout=10)).status_code == 200 and r.json()["pid"])
+        assert alive(pid)
+    finally:
+        code = gw.stop(sig)
+    assert code == 0, gw.stderr()
+    assert not alive(pid)
+    assert "Traceback" not in gw.stderr()
+    assert (tmp_path / "logs" / f"lambda-{deployed.function}.log").read_text().count("START RequestId") >= 1
+
+
+def test_bare_address_serves_the_default_api(control_url: str, clients: dict[str, Any], tmp_path: Path) -> None:
+    deployed = deploy_api(clients, {"GET /p": {}})
+    other = deploy_api(clients, {"GET /q": {}})
+    gw = start_gateway(control_url, tmp_path, "--default-api-id", deployed.api_id)
+    try:
+        for host in (f"127.0.0.1:{gw.port}", f"localhost:{gw.port}"):
+            resp = requests.get(gw.url + "/p", headers={"Host": host}, timeout=10)
+            assert resp.status_code == 200, host
+            assert resp.json()["event"]["requestContext"]["apiId"] == deployed.api_id
+        assert call(gw, other.api_id, "GET", "/q").status_code == 200  # every other API by its Host name
+        assert requests.get(gw.url + "/q", timeout=10).status_code == 404
+    finally:
+        assert gw.stop() == 0
+
+
+def run_gateway(*args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "twin.gateway", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=timeout, env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["--control-url", "http://example.com:5000", "--state-dir", "/tmp/x"], "must be an http URL on 127.0.0.1"),
+    (["--control-url", "http://127.0.0.1:1", "--state-dir", "/tmp/x", "--issuer-map", "nourl"], "ISSUER=URL"),
+    (["--control-url", "http://127.0.0.1:1", "--state-dir", "/tmp/x", "--port", "70000"], "is not a port"),
+    (["--control-url", "http://127.0.0.1:1", "--state-dir", "/tmp/x", "--startup-timeout", "0.5"],
+     "cannot read the control plane"),
+])
+def test_bad_input_is_one_line(args: list[str], needle: str) -> None:
+    result = run_gateway(*args)
+    assert result.returncode != 0
+    assert needle in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert result.stdout == ""
+
+
+def test_api_made_the_way_the_guide_does(gateway: GatewayProcess, clients: dict[str, Any], oidc: OidcServer) -> None:
+    apigw, lam = clients["apigatewayv2"], clients["lambda"]
+    function_arn = create_function(clients, "gw-guide-fn")
+    # aws apigatewayv2 create-api --name learninghub-api --protocol-type HTTP --target <lambda arn>
+    api_id = apigw.create_api(Name="learninghub-api", ProtocolType="HTTP", Target=function_arn)["ApiId"]
+    if not apigw.get_routes(ApiId=api_id)["Items"]:
+        # moto ignores Target; AWS's quick create makes these three resources, so make them as AWS would.
+        integration = apigw.create_integration(ApiId=api_id, IntegrationType="AWS_PROXY", IntegrationUri=function_arn,
+                                               PayloadFormatVersion="2.0", TimeoutInMillis=30000)
+        apigw.create_route(ApiId=api_id, RouteKey="$default", Target=f"integrations/{integration['IntegrationId']}")
+        apigw.create_stage(ApiId=api_id, StageName="$default", AutoDeploy=True)
+    # aws apigatewayv2 create-authorizer --authorizer-type JWT --name CognitoJWTAuth --identity-source ...
+    authorizer_id = apigw.create_authorizer(
+        ApiId=api_id, AuthorizerType="JWT", Name="CognitoJWTAuth", IdentitySource=["$request.header.Authorization"],
+        JwtConfiguration={"Issuer": OidcServer.issuer_id("main"), "Audience": ["client-a"]})["AuthorizerId"]
+    # aws apigatewayv2 update-route --route-key "GET /courses" --authorization-type JWT --authorizer-id ...
+    route_id = apigw.get_routes(ApiId=api_id)["Items"][0]["RouteId"]
+    apigw.update_route(ApiId=api_id, RouteId=route_id, RouteKey="GET /courses", AuthorizationType="JWT",
+                       AuthorizerId=authorizer_id)
+    # aws lambda add-permission ... --source-arn arn:aws:execute-api:<region>:<account>:${apiId}/*/*/*
+    lam.add_permission(FunctionName="gw-guide-fn", StatementId="apigw-invoke", Action="lambda:InvokeFunction",
+                       Principal="apigateway.amazonaws.com",
+                       SourceArn=f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{api_id}/*/*/*")
+    token = mint(oidc.issuers["main"], {"aud": "client-a"})
+    resp = eventually(lambda: (r := call(gateway, api_id, "GET", "/courses", token=token)).status_code == 200 and r)
+    assert resp.json()["event"]["routeKey"] == "GET /courses"
+    assert call(gateway, api_id, "GET", "/courses").status_code == 401
+    assert call(gateway, api_id, "GET", "/elsewhere", token=token).status_code == 404
+
+
+def test_changes_are_visible_within_one_second(gateway: GatewayProcess, clients: dict[str, Any]) -> None:
+    deployed = deploy_api(clients, {"GET /a": {}})
+    eventually(lambda: call(gateway, deployed.api_id, "GET", "/a").status_code == 200)
+    apigw = clients["apigatewayv2"]
+    apigw.create_route(ApiId=deployed.api_id, RouteKey="GET /b", Target=f"integrations/{deployed.integration_id}")
+    started = time.monotonic()
+    eventually(lambda: call(gateway, deployed.api_id, "GET", "/b").status_code == 200, timeout=3, interval=0.02)
+    assert time.monotonic() - started <= 1.0
+    apigw.update_api(ApiId=deployed.api_id, CorsConfiguration={"AllowOrigins": ["https://late.test"]})
+    started = time.monotonic()
+    eventually(lambda: call(gateway, deployed.api_id, "GET", "/a", headers={"Origin": "https://late.test"})
+               .headers.get("access-control-allow-origin") == "https://late.test", timeout=3, interval=0.02)
+    assert time.monotonic() - started <= 1.0
+
+
+def test_ready_line_is_the_only_stdout(control_url: str, tmp_path: Path) -> None:
+    gw = start_gateway(control_url, tmp_path)
+    assert gw.stop() == 0
+    assert gw.proc.stdout is not None
+    assert gw.proc.stdout.read() == ""
