@@ -134,12 +134,24 @@ def test_lambda_runs_in_the_database_vpc(instance: dict[str, Any], lambda_vpc: d
                  "attach the function to subnets of the database's VPC."])
 
 
-def test_default_security_group_restricts_all_traffic(ec2: Any, instance: dict[str, Any]) -> None:
-    """Prowler ec2_securitygroup_default_restrict_traffic, for the database's VPC."""
+def test_default_security_group_restricts_all_traffic(ec2: Any, instance: dict[str, Any],
+                                                      lambda_vpc: dict[str, Any]) -> None:
+    """Prowler ec2_securitygroup_default_restrict_traffic for the database's VPC: if anything uses the
+    default group (a network interface, the database, the Lambda), the group must have no rules."""
     groups = ec2.describe_security_groups(Filters=[
         {"Name": "vpc-id", "Values": [instance["VpcId"]]}, {"Name": "group-name", "Values": ["default"]},
     ])["SecurityGroups"]
-    fail_on(f for g in groups for f in default_group_findings(g))
+    findings: list[str] = []
+    for group in groups:
+        gid = group["GroupId"]
+        users = [f"network interface {ni['NetworkInterfaceId']}" for ni in ec2.describe_network_interfaces(
+            Filters=[{"Name": "group-id", "Values": [gid]}])["NetworkInterfaces"][:5]]
+        if gid in group_ids(instance):
+            users.append(f"the database instance {instance['InstanceId']}")
+        if gid in lambda_vpc["groups"]:
+            users.append(f"the Lambda {lambda_vpc['name']}")
+        findings += default_group_findings(group, users)
+    fail_on(findings)
 
 
 def test_database_requires_imdsv2(instance: dict[str, Any]) -> None:

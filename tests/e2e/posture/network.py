@@ -158,12 +158,18 @@ def internet_ingress_findings(groups: Iterable[Mapping[str, Any]]) -> list[str]:
     return out
 
 
-def default_group_findings(group: Mapping[str, Any]) -> list[str]:
-    """The VPC's default security group must have no rules, so nothing joins it by accident."""
+def default_group_findings(group: Mapping[str, Any], users: Iterable[str]) -> list[str]:
+    """Prowler ec2_securitygroup_default_restrict_traffic: a default group in use must have no rules.
+
+    `users` names what uses the group (network interfaces, the database, the Lambda); like Prowler, an
+    unused default group is not reported, since AWS creates every VPC's with rules.
+    """
+    users = list(users)
     rules = len(group.get("IpPermissions", [])) + len(group.get("IpPermissionsEgress", []))
-    if rules:
+    if rules and users:
         return [f"the default security group {group.get('GroupId')} of VPC {group.get('VpcId')} has {rules} "
-                "rule(s); revoke all its inbound and outbound rules so nothing that lands in it gets traffic."]
+                f"rule(s) and is used by {', '.join(users)}; give those their own groups and revoke every rule of "
+                "the default group."]
     return []
 
 

@@ -119,11 +119,14 @@ def test_allowed_cidrs_and_other_ports() -> None:
     assert sql_ingress_findings([sg_with(icmp)], lambda_groups=["sg-lambda"]) == []
 
 
-def test_default_group_must_be_empty() -> None:
-    assert default_group_findings({"GroupId": "sg-d", "IpPermissions": [], "IpPermissionsEgress": []}) == []
+def test_default_group_in_use_must_be_empty() -> None:
+    empty = {"GroupId": "sg-d", "IpPermissions": [], "IpPermissionsEgress": []}
+    assert default_group_findings(empty, ["eni-1"]) == []
     rules = {"GroupId": "sg-d", "VpcId": "vpc-1", "IpPermissions": [{"IpProtocol": "-1"}],
              "IpPermissionsEgress": [{"IpProtocol": "-1"}]}
-    assert any("2 rule(s)" in f for f in default_group_findings(rules))
+    assert default_group_findings(rules, []) == []  # unused: AWS creates every VPC's default group with rules
+    findings = default_group_findings(rules, ["eni-1", "the database"])
+    assert any("2 rule(s)" in f and "eni-1, the database" in f for f in findings)
 
 
 def test_imds_rules() -> None:
