@@ -109,6 +109,8 @@ def test_preflight_grants_no_unlisted_method_or_header(
     headers = {h.lower() for h in cors.headers}
     if "*" in methods and "*" in headers:
         pytest.skip("the env file allows every method and header: there is nothing unlisted to ask for")
+    if not routes:
+        pytest.skip("the env file lists no route with a single method to preflight")
     findings: list[str] = []
     for origin in allowed:
         route = routes[0]
