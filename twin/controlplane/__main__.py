@@ -33,17 +33,16 @@ def main(argv: list[str] | None = None) -> int:
 
     from .patches._guard import MotoMismatch
 
-    try:
-        from .server import start_control_plane  # imports the patches, which check the pinned moto
-    except MotoMismatch as exc:
-        print(f"{PROG}: {exc}; install the pinned moto (make install)", file=sys.stderr)
-        return 1
-
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     try:
+        from .server import start_control_plane  # imports the patches, which check the pinned moto
+
         plane = start_control_plane(port=args.port)
+    except MotoMismatch as exc:
+        print(f"{PROG}: {exc}; install the pinned moto (make install)", file=sys.stderr)
+        return 1
     except OSError as exc:
         print(f"{PROG}: cannot listen on 127.0.0.1:{args.port}: {exc.strerror}; use another --port or 0",
               file=sys.stderr)

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import socket
 import threading
@@ -37,8 +38,6 @@ class ControlPlane:
         return f"http://{self.host}:{self.port}"
 
     def ready_line(self) -> str:
-        import json
-
         return "READY " + json.dumps({"url": self.url, "port": self.port, "moto": moto.__version__})
 
     def stop(self) -> None:

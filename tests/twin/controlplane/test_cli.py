@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import requests
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -20,7 +21,8 @@ def _run(*args: str) -> subprocess.Popen[str]:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)})
 
 
-def test_ready_line_serves_and_stops_cleanly_on_sigterm():
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
+def test_ready_line_serves_and_stops_cleanly(stop_signal):
     process = _run("--port", "0")
     try:
         line = process.stdout.readline()  # bounded by the pytest timeout of the suite
@@ -28,7 +30,7 @@ def test_ready_line_serves_and_stops_cleanly_on_sigterm():
         ready = json.loads(line[len("READY "):])
         assert ready["moto"] == "5.2.5" and ready["url"] == f"http://127.0.0.1:{ready['port']}"
         assert requests.get(f"{ready['url']}/_twin/health", timeout=10).json()["status"] == "ok"
-        process.send_signal(signal.SIGTERM)
+        process.send_signal(stop_signal)
         assert process.wait(timeout=20) == 0
     finally:
         if process.poll() is None:
