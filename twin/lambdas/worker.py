@@ -95,8 +95,10 @@ def load_handler(handler: str) -> Any:
     module_name = module_path.replace("/", ".")
     try:
         module = importlib.import_module(module_name)
-    except Exception as exc:
+    except ImportError as exc:  # as the Python runtime: other exceptions keep their own type
         raise _InitError("Runtime.ImportModuleError", f"Unable to import module '{module_name}': {exc}") from exc
+    except SyntaxError as exc:
+        raise _InitError("Runtime.UserCodeSyntaxError", f"Syntax error in module '{module_name}': {exc}") from exc
     func = getattr(module, func_name, None)
     if func is None:
         raise _InitError("Runtime.HandlerNotFound", f"Handler '{func_name}' missing on module '{module_name}'")
@@ -159,7 +161,7 @@ def main() -> None:
         _send(control_out, {"ready": True, "init_ms": (time.perf_counter() - started) * 1000, "error": err})
         return
     except Exception as exc:
-        err = error_object(exc, "", "Runtime.UserCodeSyntaxError" if isinstance(exc, SyntaxError) else None)
+        err = error_object(exc, "")
         _log_error(err)
         _send(control_out, {"ready": True, "init_ms": (time.perf_counter() - started) * 1000, "error": err})
         return
