@@ -184,7 +184,7 @@ def _round_ticks(ordinal: int, ticks: int, unit: int) -> tuple[int, int]:
     return ordinal, ticks
 
 
-def _format_dt(ordinal: int, ticks: int) -> str:
+def format_datetime(ordinal: int, ticks: int) -> str:
     day = dt.date.fromordinal(ordinal)
     secs, frac = divmod(ticks, 10_000_000)
     h, rem = divmod(secs, 3600)
@@ -335,9 +335,9 @@ def convert(value: object, src: SqlType, dst: SqlType, *, explicit: bool = True)
             ticks = t300 * 100_000 // 3
             if ticks >= _DAY_TICKS:
                 ordinal, ticks = ordinal + 1, ticks - _DAY_TICKS
-            return _format_dt(ordinal, ticks)
+            return format_datetime(ordinal, ticks)
         ordinal, ticks = _round_ticks(ordinal, ticks, 10 ** (7 - dst.scale))
-        return _format_dt(ordinal, ticks)
+        return format_datetime(ordinal, ticks)
     if name == "uniqueidentifier":
         if isinstance(value, uuid.UUID):
             return str(value).upper()
@@ -379,7 +379,7 @@ def to_text(value: object, src: SqlType) -> str:
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, dt.datetime):
-        return _format_dt(*_datetime_parts(value))
+        return format_datetime(*_datetime_parts(value))
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, uuid.UUID):
@@ -395,7 +395,7 @@ def python_to_storage(value: object) -> object:
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() and abs(value) < 2**63 else float(value)
     if isinstance(value, dt.datetime):
-        return _format_dt(*_datetime_parts(value))
+        return format_datetime(*_datetime_parts(value))
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, uuid.UUID):
