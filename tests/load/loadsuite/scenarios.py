@@ -4,7 +4,8 @@ Each virtual user takes one identity from the process's TokenStore (so its exams
 sends that identity's current token (refreshed centrally) and checks status and shape of every
 answer, marking failures with a short reason. Request names are templated (`/courses/[id]`) so
 per-endpoint statistics and SLO rules do not explode into one row per id. Tasks carry tags
-`read`/`write` so `--exclude-tags write` keeps a run read-only on a shared environment.
+`read`/`write` (`--exclude-tags write` keeps a run read-only on a shared environment) and one
+tag each (`browse`, `course`, `exam`) to run a single scenario.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ class LearningHubUser(FastHttpUser):
             self._version = STORE.version
         return self._headers
 
-    @tag("read")
+    @tag("read", "browse")
     @task(6)
     def browse_courses(self) -> None:
         with self.client.get("/courses", headers=self.headers(), name="/courses", catch_response=True) as resp:
@@ -80,9 +81,10 @@ class LearningHubUser(FastHttpUser):
             if not isinstance(first, dict) or not {"id", "code", "title", "price"} <= first.keys():
                 resp.failure("course item lacks id/code/title/price")
                 return
-            self.course_ids = [c["id"] for c in courses if isinstance(c, dict) and isinstance(c.get("id"), int)]
+            if len(courses) != len(self.course_ids):  # the catalogue rarely changes; skip rebuilding it
+                self.course_ids = [c["id"] for c in courses if isinstance(c, dict) and isinstance(c.get("id"), int)]
 
-    @tag("read")
+    @tag("read", "course")
     @task(3)
     def view_course(self) -> None:
         course_id = random.choice(self.course_ids)
@@ -95,7 +97,7 @@ class LearningHubUser(FastHttpUser):
             if not isinstance(body, dict) or body.get("id") != course_id or "description" not in body:
                 resp.failure("course body is not the requested course with a description")
 
-    @tag("write")
+    @tag("write", "exam")
     @task(1)
     def submit_and_read_exam(self) -> None:
         course_id = random.choice(self.course_ids)
