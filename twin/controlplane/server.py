@@ -53,17 +53,18 @@ def start_control_plane(host: str = "127.0.0.1", port: int = 0, warm: bool = Tru
     """
     if host not in LOOPBACK:
         raise ValueError(f"the control plane binds loopback only, not {host!r}")
-    patches.apply_all()
-    # Lambda code never runs in moto (the twin's Lambda runner runs it), so keep moto off Docker.
-    default_user_config["lambda"]["use_docker"] = False
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request; errors still show
-    app = ControlPlaneApp()
-    if warm:
-        warm_up(app.moto)
-    # Bind here, not in werkzeug: werkzeug prints two lines and exits on a busy port.
+    # Bind first (a busy port fails fast) and here, not in werkzeug: werkzeug prints two lines and
+    # exits on a busy port. werkzeug serves a duplicate of the descriptor.
     with socket.create_server(("127.0.0.1", port)) as listener:
+        patches.apply_all()
+        # Lambda code never runs in moto (the twin's Lambda runner runs it), so keep moto off Docker.
+        default_user_config["lambda"]["use_docker"] = False
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request; errors still show
+        app = ControlPlaneApp()
+        if warm:
+            warm_up(app.moto)
         server = make_server("127.0.0.1", port, app, threaded=True, request_handler=MotoRequestHandler,
-                             fd=listener.fileno())  # werkzeug keeps a duplicate of the descriptor
+                             fd=listener.fileno())
     thread = threading.Thread(target=server.serve_forever, name="twin-controlplane", daemon=True)
     thread.start()
     return ControlPlane(host="127.0.0.1", port=server.socket.getsockname()[1], app=app, _server=server, _thread=thread)

@@ -26,6 +26,7 @@ def _verify(url: str, pool_id: str, token: str, **kwargs: Any) -> dict[str, Any]
 def test_id_and_access_tokens_verify_with_two_different_keys_of_their_pool(control_plane, make_pool, sign_in):
     pool = make_pool()
     tokens = sign_in(pool)
+    assert jwt.get_unverified_header(tokens["IdToken"]).keys() == {"kid", "alg"}
     id_kid = jwt.get_unverified_header(tokens["IdToken"])["kid"]
     access_kid = jwt.get_unverified_header(tokens["AccessToken"])["kid"]
     assert id_kid != access_kid

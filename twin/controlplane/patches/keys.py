@@ -73,7 +73,8 @@ def pool_keys(pool: CognitoIdpUserPool) -> PoolKeys:
 
 def sign(pool: CognitoIdpUserPool, token_use: str, claims: dict[str, Any]) -> str:
     key = pool_keys(pool).for_use(token_use)
-    return jwt.encode(claims, key.private, algorithm="RS256", headers={"kid": key.kid, "typ": "JWT"})
+    # Cognito's header is {"kid", "alg"} only; an empty typ makes PyJWT leave it out.
+    return jwt.encode(claims, key.private, algorithm="RS256", headers={"kid": key.kid, "typ": ""})
 
 
 def verify(pool: CognitoIdpUserPool, token: str, **options: Any) -> dict[str, Any]:
