@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
 
         plane = start_control_plane(port=args.port)
     except MotoMismatch as exc:
-        print(f"{PROG}: {exc}; install the pinned moto (make install)", file=sys.stderr)
+        print(f"{PROG}: {exc}; install the pinned moto (make setup)", file=sys.stderr)
         return 1
     except OSError as exc:
         print(f"{PROG}: cannot listen on 127.0.0.1:{args.port}: {exc.strerror}; use another --port or 0",
