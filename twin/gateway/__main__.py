@@ -88,7 +88,7 @@ def account_id(control_url: str, region: str) -> str:
 
 async def serve(args: argparse.Namespace) -> None:
     keys = KeyStore(IssuerMap(args.control_url, args.issuer_map))
-    refresher = Refresher(args.control_url, args.region, keys, args.refresh_interval)
+    refresher = Refresher(args.control_url, args.region, keys, args.refresh_interval, args.default_api_id)
     initial_load(refresher, args.control_url, args.startup_timeout)
     settings = Settings(region=args.region, account_id=account_id(args.control_url, args.region),
                         default_api_id=args.default_api_id)

@@ -142,6 +142,8 @@ class Gateway:
         api_id = api_id_for_host(headers.get("host", ""), self._settings.default_api_id)
         snapshot = self._refresher.current
         api = snapshot.apis.get(api_id) if api_id else None
+        if api is not None:
+            self._refresher.touch(api_id)  # type: ignore[arg-type]
         if api is None or not api.serving:
             return NOT_FOUND[0], [JSON], NOT_FOUND[1]
         origin = headers.get("origin")

@@ -18,10 +18,16 @@ from twin.lambdas.aws import control_client
 log = logging.getLogger("twin.gateway")
 
 
-class Refresher:
-    """Keeps `current` fresh: a new snapshot every `interval_s` (changes show within a second)."""
+HOT_S = 60.0  # an API requested this recently is re-read fully every round
+COLD_BUDGET = 2  # other APIs re-read per round, longest-unread first
 
-    def __init__(self, control_url: str, region: str, keys: KeyStore, interval_s: float = 0.4) -> None:
+
+class Refresher:
+    """Keeps `current` fresh: a new snapshot every `interval_s`. New APIs, CORS changes and any change to an API
+    requested in the last minute show within a second; other APIs are re-read round-robin."""
+
+    def __init__(self, control_url: str, region: str, keys: KeyStore, interval_s: float = 0.4,
+                 always_hot: str | None = None) -> None:
         self._apigw = control_client("apigatewayv2", control_url, region)
         self._lambda = control_client("lambda", control_url, region)
         self._keys = keys
@@ -30,10 +36,23 @@ class Refresher:
         self._thread: threading.Thread | None = None
         self._prefetcher = ThreadPoolExecutor(max_workers=2, thread_name_prefix="jwks-prefetch")
         self.current = Snapshot(apis={}, policies={})
+        self._used: dict[str, float] = {}
+        self._always_hot = always_hot
+
+    def touch(self, api_id: str) -> None:
+        """Called per request: keeps this API hot. A plain dict write, safe from the event loop."""
+        self._used[api_id] = time.monotonic()
+
+    def _hot(self) -> set[str]:
+        now = time.monotonic()
+        hot = {api_id for api_id, used in list(self._used.items()) if now - used < HOT_S}
+        if self._always_hot:
+            hot.add(self._always_hot)
+        return hot
 
     def load_once(self) -> Snapshot:
         """One synchronous round (raises when the control plane cannot be read)."""
-        snapshot = load_snapshot(self._apigw, self._lambda, self.current)
+        snapshot = load_snapshot(self._apigw, self._lambda, self.current, self._hot(), COLD_BUDGET)
         self.current = snapshot
         for issuer in sorted({a.issuer for api in snapshot.apis.values() for a in api.authorizers.values()
                               if a is not None and a.issuer}):

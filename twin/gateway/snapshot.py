@@ -8,7 +8,8 @@ snapshot replaces the old one whole, so a request always sees one consistent con
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from twin.gateway.authorizer import AuthorizerConfig
@@ -49,6 +50,7 @@ class ApiSnapshot:
     authorizers: dict[str, AuthorizerConfig | None]  # None: referenced by a route but not found
     serving: bool  # has a `$default` stage with auto-deploy
     stage_variables: dict[str, str] = field(default_factory=dict)
+    loaded_at: float = 0.0  # time.monotonic() of the last full read
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,7 @@ def _pages(call: Any, key: str, **kwargs: Any) -> list[dict[str, Any]]:
     return items
 
 
-def load_api(apigw: Any, api: dict[str, Any]) -> ApiSnapshot:
+def load_api(apigw: Any, api: dict[str, Any], now: float) -> ApiSnapshot:
     api_id = api["ApiId"]
     routes = [r for r in (compile_route(raw) for raw in _pages(apigw.get_routes, "Items", ApiId=api_id)) if r]
     integrations = {
@@ -102,6 +104,7 @@ def load_api(apigw: Any, api: dict[str, Any]) -> ApiSnapshot:
         authorizers=authorizers,
         serving=bool(stage and stage.get("AutoDeploy")),
         stage_variables=dict((stage or {}).get("StageVariables") or {}),
+        loaded_at=now,
     )
 
 
@@ -125,24 +128,41 @@ def load_policy(lambda_client: Any, function: str) -> ResourcePolicy | None:
         raise
 
 
-def load_snapshot(apigw: Any, lambda_client: Any, previous: Snapshot | None) -> Snapshot:
-    """Everything the gateway serves. An API that fails to load keeps its previous snapshot."""
+def load_snapshot(apigw: Any, lambda_client: Any, previous: Snapshot, hot: set[str], cold_budget: int) -> Snapshot:
+    """What the gateway serves. get_apis is read every time (new APIs and CORS changes show at once); the rest
+    is re-read for new and `hot` APIs (recently requested) plus the `cold_budget` longest-unread others, so a
+    round stays cheap when the control plane holds many APIs. An API that fails to load keeps its previous
+    snapshot."""
+    now = time.monotonic()
+    items = [a for a in _pages(apigw.get_apis, "Items") if a.get("ProtocolType") in (None, "HTTP")]
+    old = previous.apis
+    cold = sorted((a["ApiId"] for a in items if a["ApiId"] in old and a["ApiId"] not in hot),
+                  key=lambda api_id: old[api_id].loaded_at)
+    due = {a["ApiId"] for a in items if a["ApiId"] not in old or a["ApiId"] in hot} | set(cold[:cold_budget])
     apis: dict[str, ApiSnapshot] = {}
-    for api in _pages(apigw.get_apis, "Items"):
-        if api.get("ProtocolType") not in (None, "HTTP"):
-            continue
-        try:
-            apis[api["ApiId"]] = load_api(apigw, api)
-        except Exception as exc:
-            log.warning("cannot read API %s: %s", api.get("ApiId"), exc)
-            if previous and api["ApiId"] in previous.apis:
-                apis[api["ApiId"]] = previous.apis[api["ApiId"]]
-    functions = {i.function for a in apis.values() for i in a.integrations.values() if i.function}
+    for api in items:
+        api_id = api["ApiId"]
+        if api_id in due:
+            try:
+                apis[api_id] = load_api(apigw, api, now)
+                continue
+            except Exception as exc:
+                log.warning("cannot read API %s: %s", api_id, exc)
+                due.discard(api_id)
+        if api_id in old:
+            apis[api_id] = replace(old[api_id], name=str(api.get("Name") or ""),
+                                   cors=Cors.from_api(api.get("CorsConfiguration")))
     policies: dict[str, ResourcePolicy | None] = {}
-    for function in sorted(f for f in functions if f):
-        try:
-            policies[function] = load_policy(lambda_client, function)
-        except Exception as exc:
-            log.warning("cannot read the policy of %s: %s", function, exc)
-            policies[function] = previous.policies.get(function) if previous else None
+    for api_id, snap in apis.items():
+        for function in (i.function for i in snap.integrations.values()):
+            if not function or function in policies:
+                continue
+            if api_id not in due and function in previous.policies:
+                policies[function] = previous.policies[function]
+                continue
+            try:
+                policies[function] = load_policy(lambda_client, function)
+            except Exception as exc:
+                log.warning("cannot read the policy of %s: %s", function, exc)
+                policies[function] = previous.policies.get(function)
     return Snapshot(apis=apis, policies=policies)

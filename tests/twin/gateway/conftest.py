@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.twin.gateway.gateway_support import REGION, GatewayProcess, OidcServer, start_gateway
-from tests.twin.gateway.standin import start_standin
+from twin.controlplane import start_control_plane
 from twin.lambdas.aws import control_client
 
 ISSUER_NAMES = ("main", "rotate", "slow", "huge", "other")
@@ -18,9 +18,9 @@ ISSUER_NAMES = ("main", "rotate", "slow", "huge", "other")
 
 @pytest.fixture(scope="session")
 def control_url() -> Iterator[str]:
-    standin = start_standin(REGION)
-    yield standin.url
-    standin.stop()
+    plane = start_control_plane()
+    yield plane.url
+    plane.stop()
 
 
 @pytest.fixture(scope="session")

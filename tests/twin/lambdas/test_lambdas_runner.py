@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.twin.gateway.gateway_support import REGION, create_function, eventually, zip_of
-from tests.twin.gateway.standin import start_standin
+from twin.controlplane import start_control_plane
 from twin.lambdas import Invocation, LambdaRunner
 from twin.lambdas.aws import control_client
 
@@ -49,9 +49,9 @@ def handler(event, context):
 
 @pytest.fixture(scope="module")
 def control_url() -> Iterator[str]:
-    standin = start_standin(REGION)
-    yield standin.url
-    standin.stop()
+    plane = start_control_plane()
+    yield plane.url
+    plane.stop()
 
 
 @pytest.fixture(scope="module")
