@@ -55,6 +55,7 @@ def env_file_text(stack: Stack, base_url: str, endpoint_url: str) -> str:
             "allowed_headers": names.ALLOWED_HEADERS,
             "max_age": names.CORS_MAX_AGE,
             "allow_credentials": False,
+            "expose_headers": names.EXPOSE_HEADERS,
             "public_routes": names.PUBLIC_ROUTES,
             "protected_routes": names.PROTECTED_ROUTES,
         },

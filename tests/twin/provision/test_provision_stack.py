@@ -307,6 +307,7 @@ def test_env_file_is_the_contract_toml(stack: Stack, control_url: str) -> None:
     assert env["cognito"]["identity_pool_id"] == stack.identity_pool_id
     assert env["cognito"]["allowed_auth_flows"] == list(names.AUTH_FLOWS)
     assert env["api"]["api_id"] == stack.api_id and env["api"]["base_url"] == "http://127.0.0.1:5555"
+    assert env["api"]["expose_headers"] == ["x-request-id"]
     assert env["api"]["public_routes"] == ["GET /health"]
     assert len(env["api"]["protected_routes"]) == 5
     assert env["lambda"] == {"function_name": "learninghub-api"}
