@@ -9,6 +9,7 @@ statement, and bound by `translate.Binder`.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -180,8 +181,13 @@ def _control(kind: str, m: re.Match, tokens: list[Token]) -> Control:
     return Control(kind)
 
 
-def parse_param_decl(decl: str) -> list[tuple[str, str, bool]]:
-    """'@P1 int,@P2 decimal(10,2) OUTPUT' -> [(name, type text, is_output)]."""
+@functools.lru_cache(maxsize=1024)
+def parse_param_decl(decl: str) -> tuple[tuple[str, str, bool], ...]:
+    """'@P1 int,@P2 decimal(10,2) OUTPUT' -> ((name, type text, is_output), ...), cached per text."""
+    return tuple(_parse_param_decl(decl))
+
+
+def _parse_param_decl(decl: str) -> list[tuple[str, str, bool]]:
     out: list[tuple[str, str, bool]] = []
     if not decl.strip():
         return out

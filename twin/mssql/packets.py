@@ -52,30 +52,34 @@ class Reader:
         self.pos = pos
 
     def take(self, n: int) -> bytes:
-        if n < 0 or self.pos + n > len(self.data):
+        p = self.pos
+        if n < 0 or p + n > len(self.data):
             raise ProtocolError("message ended early")
-        b = self.data[self.pos:self.pos + n]
-        self.pos += n
-        return b
+        self.pos = p + n
+        return self.data[p:p + n]
 
-    def unpack(self, st: struct.Struct) -> tuple:
-        if self.pos + st.size > len(self.data):
+    def _fixed(self, st: struct.Struct) -> int:
+        p = self.pos
+        if p + st.size > len(self.data):
             raise ProtocolError("message ended early")
-        v = st.unpack_from(self.data, self.pos)
-        self.pos += st.size
-        return v
+        self.pos = p + st.size
+        return st.unpack_from(self.data, p)[0]
 
     def u8(self) -> int:
-        return self.take(1)[0]
+        p = self.pos
+        if p >= len(self.data):
+            raise ProtocolError("message ended early")
+        self.pos = p + 1
+        return self.data[p]
 
     def u16(self) -> int:
-        return _U16.unpack(self.take(2))[0]
+        return self._fixed(_U16)
 
     def u32(self) -> int:
-        return _U32.unpack(self.take(4))[0]
+        return self._fixed(_U32)
 
     def u64(self) -> int:
-        return _U64.unpack(self.take(8))[0]
+        return self._fixed(_U64)
 
     def b_varchar(self) -> str:
         return self.ucs2(self.u8())

@@ -10,6 +10,7 @@ and `column_encoder` turns the storage form into TDS bytes on the way out.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 import struct
@@ -89,6 +90,7 @@ def decimal_type(p: int, s: int) -> SqlType:
 _DECL = re.compile(r"^\s*(\w+)\s*(?:\(\s*(max|\d+)\s*(?:,\s*(\d+)\s*)?\))?\s*$", re.I)
 
 
+@functools.lru_cache(maxsize=1024)
 def parse_type(text: str, *, allow_real: bool = True) -> SqlType:
     """Parse a T-SQL type declaration such as `nvarchar(max)` or `decimal(10,2)`."""
     m = _DECL.match(text)
