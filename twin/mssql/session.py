@@ -100,9 +100,10 @@ class Session:
             return False
         name, err = self.db.check_login(login.username, login.password)
         if name is None:
-            text = (f"Login failed for user '{login.username}'. Reason: The account is disabled."
-                    if err == 18470 else f"Login failed for user '{login.username}'.")
-            self._refuse(err, 1, 14, text, login.username)
+            # Like SQL Server, the client only learns 18456 state 1; the reason (bad password, unknown or
+            # disabled login) goes to the server log.
+            log.info("login failed for %r: %s", login.username[:64], "disabled" if err == 18470 else "bad credentials")
+            self._refuse(18456, 1, 14, f"Login failed for user '{login.username}'.", login.username)
             return False
         database = login.database or DATABASE
         if database.strip("[]").lower() != DATABASE.lower():
@@ -134,7 +135,6 @@ class Session:
         return True
 
     def _refuse(self, number: int, state: int, cls: int, text: str, user: str) -> None:
-        log.info("login refused for %r: %d", user[:64], number)
         self.io.send_message(K.message(number, state, cls, text) + K.done(K.DONE_ERROR))
 
     # ------------------------------------------------------------------ requests

@@ -775,6 +775,11 @@ class Binder:
         op = {exp.Add: "+", exp.Sub: "-", exp.Mul: "*", exp.Div: "/", exp.Mod: "%"}[type(node)]
         if BOOL in (ta, tb):
             raise syntax_error(op)
+        if isinstance(node.this, exp.Null) or isinstance(node.expression, exp.Null):
+            # NULL takes the other operand's type; the result is NULL without any conversion.
+            other = tb if isinstance(node.this, exp.Null) else ta
+            node.replace(exp.Null())
+            return Typed(other, True, agg)
         if isinstance(node, exp.Add) and (ta.is_string or tb.is_string):
             if not (ta.is_string and tb.is_string):
                 # SQL Server converts the string to the other (higher-precedence) type, then adds.

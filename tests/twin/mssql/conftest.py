@@ -39,7 +39,7 @@ def tds(server: RunningServer) -> Callable[..., Any]:
     def connect(login: str = "learninghub_app", *, password: str | None = None, database: str = "LearningHub",
                 autocommit: bool = True, **kw: Any) -> Any:
         return pytds.connect("127.0.0.1", database, login, LOGINS.get(login, "x") if password is None else password,
-                             port=server.port, autocommit=autocommit, login_timeout=10, timeout=30, **kw)
+                             port=server.port, autocommit=autocommit, **{"login_timeout": 10, "timeout": 30, **kw})
     return connect
 
 
