@@ -42,7 +42,7 @@ def test_master_mints_and_refreshes_and_each_worker_gets_its_own_users(fresh_sta
     assert master.returncode == 0, m_err[-3000:]
     assert [w.returncode for w in workers] == [0, 0], [e[-1500:] for _, e in w_outs]
     probes = {p: subs for p, subs in fresh_stack.api.subs_by_probe.items() if p}
-    assert len(probes) == 2 and all(re.fullmatch(r"load-[0-9a-f]{6}-w[01]", p) for p in probes), probes
+    assert len(probes) == 2 and all(re.fullmatch(r"load[0-9a-f]{6}-w[01]", p) for p in probes), probes
     first, second = probes.values()
     assert first and second and not first & second, "each worker uses its own users"
     assert len(first | second) == 4

@@ -1,233 +1,153 @@
-"""Cognito calls of the load suite: create the pool's users, sign them in, refresh, delete them.
+"""Cognito for the load suite: the harness's users, sign-in and retry policy, as one-line errors, counted.
 
-Hand-written (not pycognito, not botocore's retry modes) because the retry policy is the point:
-throttling is retried with full-jitter exponential backoff inside a budget of attempts and
-seconds, while a rejected password is never retried, since a few bad sign-ins lock a Cognito
-user. botocore's own retries are switched off so that every call is seen, counted and budgeted
-here. These calls never go through Locust's HTTP client, so they never enter the API statistics.
+An adapter only. User creation (names the janitor can sweep, a permanent random password, the
+protected-environment refusal), sign-in, refresh and the retry policy (throttling and dropped
+connections retried with full jitter inside a budget; NotAuthorizedException never retried, since
+a few bad sign-ins lock a Cognito user) are `fixtures.users`, `fixtures.signin` and
+`fixtures.retry`. Added here is what a load run needs on top: every failure as one `SetupError`
+line, and a count of calls and throttled answers for the run's summary. These calls never go
+through Locust's HTTP client, so they never enter the API statistics.
 """
 
 from __future__ import annotations
 
-import logging
-import random
-import secrets
-import string
+import contextlib
+import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 
-from fixtures.redaction import register_secret
+from fixtures.aws import make_client_factory, make_session
+from fixtures.config import EnvConfig
+from fixtures.retry import THROTTLING_CODES
+from fixtures.signin import SignInError, Tokens, refresh
+from fixtures.users import CognitoUsers, ProtectedEnvironmentError, TestUser
 from loadsuite.errors import SetupError
-
-THROTTLE_CODES = frozenset({"TooManyRequestsException", "ThrottlingException", "RequestLimitExceeded"})
-# Cognito's allowed password symbols; one of each class satisfies any password policy.
-SYMBOLS = "^$*.[]{}()?!@#%&/,><:;|_~=+-"
-log = logging.getLogger("loadsuite.cognito")
-
-# botocore logs request bodies (passwords, tokens) at DEBUG; keep that out of `--loglevel DEBUG`.
-for _name in ("botocore", "boto3", "urllib3"):
-    logging.getLogger(_name).setLevel(logging.WARNING)
 
 
 class AuthRejected(SetupError):
     """Cognito refused the credentials (NotAuthorizedException): never retried."""
 
 
-@dataclass(frozen=True)
-class RetryBudget:
-    """How long throttled calls are retried: at most `attempts` tries within `seconds`."""
-
-    attempts: int = 8
-    seconds: float = 60.0
-    base_delay: float = 0.2
-    max_delay: float = 5.0
-
-    def delay(self, attempt: int) -> float:
-        """Full jitter (AWS Architecture Blog): uniform in [0, min(cap, base * 2^attempt)]."""
-        return random.uniform(0, min(self.max_delay, self.base_delay * 2**attempt))
-
-
 @dataclass
-class Identity:
-    """One pool member. Secrets are excluded from repr so a stray log line cannot carry them."""
+class Member:
+    """One pool user and its current tokens (secrets stay out of repr)."""
 
-    username: str
-    sub: str
-    password: str = field(repr=False)
-    id_token: str = field(default="", repr=False)
-    access_token: str = field(default="", repr=False)
-    refresh_token: str = field(default="", repr=False)
-    issued_at: float = 0.0
-    lifetime: float = 0.0
+    user: TestUser
+    tokens: Tokens = field(repr=False)
+    issued_at: float
+
+    @property
+    def sub(self) -> str:
+        return self.user.sub
 
     def bearer(self, token_use: str) -> str:
-        return self.id_token if token_use == "id" else self.access_token
+        return self.tokens.id_token if token_use == "id" else self.tokens.access_token
+
+    def refresh_due(self, fraction: float) -> float:
+        """When this member reaches `fraction` of its tokens' lifetime (epoch seconds)."""
+        return self.issued_at + fraction * (self.tokens.expires_at - self.issued_at)
 
 
 @dataclass
 class CallStats:
-    """Every Cognito call attempt by operation, plus how many were throttled."""
+    """Every HTTP attempt to Cognito by operation, and how many were answered with throttling."""
 
     calls: Counter[str] = field(default_factory=Counter)
     throttled: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def total(self) -> int:
         return sum(self.calls.values())
 
+    def on_send(self, event_name: str = "", **_: Any) -> None:
+        with self._lock:
+            self.calls[event_name.rsplit(".", 1)[-1]] += 1
+
+    def on_reply(self, parsed: dict[str, Any] | None = None, **_: Any) -> None:
+        if (parsed or {}).get("Error", {}).get("Code") in THROTTLING_CODES:
+            with self._lock:
+                self.throttled += 1
+
 
 class Cognito:
-    """The user pool and app client of one env, with the suite's retry policy on every call."""
+    """The env's user pool and app client, seen through the harness's user and sign-in code."""
 
-    def __init__(
-        self,
-        *,
-        region: str,
-        user_pool_id: str,
-        client_id: str,
-        endpoint_url: str | None = None,
-        profile: str | None = None,
-        auth_flows: list[str] | None = None,
-        password_min_length: int = 12,
-        budget: RetryBudget | None = None,
-    ) -> None:
-        session = boto3.Session(profile_name=profile, region_name=region)
-        config = Config(
-            retries={"total_max_attempts": 1}, connect_timeout=5, read_timeout=15, max_pool_connections=16
-        )
-        self._idp = session.client("cognito-idp", endpoint_url=endpoint_url, config=config)
-        self.user_pool_id = user_pool_id
-        self.client_id = client_id
-        self.endpoint = endpoint_url or f"cognito-idp.{region}.amazonaws.com"
-        flows = set(auth_flows or [])
-        # Admin sign-in needs no client-side flow other than IAM; USER_PASSWORD_AUTH is the fallback.
-        self.admin_auth = not flows or "ALLOW_ADMIN_USER_PASSWORD_AUTH" in flows
-        self.refresh_allowed = not flows or "ALLOW_REFRESH_TOKEN_AUTH" in flows
-        self.password_length = max(password_min_length, 20)
-        self.budget = budget or RetryBudget()
+    def __init__(self, config: EnvConfig, *, run_id: str, allow_protected: bool = False) -> None:
+        self.config = config
+        self.idp = make_client_factory(config, make_session(config))("cognito-idp")
         self.stats = CallStats()
-
-    def create_user(self, username: str) -> Identity:
-        """AdminCreateUser without an invitation, then a permanent password (no challenge)."""
-        password = self._new_password()
-        register_secret(password)
-        reply = self._call(
-            "AdminCreateUser",
-            self._idp.admin_create_user,
-            UserPoolId=self.user_pool_id,
-            Username=username,
-            MessageAction="SUPPRESS",
-            UserAttributes=[
-                {"Name": "email", "Value": f"{username}@example.invalid"},
-                {"Name": "email_verified", "Value": "true"},
-            ],
+        self.idp.meta.events.register("before-send", self.stats.on_send)
+        self.idp.meta.events.register("after-call", self.stats.on_reply)
+        flows = config.cognito.allowed_auth_flows
+        self.refresh_allowed = "ALLOW_REFRESH_TOKEN_AUTH" in flows
+        self.users = CognitoUsers(
+            config,
+            self.idp,
+            run_id=run_id,
+            worker="load",
+            allow_protected=allow_protected,
+            default_flow="admin" if "ALLOW_ADMIN_USER_PASSWORD_AUTH" in flows else "user_password",
         )
-        attributes = {a["Name"]: a["Value"] for a in reply["User"].get("Attributes", [])}
-        self._call(
-            "AdminSetUserPassword",
-            self._idp.admin_set_user_password,
-            UserPoolId=self.user_pool_id,
-            Username=username,
-            Password=password,
-            Permanent=True,
-        )
-        return Identity(username=username, sub=attributes.get("sub", username), password=password)
 
-    def sign_in(self, who: Identity) -> None:
-        """Password sign-in; a rejection raises AuthRejected at once (no retry, no lockout)."""
-        params = {"USERNAME": who.username, "PASSWORD": who.password}
-        if self.admin_auth:
-            reply = self._call(
-                "AdminInitiateAuth",
-                self._idp.admin_initiate_auth,
-                UserPoolId=self.user_pool_id,
-                ClientId=self.client_id,
-                AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-                AuthParameters=params,
-            )
-        else:
-            reply = self._call(
-                "InitiateAuth",
-                self._idp.initiate_auth,
-                ClientId=self.client_id,
-                AuthFlow="USER_PASSWORD_AUTH",
-                AuthParameters=params,
-            )
-        self._store(who, reply, who.username)
-
-    def refresh(self, who: Identity) -> None:
-        """New ID and access tokens from the refresh token (same quota as sign-in, one call)."""
-        if not self.refresh_allowed or not who.refresh_token:
-            self.sign_in(who)
-            return
-        reply = self._call(
-            "InitiateAuth",
-            self._idp.initiate_auth,
-            ClientId=self.client_id,
-            AuthFlow="REFRESH_TOKEN_AUTH",
-            AuthParameters={"REFRESH_TOKEN": who.refresh_token},
-        )
-        self._store(who, reply, who.username)
-
-    def delete_user(self, username: str) -> None:
+    def create_member(self, label: str) -> Member:
+        """A new user, signed in; a user whose sign-in fails is deleted again."""
+        with self._one_line():
+            user = self.users.create(label)
         try:
-            self._call(
-                "AdminDeleteUser", self._idp.admin_delete_user, UserPoolId=self.user_pool_id, Username=username
-            )
-        except SetupError as exc:
-            if "UserNotFoundException" not in str(exc):
-                raise
+            return self.sign_in(Member(user, Tokens("", "", None, 0.0), 0.0))
+        except SetupError:
+            with contextlib.suppress(SetupError):  # the sign-in error is the one to report
+                self.delete(user)
+            raise
 
-    def _store(self, who: Identity, reply: dict[str, Any], username: str) -> None:
-        result = reply.get("AuthenticationResult")
-        if not result:
-            challenge = reply.get("ChallengeName", "none")
-            raise SetupError(f"Cognito sign-in of {username} answered challenge {challenge}, not tokens")
-        who.id_token = result["IdToken"]
-        who.access_token = result["AccessToken"]
-        who.refresh_token = result.get("RefreshToken", who.refresh_token)
-        for token in (who.id_token, who.access_token, who.refresh_token):
-            register_secret(token)
-        who.issued_at = time.time()
-        who.lifetime = float(result.get("ExpiresIn", 3600))
+    def sign_in(self, member: Member) -> Member:
+        with self._one_line():
+            member.issued_at = time.time()
+            member.tokens = self.users.sign_in(member.user)
+        return member
 
-    def _call(self, op: str, fn: Callable[..., dict[str, Any]], **kwargs: Any) -> dict[str, Any]:
-        deadline = time.monotonic() + self.budget.seconds
-        for attempt in range(self.budget.attempts):
-            self.stats.calls[op] += 1
-            try:
-                return fn(**kwargs)
-            except ClientError as exc:
-                code = exc.response.get("Error", {}).get("Code", "")
-                if code == "NotAuthorizedException":
-                    raise AuthRejected(
-                        f"Cognito {op} refused the credentials ({code}); not retried, to avoid locking the user"
-                    ) from None
-                if code not in THROTTLE_CODES:
-                    message = exc.response.get("Error", {}).get("Message", "")
-                    raise SetupError(f"Cognito {op} failed: {code}: {message}") from None
-                self.stats.throttled += 1
-                pause = self.budget.delay(attempt)
-                if attempt + 1 >= self.budget.attempts or time.monotonic() + pause > deadline:
-                    break
-                time.sleep(pause)
-            except EndpointConnectionError:
-                raise SetupError(f"cannot reach Cognito at {self.endpoint}: check [aws] endpoint_url/region") from None
-            except BotoCoreError as exc:
-                raise SetupError(f"Cognito {op} failed: {type(exc).__name__}: {exc}") from None
-        raise SetupError(
-            f"Cognito {op} still throttled after {self.budget.attempts} attempts / {self.budget.seconds:.0f} s: "
-            "lower --pool-size or ask for a higher Cognito quota"
-        )
+    def refresh(self, member: Member) -> None:
+        """New ID and access tokens: one REFRESH_TOKEN_AUTH call (or a sign-in where refresh is off)."""
+        if not self.refresh_allowed or not member.tokens.refresh_token:
+            self.sign_in(member)
+            return
+        with self._one_line():
+            issued = time.time()
+            member.tokens = refresh(self.idp, self.config.cognito.client_id, member.tokens.refresh_token)
+            member.issued_at = issued
 
-    def _new_password(self) -> str:
-        body = secrets.token_urlsafe(self.password_length)[: self.password_length - 4]
-        picks = [secrets.choice(s) for s in (string.ascii_uppercase, string.ascii_lowercase, string.digits, SYMBOLS)]
-        return body + "".join(picks)
+    def delete(self, user: TestUser) -> None:
+        with self._one_line():
+            self.users.delete(user)
+
+    @contextmanager
+    def _one_line(self) -> Iterator[None]:
+        try:
+            yield
+        except (ProtectedEnvironmentError, SignInError) as exc:
+            raise SetupError(str(exc)) from None
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            code, op = error.get("Code", ""), exc.operation_name
+            if code == "NotAuthorizedException":
+                raise AuthRejected(
+                    f"Cognito {op} refused the credentials ({code}); not retried, to avoid locking the user"
+                ) from None
+            if code in THROTTLING_CODES:
+                raise SetupError(
+                    f"Cognito {op} still throttled after the retry budget: lower --pool-size or "
+                    "--cognito-concurrency, or ask for a higher Cognito quota"
+                ) from None
+            raise SetupError(f"Cognito {op} failed: {code}: {error.get('Message', '')}") from None
+        except EndpointConnectionError:
+            where = self.config.aws.endpoint_url or f"cognito-idp.{self.config.aws.region}.amazonaws.com"
+            raise SetupError(f"cannot reach Cognito at {where}: check [aws] endpoint_url and region") from None
+        except BotoCoreError as exc:
+            raise SetupError(f"Cognito call failed: {type(exc).__name__}: {exc}") from None

@@ -25,8 +25,9 @@ from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 
 from fixtures.config import ConfigError, EnvConfig, load_config
+from fixtures.redaction import install_log_redaction
 from loadsuite import options as suite_options
-from loadsuite import redactlog, scenarios, slo
+from loadsuite import scenarios, slo
 from loadsuite.cognito import Cognito
 from loadsuite.errors import SetupError
 from loadsuite.gate import EXIT_CRASH, AbortWatcher, Verdict, summary_table
@@ -45,7 +46,7 @@ class LoadRun:
     """State of one Locust process; only the master/local one owns a pool and a twin."""
 
     def __init__(self) -> None:
-        self.run_id = secrets.token_hex(3)
+        self.run_id = "load" + secrets.token_hex(3)
         self.config: EnvConfig | None = None
         self.twin: Twin | None = None
         self.pool: TokenPool | None = None
@@ -70,7 +71,7 @@ class LoadRun:
     # --- init -------------------------------------------------------------------------------
 
     def on_init(self, environment: Environment, runner: Any, **_: Any) -> None:
-        redactlog.install()
+        install_log_redaction()
         self.environment = environment
         if isinstance(runner, WorkerRunner):
             runner.register_message(TOKENS_MESSAGE, self.on_tokens)
@@ -108,19 +109,11 @@ class LoadRun:
             )
         environment.host = (environment.host or cfg.api.base_url).rstrip("/")
         check_reachable(environment.host)
-        cognito = Cognito(
-            region=cfg.aws.region,
-            user_pool_id=cfg.cognito.user_pool_id,
-            client_id=cfg.cognito.client_id,
-            endpoint_url=cfg.aws.endpoint_url,
-            profile=cfg.aws.profile,
-            auth_flows=cfg.cognito.allowed_auth_flows,
-            password_min_length=cfg.cognito.password_min_length,
-        )
-        self.pool = TokenPool(cognito, self.run_id, token_use=opts.token_use, concurrency=opts.cognito_concurrency)
+        cognito = Cognito(cfg, run_id=self.run_id, allow_protected=opts.allow_protected)
+        self.pool = TokenPool(cognito, token_use=opts.token_use, concurrency=opts.cognito_concurrency)
         log.info("creating %d test users in %s (env %s)", opts.pool_size, cfg.cognito.user_pool_id, cfg.env.name)
         self.pool.fill(opts.pool_size)
-        scenarios.PROBE["value"] = f"load-{self.run_id}"
+        scenarios.PROBE["value"] = self.run_id
         self.hand_out(environment)
         self.refresher = gevent.spawn(self.refresh_loop, environment)
         self.sampler = HistorySampler(environment)
@@ -141,7 +134,7 @@ class LoadRun:
         workers.sort(key=runner.get_worker_index)
         for worker, part in slices(entries, workers).items():
             data = {
-                "probe": f"load-{self.run_id}-w{runner.get_worker_index(worker)}",
+                "probe": f"{self.run_id}-w{runner.get_worker_index(worker)}",
                 "entries": [[e.sub, e.token] for e in part],
             }
             runner.send_message(TOKENS_MESSAGE, data, client_id=worker)

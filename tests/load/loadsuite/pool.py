@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from loadsuite.cognito import Cognito, Identity
+from loadsuite.cognito import Cognito, Member
 from loadsuite.errors import SetupError
 
 MAX_POOL_SIZE = 500  # 500 users is 10 s of Cognito's shared 50 RPS UserCreation quota; more needs a fixed pool.
@@ -35,12 +35,11 @@ class Entry:
 class TokenPool:
     """Users created for this run; `entries()` gives the current bearer tokens in a stable order."""
 
-    def __init__(self, cognito: Cognito, run_id: str, *, token_use: str = "access", concurrency: int = 4) -> None:
+    def __init__(self, cognito: Cognito, *, token_use: str = "access", concurrency: int = 4) -> None:
         self.cognito = cognito
-        self.run_id = run_id
         self.token_use = token_use
         self.concurrency = max(1, concurrency)
-        self.users: list[Identity] = []
+        self.users: list[Member] = []
         self.refreshes = 0
 
     def fill(self, size: int) -> None:
@@ -50,16 +49,20 @@ class TokenPool:
         missing = size - len(self.users)
         if missing <= 0:
             return
-        stamp = int(time.time())
-        names = [f"e2e-load-{stamp}-{self.run_id}-{len(self.users) + i:04d}" for i in range(missing)]
-        with ThreadPoolExecutor(max_workers=min(self.concurrency, missing)) as executor:
-            futures = [executor.submit(self._create, name) for name in names]
-            errors = []
-            for future in futures:
-                try:
-                    self.users.append(future.result())
-                except SetupError as exc:
-                    errors.append(exc)
+        labels = [f"{len(self.users) + i:04d}" for i in range(missing)]
+        errors: list[SetupError] = []
+        try:  # the first user alone: a wrong pool or credentials fail once, not once per thread
+            self.users.append(self.cognito.create_member(labels.pop(0)))
+        except SetupError as exc:
+            errors.append(exc)
+        if labels and not errors:
+            with ThreadPoolExecutor(max_workers=min(self.concurrency, len(labels))) as executor:
+                futures = [executor.submit(self.cognito.create_member, label) for label in labels]
+                for future in futures:
+                    try:
+                        self.users.append(future.result())
+                    except SetupError as exc:
+                        errors.append(exc)
         if errors:
             raise SetupError(f"token pool could not be filled ({len(self.users)}/{size} users): {errors[0]}")
         log.info("token pool ready: %d users signed in (%d Cognito calls)", len(self.users), self.cognito.stats.total)
@@ -77,7 +80,7 @@ class TokenPool:
         """Seconds until the earliest user reaches `fraction` of its token lifetime."""
         if not self.users:
             return 60.0
-        due = min(u.issued_at + fraction * u.lifetime for u in self.users)
+        due = min(u.refresh_due(fraction) for u in self.users)
         return max(0.0, due - time.time())
 
     def entries(self, size: int | None = None) -> list[Entry]:
@@ -87,26 +90,17 @@ class TokenPool:
     def delete_all(self) -> int:
         """Delete every user of this run; returns how many are gone. Safe to call twice."""
         deleted = 0
-        for user in list(self.users):
+        for member in list(self.users):
             try:
-                self.cognito.delete_user(user.username)
+                self.cognito.delete(member.user)
             except SetupError as exc:
-                log.error("could not delete test user %s: %s", user.username, exc)
+                log.error("could not delete test user %s: %s", member.user.username, exc)
                 continue
-            self.users.remove(user)
+            self.users.remove(member)
             deleted += 1
         return deleted
 
-    def _create(self, username: str) -> Identity:
-        who = self.cognito.create_user(username)
-        try:
-            self.cognito.sign_in(who)
-        except SetupError:
-            self.cognito.delete_user(username)
-            raise
-        return who
-
-    def _try_refresh(self, who: Identity) -> SetupError | None:
+    def _try_refresh(self, who: Member) -> SetupError | None:
         try:
             self.cognito.refresh(who)
         except SetupError as exc:
