@@ -2,8 +2,8 @@
 
 Keys this part would like in the env contract but that are not there yet are read with getattr and a
 safe default, so the checks run today and honour the keys once fixtures.config declares them:
-[api] expose_headers, [cognito] self_signup_allowed / refresh_token_max_days / password_classes,
-[network] db_allowed_cidrs.
+[cognito] self_signup_allowed / refresh_token_max_days / password_classes, [network] db_allowed_cidrs.
+([api] expose_headers is declared; it is read the same way because None means "the env does not say".)
 """
 
 from __future__ import annotations
