@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import time
 from pathlib import Path
 
 import pytest
+import requests
 from loopback_stack import Stack, assert_no_secrets, free_port
 
 pytestmark = pytest.mark.load
@@ -147,3 +149,14 @@ def test_protected_env_runs_with_allow_protected(fresh_stack, tmp_path, run_locu
     env = fresh_stack.write_env(tmp_path / "prod.toml", protected=True)
     run = run_locust("-u", "2", "-r", "2", "-t", "2s", "--env-file", str(env), "--pool-size", "1", "--allow-protected")
     assert run.returncode == 0, run.stderr[-2000:]
+
+
+def test_without_an_env_file_a_local_twin_is_started_and_stopped(run_locust):
+    run = run_locust("-u", "3", "-r", "3", "-t", "3s", "--pool-size", "2", "--slo", "fail_ratio<1%", timeout=240)
+
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "SLO gate: env local-twin" in run.stderr
+    api, state_dir = re.search(r"local twin ready: API (\S+) \(state (\S+)\)", run.stderr).groups()
+    assert "local twin stopped" in run.stderr and not Path(state_dir).exists(), "twin down, state folder removed"
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"{api}/health", timeout=2)

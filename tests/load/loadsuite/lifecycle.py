@@ -102,6 +102,8 @@ class LoadRun:
             self.config = cfg = load_config(env_path)
         except ConfigError as exc:
             raise SetupError(str(exc)) from None
+        if self.twin is not None:
+            log.info("local twin ready: API %s (state %s)", cfg.api.base_url, self.twin.state_dir)
         if cfg.env.protected and not opts.allow_protected:
             raise SetupError(
                 f"env {cfg.env.name!r} is protected ([env] protected = true): refusing to create users or load; "
@@ -255,6 +257,7 @@ class LoadRun:
             log.info("deleted %d/%d test users", deleted, count)
         if self.twin is not None and self.twin.running:
             self.twin.stop()
+            log.info("local twin stopped")
 
 
 

@@ -6,6 +6,7 @@ would; the twin's one-line error becomes the suite's one-line error.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -42,7 +43,8 @@ class Twin:
         return self.env_file
 
     def stop(self) -> None:
-        subprocess.run(
+        """`twin down`, then the state folder goes too (kept when down fails, for its logs)."""
+        done = subprocess.run(
             [sys.executable, "-m", "twin", "down", "--state-dir", str(self.state_dir)],
             cwd=PROJECT_ROOT,
             capture_output=True,
@@ -50,3 +52,5 @@ class Twin:
             check=False,
         )
         self.running = False
+        if done.returncode == 0:
+            shutil.rmtree(self.state_dir, ignore_errors=True)
