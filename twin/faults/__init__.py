@@ -1,0 +1,23 @@
+"""Named, reversible misconfigurations of a twin, each applied through the interfaces a person or a
+pipeline would use (boto3 on the control plane, SQL as `sa`, a changed Lambda deploy).
+
+`catalogue()` returns every fault by name; `fault.apply(ctx)` returns the revert, which proves it
+restored exactly what was there. See docs/faults.md.
+"""
+
+from __future__ import annotations
+
+from twin.faults.context import FaultContext, Target, read_target
+from twin.faults.model import AREAS, CATALOGUE, Fault, FaultError, FaultUnavailable, Revert
+
+
+def catalogue() -> dict[str, Fault]:
+    """Every registered fault by name (importing the catalogue registers them)."""
+    import twin.faults.catalogue  # noqa: F401 (registers on import)
+
+    return dict(CATALOGUE)
+
+
+__all__ = [
+    "AREAS", "Fault", "FaultContext", "FaultError", "FaultUnavailable", "Revert", "Target", "catalogue", "read_target",
+]

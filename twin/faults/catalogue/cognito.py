@@ -1,0 +1,171 @@
+"""Cognito user pool and app client faults (cognito-idp UpdateUserPoolClient / UpdateUserPool, which
+reset every field not passed, so each change sends the whole current configuration)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from twin.faults.context import FaultContext
+from twin.faults.model import FaultUnavailable, fault
+from twin.faults.undo import Undo
+
+CLIENT_FIELDS = (
+    "ClientName", "RefreshTokenValidity", "AccessTokenValidity", "IdTokenValidity", "TokenValidityUnits",
+    "ReadAttributes", "WriteAttributes", "ExplicitAuthFlows", "SupportedIdentityProviders", "CallbackURLs",
+    "LogoutURLs", "DefaultRedirectURI", "AllowedOAuthFlows", "AllowedOAuthScopes", "AllowedOAuthFlowsUserPoolClient",
+    "AnalyticsConfiguration", "PreventUserExistenceErrors", "EnableTokenRevocation",
+    "EnablePropagateAdditionalUserContextData", "AuthSessionValidity", "RefreshTokenRotation",
+)  # fmt: skip
+POOL_FIELDS = (
+    "Policies", "DeletionProtection", "LambdaConfig", "AutoVerifiedAttributes", "SmsVerificationMessage",
+    "EmailVerificationMessage", "EmailVerificationSubject", "VerificationMessageTemplate", "SmsAuthenticationMessage",
+    "UserAttributeUpdateSettings", "MfaConfiguration", "DeviceConfiguration", "EmailConfiguration",
+    "SmsConfiguration", "UserPoolTags", "AdminCreateUserConfig", "UserPoolAddOns", "AccountRecoverySetting",
+    "PoolName", "UserPoolTier",
+)  # fmt: skip
+LEGACY_CLIENT = "learninghub-legacy-spa"
+
+
+def describe_client(ctx: FaultContext) -> dict[str, Any]:
+    return ctx.client("cognito-idp").describe_user_pool_client(
+        UserPoolId=ctx.target.user_pool_id, ClientId=ctx.target.client_id)["UserPoolClient"]
+
+
+def describe_pool(ctx: FaultContext) -> dict[str, Any]:
+    return ctx.client("cognito-idp").describe_user_pool(UserPoolId=ctx.target.user_pool_id)["UserPool"]
+
+
+def change_client(ctx: FaultContext, undo: Undo, edit: Callable[[dict[str, Any]], None]) -> None:
+    current = describe_client(ctx)
+    settings = {k: current[k] for k in CLIENT_FIELDS if k in current}
+    undo.aws("cognito-idp", "update_user_pool_client", UserPoolId=ctx.target.user_pool_id,
+             ClientId=ctx.target.client_id, **settings)
+    wanted = {k: list(v) if isinstance(v, list) else v for k, v in settings.items()}
+    edit(wanted)
+    ctx.client("cognito-idp").update_user_pool_client(
+        UserPoolId=ctx.target.user_pool_id, ClientId=ctx.target.client_id, **wanted)
+
+
+def change_pool(ctx: FaultContext, undo: Undo, edit: Callable[[dict[str, Any]], None]) -> None:
+    current = describe_pool(ctx)
+    current["PoolName"] = current.get("Name")
+    settings = {k: current[k] for k in POOL_FIELDS if current.get(k) is not None}
+    undo.aws("cognito-idp", "update_user_pool", UserPoolId=ctx.target.user_pool_id, **settings)
+    wanted = {k: (dict(v) if isinstance(v, dict) else v) for k, v in settings.items()}
+    edit(wanted)
+    ctx.client("cognito-idp").update_user_pool(UserPoolId=ctx.target.user_pool_id, **wanted)
+
+
+def _client_fault(name: str, story: str, edit: Callable[[dict[str, Any]], None]) -> None:
+    def change(ctx: FaultContext, undo: Undo) -> None:
+        change_client(ctx, undo, edit)
+
+    fault(name, story=story, areas={"cognito"}, observe=describe_client)(change)
+
+
+def _pool_fault(name: str, story: str, edit: Callable[[dict[str, Any]], None]) -> None:
+    def change(ctx: FaultContext, undo: Undo) -> None:
+        change_pool(ctx, undo, edit)
+
+    fault(name, story=story, areas={"cognito"}, observe=describe_pool)(change)
+
+
+_client_fault(
+    "spa-implicit-grant",
+    "To make an old single-page login library work, 'implicit' is added to the web client's OAuth flows, "
+    "putting tokens in URL fragments.",
+    lambda c: c.update(AllowedOAuthFlows=[*c.get("AllowedOAuthFlows", []), "implicit"]),
+)
+_client_fault(
+    "spa-localhost-callback",
+    "http://localhost:3000/callback is added to the production web client's callback URLs for a demo.",
+    lambda c: c.update(CallbackURLs=[*c.get("CallbackURLs", []), "http://localhost:3000/callback"]),
+)
+_client_fault(
+    "spa-extra-auth-flow",
+    "ALLOW_CUSTOM_AUTH is enabled on the web client for an experiment with passwordless sign-in and left on.",
+    lambda c: c.update(ExplicitAuthFlows=[*c.get("ExplicitAuthFlows", []), "ALLOW_CUSTOM_AUTH"]),
+)
+_client_fault(
+    "spa-refresh-token-ten-years",
+    "Users complained about signing in again, so the refresh token validity is set to the maximum, "
+    "3650 days.",
+    lambda c: c.update(RefreshTokenValidity=3650, TokenValidityUnits={**c.get("TokenValidityUnits", {}),
+                                                                       "RefreshToken": "days"}),
+)
+_client_fault(
+    "spa-user-existence-revealed",
+    "PreventUserExistenceErrors is set to LEGACY while debugging sign-in, so sign-in errors reveal which "
+    "usernames exist.",
+    lambda c: c.update(PreventUserExistenceErrors="LEGACY"),
+)
+_pool_fault(
+    "pool-self-signup-enabled",
+    "Self sign-up is switched on for a marketing campaign on a pool meant for admin-created users only.",
+    lambda p: p.update(AdminCreateUserConfig={**p.get("AdminCreateUserConfig", {}), "AllowAdminCreateUserOnly": False}),
+)
+_pool_fault(
+    "pool-password-policy-weakened",
+    "After support tickets about passwords, the minimum length drops to 8 and symbols are no longer required.",
+    lambda p: p.update(Policies={"PasswordPolicy": {**p["Policies"]["PasswordPolicy"],
+                                                    "MinimumLength": 8, "RequireSymbols": False}}),
+)
+
+
+def observe_clients(ctx: FaultContext) -> list[str]:
+    page = ctx.client("cognito-idp").list_user_pool_clients(UserPoolId=ctx.target.user_pool_id, MaxResults=60)
+    return sorted(c["ClientName"] for c in page["UserPoolClients"])
+
+
+@fault(
+    "forgotten-legacy-client",
+    story="A second app client from an abandoned prototype stays in the pool with the implicit grant and "
+          "an http callback URL.",
+    areas={"cognito"},
+    observe=observe_clients,
+)
+def _legacy_client(ctx: FaultContext, undo: Undo) -> None:
+    client = ctx.client("cognito-idp").create_user_pool_client(
+        UserPoolId=ctx.target.user_pool_id, ClientName=LEGACY_CLIENT, GenerateSecret=False,
+        AllowedOAuthFlows=["implicit"], AllowedOAuthScopes=["openid"], AllowedOAuthFlowsUserPoolClient=True,
+        CallbackURLs=["http://prototype.learninghub.test/callback"], SupportedIdentityProviders=["COGNITO"],
+    )["UserPoolClient"]["ClientId"]  # fmt: skip
+    undo.aws("cognito-idp", "delete_user_pool_client", UserPoolId=ctx.target.user_pool_id, ClientId=client)
+
+
+def observe_client_secrets(ctx: FaultContext) -> dict[str, Any]:
+    return {"client": describe_client(ctx), "secrets": _secret_ids(ctx)}
+
+
+def _secret_ids(ctx: FaultContext) -> list[str]:
+    try:
+        listed = ctx.client("cognito-idp").list_user_pool_client_secrets(
+            UserPoolId=ctx.target.user_pool_id, ClientId=ctx.target.client_id)
+    except ClientError as exc:
+        if exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 500:
+            return []  # a control plane without the client-secret API: reported when applying
+        raise
+    return sorted(s["ClientSecretId"] for s in listed.get("ClientSecrets", []))
+
+
+@fault(
+    "spa-client-secret",
+    story="A backend developer adds a client secret to the browser app's client (AddUserPoolClientSecret) "
+          "for a server-side call; a secret in a single-page app is public.",
+    areas={"cognito"},
+    observe=observe_client_secrets,
+)
+def _client_secret(ctx: FaultContext, undo: Undo) -> None:
+    try:
+        added = ctx.client("cognito-idp").add_user_pool_client_secret(
+            UserPoolId=ctx.target.user_pool_id, ClientId=ctx.target.client_id)
+    except ClientError as exc:
+        if exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 500:
+            raise FaultUnavailable("the control plane does not implement cognito-idp AddUserPoolClientSecret "
+                                   "(AWS API since 2025), the only way to give an existing client a secret") from None
+        raise
+    undo.aws("cognito-idp", "delete_user_pool_client_secret", UserPoolId=ctx.target.user_pool_id,
+             ClientId=ctx.target.client_id, ClientSecretId=added["ClientSecretDescriptor"]["ClientSecretId"])

@@ -1,0 +1,91 @@
+"""`python -m twin.faults list | apply NAME | revert NAME --env-file F --state-dir D`.
+
+Hand-written argparse front end. An applied fault's revert (undo log and the observation from
+before) is kept in `<state-dir>/faults/<NAME>.json` with mode 0600, since it can hold the DB
+secret's previous value; `revert` replays it, checks the stack reads as before and deletes it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from twin.faults import FaultContext, FaultError, catalogue
+from twin.faults.model import Fault, Revert
+
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line instead of usage + message
+        self.exit(EXIT_USAGE, f"twin.faults: {message} (see `python -m twin.faults --help`)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m twin.faults", description="Named, reversible misconfigurations of a twin.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub.add_parser("list", help="every fault: name, areas it must trip, story")
+    for name, text in (("apply", "apply a fault to a running twin"), ("revert", "revert an applied fault")):
+        cmd = sub.add_parser(name, help=text)
+        cmd.add_argument("name", help="fault name (see `list`)")
+        cmd.add_argument("--env-file", type=Path, required=True, help="the twin's env file")
+        cmd.add_argument("--state-dir", type=Path, required=True, help="the twin's state folder")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    faults = catalogue()
+    if args.command == "list":
+        for fault in faults.values():
+            print(f"{fault.name:36} {','.join(sorted(fault.areas)):20} {fault.story}")
+        return 0
+    fault = faults.get(args.name)
+    if fault is None:
+        print(f"twin.faults: no fault named {args.name!r}; `python -m twin.faults list` names them all",
+              file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        ctx = FaultContext.from_files(args.env_file, args.state_dir)
+        try:
+            action = _apply if args.command == "apply" else _revert
+            return action(fault, ctx, args.state_dir)
+        finally:
+            ctx.close()
+    except FaultError as exc:
+        print(f"twin.faults: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def record_path(state_dir: Path, name: str) -> Path:
+    return state_dir / "faults" / f"{name}.json"
+
+
+def _apply(fault: Fault, ctx: FaultContext, state_dir: Path) -> int:
+    path = record_path(state_dir, fault.name)
+    if path.exists():
+        raise FaultError(f"{fault.name} is already applied ({path}); revert it first")
+    revert = fault.apply(ctx)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(revert.to_json(), handle)
+    print(f"applied {fault.name} (areas {', '.join(sorted(fault.areas))}); revert with "
+          f"`python -m twin.faults revert {fault.name} --env-file ... --state-dir ...`")
+    return 0
+
+
+def _revert(fault: Fault, ctx: FaultContext, state_dir: Path) -> int:
+    path = record_path(state_dir, fault.name)
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError):
+        raise FaultError(f"{fault.name} is not applied to this twin (no readable {path})") from None
+    Revert.from_json(fault, data)(ctx)
+    path.unlink()
+    print(f"reverted {fault.name}; the stack reads as before")
+    return 0
