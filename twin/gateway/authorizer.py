@@ -100,7 +100,7 @@ class JwtValidator:
     def __init__(self, keys: KeyStore, leeway_s: float = 0.0) -> None:
         self._keys = keys
         self._leeway = leeway_s
-        self._verified: dict[tuple[str, int, str], dict[str, Any]] = {}
+        self._verified: dict[tuple[str, str], tuple[int, dict[str, Any]]] = {}  # (issuer, token) -> (keys, claims)
 
     async def authorize(self, cfg: AuthorizerConfig | None, route_scopes: tuple[str, ...],
                         headers: dict[str, str], query: dict[str, str]) -> AuthOutcome:
@@ -134,6 +134,12 @@ class JwtValidator:
 
     async def _verify(self, cfg: AuthorizerConfig, token: str) -> dict[str, Any]:
         assert cfg.issuer is not None
+        # Fast path: this exact token was verified against the issuer's current key set; claims still checked.
+        hit = self._verified.get((cfg.issuer, token))
+        current = self._keys.cached(cfg.issuer)
+        if hit is not None and current is not None and hit[0] == current.version:
+            self._check_claims(cfg, hit[1])
+            return hit[1]
         parts = token.split(".")
         if len(parts) != 3:
             raise _Reject("token contains an invalid number of segments")
@@ -156,22 +162,20 @@ class JwtValidator:
             raise _Reject("unable to fetch the signing keys of the issuer")
         if entry is None:
             raise _Reject(f"no key in the issuer's jwks_uri matches kid {kid}")
-        cache_key = (cfg.issuer, keyset.version, token)
-        if cache_key not in self._verified:
-            key, key_alg = entry
-            if key_alg is not None and key_alg != alg:
-                raise _Reject(f"signing method {alg} does not match the key's algorithm")
-            hash_cls, pss = _HASHES[alg]
-            pad = padding.PSS(mgf=padding.MGF1(hash_cls()), salt_length=hash_cls.digest_size) if pss \
-                else padding.PKCS1v15()
-            try:
-                key.verify(signature, f"{parts[0]}.{parts[1]}".encode(), pad, hash_cls())
-            except InvalidSignature as exc:
-                raise _Reject("crypto/rsa: verification error") from exc
-            if len(self._verified) >= CACHE_SIZE:
-                del self._verified[next(iter(self._verified))]
-            self._verified[cache_key] = claims
+        key, key_alg = entry
+        if key_alg is not None and key_alg != alg:
+            raise _Reject(f"signing method {alg} does not match the key's algorithm")
+        hash_cls, pss = _HASHES[alg]
+        pad = padding.PSS(mgf=padding.MGF1(hash_cls()), salt_length=hash_cls.digest_size) if pss \
+            else padding.PKCS1v15()
+        try:
+            key.verify(signature, f"{parts[0]}.{parts[1]}".encode(), pad, hash_cls())
+        except InvalidSignature as exc:
+            raise _Reject("crypto/rsa: verification error") from exc
         self._check_claims(cfg, claims)
+        if len(self._verified) >= CACHE_SIZE:
+            del self._verified[next(iter(self._verified))]
+        self._verified[(cfg.issuer, token)] = (keyset.version, claims)
         return claims
 
     def _check_claims(self, cfg: AuthorizerConfig, claims: dict[str, Any]) -> None:

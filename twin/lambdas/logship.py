@@ -20,7 +20,7 @@ from twin.lambdas.aws import control_client, error_code
 
 log = logging.getLogger("twin.lambdas")
 
-FLUSH_INTERVAL_S = 0.2
+FLUSH_INTERVAL_S = 0.3
 MAX_BACKLOG = 100_000  # events kept while the control plane is unreachable; the oldest go first
 MAX_BATCH_EVENTS = 10_000  # put_log_events limits
 MAX_BATCH_BYTES = 1_000_000
@@ -61,7 +61,7 @@ class LogShipper:
                 return events
 
     def _run(self) -> None:
-        client = control_client("logs", self._control_url, self._region)
+        client = control_client("logs", self._control_url, self._region, bulk=True)
         while True:
             stopping = self._stop.wait(FLUSH_INTERVAL_S)
             events = self._drain()

@@ -69,11 +69,11 @@ class LambdaRunner:
         task = asyncio.create_task(self._run(function_name(function_name_or_arn), request_id, payload))
         self._inflight.add(task)
         task.add_done_callback(self._inflight.discard)
-        try:
-            # shield: the caller giving up does not stop the function, exactly like Lambda behind API Gateway.
-            return await asyncio.wait_for(asyncio.shield(task), timeout_s)
-        except TimeoutError:
+        # asyncio.wait does not cancel on timeout: the function keeps running, as Lambda behind API Gateway does.
+        done, _ = await asyncio.wait((task,), timeout=timeout_s)
+        if not done:
             return Invocation("timeout", b"", request_id)
+        return task.result()
 
     async def close(self) -> None:
         """End every worker process and ship the remaining logs."""

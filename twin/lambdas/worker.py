@@ -187,8 +187,7 @@ def main() -> None:
         if first:
             report += f"\tInit Duration: {init_ms:.2f} ms"
             first = False
-        _log(f"END RequestId: {rid}")
-        _log(report)
+        _log(f"END RequestId: {rid}\n{report}")  # one write: two lines, one syscall
         _send(control_out, {"rid": rid, "ok": ok, "n": len(body)}, body)
 
 
