@@ -26,7 +26,7 @@ QUERY = "SELECT CourseId, Code, Title, Price FROM dbo.Courses WHERE CourseId = %
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _connect(port: int, password: str):  # noqa: ANN202 - pytds has no public connection type
+def _connect(port: int, password: str):
     import pytds
 
     return pytds.connect("127.0.0.1", "LearningHub", "learninghub_app", password, port=port, autocommit=True,

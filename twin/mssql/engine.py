@@ -87,9 +87,9 @@ class _Pending(threading.local):
 _pending = _Pending()
 
 
-def _guard(fn):  # noqa: ANN001, ANN202 - wraps SQLite user functions of any arity
+def _guard(fn):
     """SQLite only reports "user-defined function raised exception"; keep our SqlError aside."""
-    def wrapper(*args):  # noqa: ANN002, ANN202
+    def wrapper(*args):
         try:
             return fn(*args)
         except SqlError as exc:
@@ -191,7 +191,7 @@ def _like(pattern: object, value: object, escape: object = None) -> object:
                                                                                         or text) else 0
 
 
-def _text_fn(f):  # noqa: ANN001, ANN202
+def _text_fn(f):
     return lambda v: None if v is None else f(v if isinstance(v, str) else str(v))
 
 

@@ -84,7 +84,7 @@ _FIXED = struct.Struct("<IIIIIIBBBBiI")
 def parse_login7(payload: bytes) -> Login7:
     if len(payload) < 94:
         raise ProtocolError("LOGIN7 shorter than its fixed part")
-    (length, tds_version, packet_size, _prog, _pid, _conn, flags1, flags2, _type, flags3, _tz, _lcid) = \
+    (length, tds_version, packet_size, _prog, _pid, _conn, _flags1, flags2, _type, flags3, _tz, _lcid) = \
         _FIXED.unpack_from(payload, 0)
     if length > len(payload):
         raise ProtocolError("LOGIN7 length larger than the message")

@@ -8,6 +8,7 @@ only this connection (an ERROR token when the stream still allows it, then close
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 import struct
@@ -73,10 +74,8 @@ class Session:
                 self.engine.close()
 
     def _send_fatal(self, number: int, message: str) -> None:
-        try:
+        with contextlib.suppress(Exception):  # the peer may be gone already; we are closing anyway
             self.io.send_message(K.message(number, 1, 20, message) + K.done(K.DONE_ERROR))
-        except Exception:  # noqa: S110 - the peer may be gone already; we are closing anyway
-            pass
 
     # ------------------------------------------------------------------ login
     def _login(self) -> bool:

@@ -329,7 +329,7 @@ class Binder:
                        aliases: dict[str, Typed] | None = None) -> None:
         if node.sql("sqlite").lower() in keys:
             return
-        if isinstance(node, _AGGS) or isinstance(node, exp.Subquery | exp.Exists):
+        if isinstance(node, (*_AGGS, exp.Subquery, exp.Exists)):
             return
         if isinstance(node, exp.Column):
             if aliases and not node.table and node.name.lower() in aliases:
@@ -638,7 +638,7 @@ class Binder:
                            batch_abort=True)
         raise invalid_column(col.name)
 
-    def expr(self, node: exp.Expression, scope: Scope, clause: str) -> Typed:  # noqa: C901 - one dispatch
+    def expr(self, node: exp.Expression, scope: Scope, clause: str) -> Typed:
         if isinstance(node, exp.Paren):
             return self.expr(node.this, scope, clause)
         if isinstance(node, exp.Column):
@@ -791,7 +791,8 @@ class Binder:
                                             tb if not tb.is_string else other, nullable, agg)
             name = "nvarchar" if "nvarchar" in (ta.name, tb.name) else "varchar"
             limit = 4000 if name == "nvarchar" else 8000
-            length = T.MAX if T.MAX in (ta.length, tb.length) or ta.length + tb.length > limit else ta.length + tb.length
+            total = ta.length + tb.length
+            length = T.MAX if T.MAX in (ta.length, tb.length) or total > limit else total
             node.replace(exp.DPipe(this=node.this.copy(), expression=node.expression.copy()))
             return Typed(SqlType(name, length), nullable, agg)
         for t in (ta, tb):
@@ -842,9 +843,8 @@ class Binder:
             raise syntax_error("=")
         if ta == tb or (ta.is_numeric and tb.is_numeric) or (ta.is_string and tb.is_string):
             return
-        if ta.name in T.DATE_TYPES and tb.name in T.DATE_TYPES:
-            if ta.name == tb.name or "date" not in (ta.name, tb.name):
-                return
+        if ta.name in T.DATE_TYPES and tb.name in T.DATE_TYPES and "date" not in (ta.name, tb.name):
+            return
         if isinstance(right, exp.Null) or isinstance(left, exp.Null):
             return
         if T.PRECEDENCE.get(ta.name, 0) >= T.PRECEDENCE.get(tb.name, 0):

@@ -155,7 +155,7 @@ def test_error_in_one_session_does_not_touch_another(tds: Any) -> None:
     with tds(autocommit=False) as a, tds() as b:
         ca, cb = a.cursor(), b.cursor()
         ca.execute("UPDATE dbo.Courses SET Description = N'held' WHERE CourseId = 12")
-        with pytest.raises(Exception):  # noqa: B017, PT011 - any SQL error
+        with pytest.raises(Exception):  # noqa: B017 - any SQL error
             ca.execute("SELECT * FROM dbo.Nope")
         cb.execute("SELECT Description FROM dbo.Courses WHERE CourseId = 12")
         assert cb.fetchone()[0] != "held"  # READ COMMITTED: b never sees a's uncommitted write
