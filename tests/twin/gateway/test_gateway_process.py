@@ -140,3 +140,21 @@ def test_ready_line_is_the_only_stdout(control_url: str, tmp_path: Path) -> None
     assert gw.stop() == 0
     assert gw.proc.stdout is not None
     assert gw.proc.stdout.read() == ""
+
+
+def test_jwt_leeway_is_configurable(control_url: str, clients: dict[str, Any], oidc: OidcServer,
+                                    tmp_path: Path) -> None:
+    deployed = deploy_api(clients, {"GET /s": {"auth": True}}, issuer=OidcServer.issuer_id("main"))
+    issuer = oidc.issuers["main"]
+    gw = start_gateway(control_url, tmp_path, "--jwt-leeway", "30", "--issuer-map",
+                       f"{OidcServer.issuer_id('main')}={oidc.url}/main")
+    now = int(time.time())
+    try:
+        late = mint(issuer, {"aud": "client-a", "exp": now - 10})
+        early = mint(issuer, {"aud": "client-a", "nbf": now + 10, "iat": now + 10})
+        too_late = mint(issuer, {"aud": "client-a", "exp": now - 60})
+        assert call(gw, deployed.api_id, "GET", "/s", token=late).status_code == 200
+        assert call(gw, deployed.api_id, "GET", "/s", token=early).status_code == 200
+        assert call(gw, deployed.api_id, "GET", "/s", token=too_late).status_code == 401
+    finally:
+        assert gw.stop() == 0
