@@ -34,7 +34,7 @@ def test_encrypt_optional_works_end_to_end(connect: Any) -> None:
     try:
         cur = conn.cursor()
         cur.execute("SELECT CourseId, Code, Price, CreatedAt FROM dbo.Courses WHERE CourseId = ?", 9001)
-        assert cur.fetchall()[0][:4] == (9001, "CANARY-001", Decimal("0.00"), dt.datetime(2024, 1, 1))
+        assert tuple(cur.fetchall()[0]) == (9001, "CANARY-001", Decimal("0.00"), dt.datetime(2024, 1, 1))
         cur.execute("SELECT Code FROM dbo.Courses WHERE Code = ?", "lh-101")
         assert [tuple(r) for r in cur.fetchall()] == [("LH-101",)]
         cur.execute("INSERT INTO dbo.ExamSubmissions (CourseId, UserSub, Answers, SubmittedAt) "
