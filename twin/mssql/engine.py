@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import itertools
 import re
 import sqlite3
 import threading
@@ -518,7 +519,7 @@ class EngineSession:
             finally:
                 self.scope_identity = outer
             return
-        decl_key = tuple(sorted((k, v[0]) for k, v in params.items())) if params else ()
+        decl_key = tuple((k, v[0]) for k, v in params.items()) if params else ()
         key = (sql, decl_key)
         units = self.db.cached(key)
         if units is None:
@@ -557,11 +558,10 @@ class EngineSession:
             return [Env("begin", self.tran_id)]
         return []
 
-    _tran_seq = 0
+    _tran_seq = itertools.count(1)  # next() on a count is atomic under the GIL
 
     def _next_tran(self) -> int:
-        EngineSession._tran_seq += 1
-        return EngineSession._tran_seq
+        return next(EngineSession._tran_seq)
 
     def commit(self) -> list[Event]:
         if self.trancount == 0:

@@ -109,6 +109,7 @@ class PacketIO:
         self.packet_size = 4096
         self.spid = 0
         self._packet_id = 1
+        self._blocking = False
 
     # ------------------------------------------------------------------ reading
     def _fill(self, deadline: float | None) -> None:
@@ -117,8 +118,10 @@ class PacketIO:
             if left <= 0:
                 raise ClientGone("read deadline passed")
             self.sock.settimeout(left)
-        else:
+            self._blocking = False
+        elif not self._blocking:  # settimeout costs two fcntl calls: only switch when needed
             self.sock.settimeout(None)
+            self._blocking = True
         try:
             chunk = self.sock.recv(65536)
         except (TimeoutError, OSError) as exc:
@@ -164,15 +167,12 @@ class PacketIO:
             except (OSError, ValueError):
                 return False
             if readable:
-                self.sock.setblocking(False)
                 try:
-                    chunk = self.sock.recv(65536)
+                    chunk = self.sock.recv(65536, socket.MSG_DONTWAIT)
                 except (BlockingIOError, InterruptedError):
                     chunk = None
                 except OSError as exc:
                     raise ClientGone(str(exc)) from exc
-                finally:
-                    self.sock.setblocking(True)
                 if chunk == b"":
                     raise ClientGone("peer closed")
                 if chunk:

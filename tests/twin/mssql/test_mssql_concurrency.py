@@ -98,3 +98,20 @@ def test_parallel_write_transactions_never_see_lock_errors(tds: Any) -> None:
     with tds() as conn, conn.cursor() as cur:
         cur.execute("SELECT COUNT(*) FROM dbo.ExamSubmissions WHERE UserSub LIKE 'load-%'")
         assert cur.fetchone() == (workers * per_worker,)
+
+
+def test_a_writer_that_disconnects_releases_the_writer_slot(tds: Any, server: Any, logins: dict[str, str]) -> None:
+    from tests.twin.mssql.rawtds import SQL_BATCH, RawClient, batch_payload, packet
+
+    client = RawClient(server.port)
+    client.login("learninghub_app", logins["learninghub_app"])
+    client.send(packet(SQL_BATCH, batch_payload(
+        "BEGIN TRAN; UPDATE dbo.Courses SET Description = N'abandoned' WHERE CourseId = 18")))
+    client.read_message()
+    client.close()  # gone with the transaction open
+    started = time.monotonic()
+    with tds() as conn, conn.cursor() as cur:
+        cur.execute("UPDATE dbo.Courses SET Description = N'next writer' WHERE CourseId = 18")
+        cur.execute("SELECT Description FROM dbo.Courses WHERE CourseId = 18")
+        assert cur.fetchone() == ("next writer",)
+    assert time.monotonic() - started < 5  # rolled back and released, not held until a timeout
