@@ -16,25 +16,25 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import itertools
-import re
 import sqlite3
 import threading
 import uuid
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 
 from sqlglot import exp
 
 from twin.mssql import batch as B
+from twin.mssql import functions as F
 from twin.mssql import schema
 from twin.mssql import types as T
 from twin.mssql.catalog import DATABASE, Catalog, Table, sqlite_ddl, table_from_create
 from twin.mssql.errors import SqlError, permission_denied
 from twin.mssql.tokens import CMD_DELETE, CMD_INSERT, CMD_UPDATE
-from twin.mssql.translate import Binder, Plan, spec
+from twin.mssql.translate import Binder, Plan
 from twin.mssql.types import SqlType
 
 LOCK_TIMEOUT_S = 20.0
@@ -79,198 +79,6 @@ class Env:
 
 
 Event = Rows | Done | Error | Info | Env
-
-
-class _Pending(threading.local):
-    error: SqlError | None = None
-
-
-_pending = _Pending()
-
-
-def _guard(fn):
-    """SQLite only reports "user-defined function raised exception"; keep our SqlError aside."""
-    def wrapper(*args):
-        try:
-            return fn(*args)
-        except SqlError as exc:
-            _pending.error = exc
-            raise
-    return wrapper
-
-
-# ------------------------------------------------------------------ SQLite functions (session independent)
-
-def _put(v: object, sid: int) -> object:
-    src, dst, table, column = spec(sid)
-    try:
-        return T.convert(v, src, dst, explicit=False)
-    except SqlError as exc:
-        if exc.number == 2628:
-            raise SqlError(2628, f"String or binary data would be truncated in table '{DATABASE}.dbo.{table}', "
-                           f"column '{column}'. Truncated value: '{str(v)[:max(dst.length, 0)]}'.") from None
-        raise
-
-
-def _cast(v: object, sid: int) -> object:
-    src, dst, _t, _c = spec(sid)
-    return T.convert(v, src, dst, explicit=True)
-
-
-def _try_cast(v: object, sid: int) -> object:
-    try:
-        return _cast(v, sid)
-    except SqlError:
-        return None
-
-
-def _div(a: object, b: object, int_mode: int) -> object:
-    if a is None or b is None:
-        return None
-    if b == 0:
-        raise SqlError(8134, "Divide by zero error encountered.", batch_abort=True)
-    if int_mode and isinstance(a, int) and isinstance(b, int):
-        q = abs(a) // abs(b)
-        return q if (a >= 0) == (b >= 0) else -q
-    return float(a) / float(b)  # type: ignore[arg-type]
-
-
-def _mod(a: object, b: object, int_mode: int) -> object:
-    if a is None or b is None:
-        return None
-    if b == 0:
-        raise SqlError(8134, "Divide by zero error encountered.", batch_abort=True)
-    if isinstance(a, int) and isinstance(b, int):
-        return a - b * int(_div(a, b, 1))  # type: ignore[arg-type]
-    import math
-    return math.fmod(float(a), float(b))  # type: ignore[arg-type]
-
-
-_LIKE_CACHE: dict[tuple[str, str | None], re.Pattern] = {}
-
-
-def _like_regex(pattern: str, escape: str | None) -> re.Pattern:
-    key = (pattern, escape)
-    rx = _LIKE_CACHE.get(key)
-    if rx is None:
-        out, i = [], 0
-        while i < len(pattern):
-            ch = pattern[i]
-            if escape and ch == escape and i + 1 < len(pattern):
-                out.append(re.escape(pattern[i + 1]))
-                i += 2
-                continue
-            if ch == "%":
-                out.append(".*")
-            elif ch == "_":
-                out.append(".")
-            elif ch == "[":
-                end = pattern.find("]", i + 1)
-                if end == -1:
-                    out.append(re.escape(ch))
-                else:
-                    body = pattern[i + 1:end]
-                    neg = body.startswith("^")
-                    body = body[1:] if neg else body
-                    out.append("[" + ("^" if neg else "") + body.replace("\\", "\\\\") + "]")
-                    i = end
-            else:
-                out.append(re.escape(ch))
-            i += 1
-        rx = re.compile("".join(out) + r"\Z", re.I | re.S)
-        if len(_LIKE_CACHE) > 4096:
-            _LIKE_CACHE.clear()
-        _LIKE_CACHE[key] = rx
-    return rx
-
-
-def _like(pattern: object, value: object, escape: object = None) -> object:
-    if pattern is None or value is None:
-        return None
-    text = value if isinstance(value, str) else str(value)
-    return 1 if _like_regex(str(pattern), None if escape is None else str(escape)).match(text.rstrip(" ")
-                                                                                        or text) else 0
-
-
-def _text_fn(f):
-    return lambda v: None if v is None else f(v if isinstance(v, str) else str(v))
-
-
-def _substring(v: object, start: object, length: object) -> object:
-    if v is None or start is None or length is None:
-        return None
-    if int(length) < 0:  # type: ignore[call-overload]
-        raise SqlError(537, "Invalid length parameter passed to the LEFT or SUBSTRING function.",
-                       batch_abort=True)
-    s = int(start)  # type: ignore[call-overload]
-    end = s - 1 + int(length)  # type: ignore[call-overload]
-    return v[max(s - 1, 0):max(end, 0)]  # type: ignore[index]
-
-
-def _replace(v: object, old: object, new: object) -> object:
-    if v is None or old is None or new is None:
-        return None
-    if old == "":
-        return v
-    return re.sub(re.escape(str(old)), lambda _m: str(new), str(v), flags=re.I)
-
-
-def _concat(*args: object) -> str:
-    return "".join(T.to_text(a, T.FLOAT if isinstance(a, float) else T.nvarchar(T.MAX)) for a in args
-                   if a is not None)
-
-
-def _round(v: object, n: object) -> object:
-    if v is None or n is None:
-        return None
-    q = Decimal(repr(v) if isinstance(v, float) else v).quantize(Decimal(1).scaleb(-int(n)),  # type: ignore
-                                                                 rounding=ROUND_HALF_UP)
-    return int(q) if isinstance(v, int) else float(q)
-
-
-def _rows(n: object, kind: int) -> object:
-    if n is None:
-        n = 0
-    n = int(n)  # type: ignore[call-overload]
-    if kind == 1 and n <= 0:
-        raise SqlError(10744, "The number of rows provided for a FETCH clause must be greater then zero.",
-                       batch_abort=True)
-    if kind == 2 and n < 0:
-        raise SqlError(10742, "The offset specified in a OFFSET clause may not be negative.", batch_abort=True)
-    if kind == 0 and n < 0:
-        raise SqlError(1060, "The number of rows provided for a TOP or FETCH clauses row count parameter must "
-                       "be an integer.", batch_abort=True)
-    return n
-
-
-def _len(v: object) -> object:
-    if v is None:
-        return None
-    if isinstance(v, bytes):
-        return len(v)
-    text = v if isinstance(v, str) else T.to_text(v, T.FLOAT if isinstance(v, float) else T.INT)
-    return len(text.rstrip(" "))
-
-
-def _utcnow_text(kind: str) -> str:
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    return T.convert(now, T.DATETIME2, T.DATETIME if kind == "datetime" else T.DATETIME2)  # type: ignore[return-value]
-
-
-def _ci(a: str, b: str) -> int:
-    a2, b2 = a.rstrip(" ").casefold(), b.rstrip(" ").casefold()
-    return (a2 > b2) - (a2 < b2)
-
-
-_GLOBAL_FUNCTIONS = [
-    ("twin_put", 2, _put), ("twin_cast", 2, _cast), ("twin_try_cast", 2, _try_cast), ("twin_div", 3, _div),
-    ("twin_mod", 3, _mod), ("like", 2, _like), ("like", 3, _like), ("twin_len", 1, _len),
-    ("twin_upper", 1, _text_fn(str.upper)), ("twin_lower", 1, _text_fn(str.lower)),
-    ("twin_ltrim", 1, _text_fn(lambda s: s.lstrip(" "))), ("twin_rtrim", 1, _text_fn(lambda s: s.rstrip(" "))),
-    ("twin_trim", 1, _text_fn(lambda s: s.strip(" "))), ("twin_substring", 3, _substring),
-    ("twin_replace", 3, _replace), ("twin_concat", -1, _concat), ("twin_round", 2, _round),
-    ("twin_rows", 2, _rows),
-]
 
 
 # ------------------------------------------------------------------ database
@@ -322,12 +130,7 @@ class Database:
         conn = sqlite3.connect(self.path, isolation_level=None, timeout=LOCK_TIMEOUT_S, check_same_thread=False)
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA synchronous=NORMAL")
-        conn.create_collation("TWIN_CI", _ci)
-        for name, n, fn in _GLOBAL_FUNCTIONS:
-            conn.create_function(name, n, _guard(fn), deterministic=True)
-        conn.create_function("twin_newid", 0, lambda: str(uuid.uuid4()).upper())
-        conn.create_function("twin_getutcdate", 0, lambda: _utcnow_text("datetime"))
-        conn.create_function("twin_sysutcdatetime", 0, lambda: _utcnow_text("datetime2"))
+        F.register(conn)
         return conn
 
     def reload_catalog(self) -> None:
@@ -800,7 +603,7 @@ class EngineSession:
             yield Done(plan.curcmd, None if self.nocount else count)
 
     def _run(self, plan: Plan, args: dict[str, object]) -> sqlite3.Cursor:
-        _pending.error = None
+        F.clear_pending_error()
         try:
             return self.conn.execute(plan.sql, args)
         except sqlite3.Error as exc:
@@ -830,7 +633,7 @@ class EngineSession:
             yield from self.rollback_all()
 
     def _map(self, exc: sqlite3.Error, plan: Plan | None) -> SqlError:
-        pending, _pending.error = _pending.error, None
+        pending = F.take_pending_error()
         if pending is not None:
             return pending
         msg = str(exc)
