@@ -72,7 +72,6 @@ class RouteTable:
     """The routes of one API, ready to match requests."""
 
     def __init__(self, routes: list[Route]) -> None:
-        self.routes = routes
         self.default = next((r for r in routes if r.is_default), None)
         self._paths = [r for r in routes if not r.is_default]
 

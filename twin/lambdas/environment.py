@@ -1,8 +1,8 @@
-"""One execution environment seen from the parent: a worker process, its pipes and its log stream.
+"""One execution environment seen from the parent: a worker process, its pipes and its log stream file.
 
 Hand-written (no process-pool library fits): Lambda semantics need one invocation at a time per process,
 module state kept between invocations, the function's own Timeout enforced by killing the process, and
-stdout/stderr captured line by line into the environment's log stream.
+stdout/stderr kept in the environment's log stream.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import logging
 import os
 import signal
 import sys
@@ -21,9 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from twin.lambdas.code import FunctionConfig
-from twin.lambdas.logship import LogShipper
-
-log = logging.getLogger("twin.lambdas")
+from twin.lambdas.logship import stream_file
 
 WORKER_SCRIPT = Path(__file__).with_name("worker.py")
 INIT_TIMEOUT_S = 10.0  # Lambda's limit for the init phase of an on-demand environment
@@ -41,19 +38,16 @@ def _iso_now() -> str:
 class ExecutionEnvironment:
     """A warm worker process running one function version."""
 
-    def __init__(self, config: FunctionConfig, code_dir: Path, control_url: str, region: str,
-                 shipper: LogShipper) -> None:
+    def __init__(self, config: FunctionConfig, code_dir: Path, control_url: str, region: str, log_dir: Path) -> None:
         self.config = config
         self.generation = config.generation
         self.stream = f"{datetime.now(UTC):%Y/%m/%d}/[$LATEST]{uuid.uuid4().hex}"
         self._code_dir = code_dir
         self._control_url = control_url
         self._region = region
-        self._shipper = shipper
+        self._log_file = stream_file(log_dir, config.name, self.stream)
         self._proc: asyncio.subprocess.Process | None = None
-        self._log_task: asyncio.Task[None] | None = None
         self.alive = False
-        self.invocations = 0
 
     def _env(self) -> dict[str, str]:
         cfg = self.config
@@ -84,13 +78,16 @@ class ExecutionEnvironment:
 
     async def start(self) -> dict[str, Any] | None:
         """Start the process and wait for its init; returns the init error object, or None when ready."""
-        self._proc = await asyncio.create_subprocess_exec(
-            sys.executable, str(WORKER_SCRIPT), str(self._code_dir), self.config.handler,
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-            env=self._env(), cwd=str(self._code_dir),
-            start_new_session=True,  # a terminal's Ctrl-C goes to the gateway, which ends workers itself
-        )
-        self._log_task = asyncio.create_task(self._pump_logs())
+        self._log_file.parent.mkdir(parents=True, exist_ok=True)
+        # The worker's stdout and stderr go straight to its stream file (the log shipper process tails it), so
+        # logging costs the gateway's process nothing.
+        with open(self._log_file, "ab") as log_fh:
+            self._proc = await asyncio.create_subprocess_exec(
+                sys.executable, str(WORKER_SCRIPT), str(self._code_dir), self.config.handler,
+                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=log_fh,
+                env=self._env(), cwd=str(self._code_dir),
+                start_new_session=True,  # a terminal's Ctrl-C goes to the gateway, which ends workers itself
+            )
         self.alive = True
         assert self._proc.stdout is not None
         try:
@@ -116,7 +113,6 @@ class ExecutionEnvironment:
         assert proc is not None and proc.stdin is not None and proc.stdout is not None
         timeout_s = self.config.timeout_s
         deadline_ms = int((time.time() + timeout_s) * 1000)
-        self.invocations += 1
         # One timer instead of wait_for around each read: on expiry it kills the process, so the reads below
         # end with EOF and the flag tells a timeout from a crash.
         timed_out = False
@@ -154,7 +150,7 @@ class ExecutionEnvironment:
         return bool(header.get("ok")), body
 
     async def stop(self, kill: bool = False) -> None:
-        """End the process: EOF on its control pipe (or SIGKILL), then reap it and finish its log stream."""
+        """End the process: EOF on its control pipe (or SIGKILL), then reap it."""
         self.alive = False
         proc = self._proc
         if proc is None:
@@ -169,29 +165,11 @@ class ExecutionEnvironment:
             except TimeoutError:
                 _signal_group(proc.pid, signal.SIGKILL)
                 await proc.wait()
-        if self._log_task is not None:
-            try:
-                await asyncio.wait_for(self._log_task, STOP_GRACE_S)
-            except TimeoutError:
-                self._log_task.cancel()
 
     def _emit(self, message: str) -> None:
-        self._shipper.emit(self.config.name, self.stream, message)
-
-    async def _pump_logs(self) -> None:
-        assert self._proc is not None and self._proc.stderr is not None
-        stream = self._proc.stderr
-        pending = b""
-        while True:
-            chunk = await stream.read(65536)
-            if not chunk:
-                break
-            pending += chunk
-            *lines, pending = pending.split(b"\n")
-            for line in lines:
-                self._emit(line.decode("utf-8", "replace").rstrip("\r"))
-        if pending:
-            self._emit(pending.decode("utf-8", "replace"))
+        """A runtime line of the parent's own (timeouts, crashes): appended after the dead worker's output."""
+        with open(self._log_file, "a", encoding="utf-8") as fh:
+            fh.write(message + "\n")
 
 
 def _signal_group(pid: int, sig: int) -> None:

@@ -1,141 +1,165 @@
-"""Ships function output to CloudWatch Logs on the control plane and to files under the state folder.
+"""Ships Lambda logs to CloudWatch Logs on the control plane, from the files the workers write.
 
-Hand-written because it must never sit on the request path: callers only append to a queue; a background
-thread batches the lines every fraction of a second, writes `logs/lambda-<function>.log` and calls
-put_log_events (group `/aws/lambda/<function>`, one stream per execution environment, as Lambda does).
+Each execution environment writes its stdout/stderr (and the runtime's START/END/REPORT lines) straight into
+`<log_dir>/<function>/<YYYYMMDD>-<32 hex>.log`, one file per log stream. This module, run as its own process
+by the runner (`python -m twin.lambdas.logship`), tails those files and calls put_log_events (group
+`/aws/lambda/<function>`, stream `YYYY/MM/DD/[$LATEST]<hex>`, as Lambda names them) every fraction of a
+second. Hand-written because it must cost the gateway nothing: no pipe to read and no boto3 call in the
+gateway's process, whose event loop serves every request. It exits after a last round when its stdin closes.
 """
 
 from __future__ import annotations
 
+import argparse
 import logging
-import queue
-import threading
+import os
+import sys
 import time
-from collections import defaultdict
-from datetime import UTC, datetime
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from twin.lambdas.aws import control_client, error_code
 
-log = logging.getLogger("twin.lambdas")
+log = logging.getLogger("twin.lambdas.logship")
 
 FLUSH_INTERVAL_S = 0.3
-MAX_BACKLOG = 100_000  # events kept while the control plane is unreachable; the oldest go first
 MAX_BATCH_EVENTS = 10_000  # put_log_events limits
 MAX_BATCH_BYTES = 1_000_000
+MAX_READ_BYTES = 4 * 1024 * 1024  # per file and round, so one chatty function cannot starve the others
 
 
-class LogShipper:
-    """Background batcher of (function, stream, timestamp, message) events."""
+def stream_file(log_dir: Path, function: str, stream: str) -> Path:
+    """The file of `stream` (`YYYY/MM/DD/[$LATEST]<hex>`)."""
+    date, _, hex_id = stream.partition("/[$LATEST]")
+    return log_dir / function / f"{date.replace('/', '')}-{hex_id}.log"
 
-    def __init__(self, control_url: str, region: str, log_dir: Path) -> None:
-        self._control_url = control_url
-        self._region = region
+
+def stream_name(path: Path) -> str:
+    date, _, hex_id = path.stem.partition("-")
+    return f"{date[:4]}/{date[4:6]}/{date[6:8]}/[$LATEST]{hex_id}"
+
+
+class Tailer:
+    """Remembers how far each stream file has been shipped."""
+
+    def __init__(self, log_dir: Path) -> None:
         self._log_dir = log_dir
-        self._queue: queue.SimpleQueue[tuple[str, str, int, str]] = queue.SimpleQueue()
-        self._stop = threading.Event()
-        self._created: set[tuple[str, str | None]] = set()
-        self._backlog: list[tuple[str, str, int, str]] = []
-        self._thread = threading.Thread(target=self._run, name="lambda-log-shipper", daemon=True)
-        self._thread.start()
+        self._offsets: dict[Path, int] = {}
+        self._partial: dict[Path, bytes] = {}
 
-    def emit(self, function: str, stream: str, message: str, timestamp_ms: int | None = None) -> None:
-        """Queue one log event; never blocks. Empty messages are dropped (CloudWatch refuses them)."""
-        if not message:
-            return
-        ts = timestamp_ms if timestamp_ms is not None else int(time.time() * 1000)
-        self._queue.put((function, stream, ts, message))
-
-    def close(self, timeout_s: float = 5.0) -> None:
-        """Ship what is queued (bounded by timeout_s) and stop the thread."""
-        self._stop.set()
-        self._thread.join(timeout_s)
-
-    def _drain(self) -> list[tuple[str, str, int, str]]:
-        events = []
-        while True:
-            try:
-                events.append(self._queue.get_nowait())
-            except queue.Empty:
-                return events
-
-    def _run(self) -> None:
-        client = control_client("logs", self._control_url, self._region, bulk=True)
-        while True:
-            stopping = self._stop.wait(FLUSH_INTERVAL_S)
-            events = self._drain()
-            if events:
-                self._write_files(events)
-                self._backlog.extend(events)
-                del self._backlog[:-MAX_BACKLOG]
-            if self._backlog:
-                self._backlog = self._ship(client, self._backlog)
-            if stopping:
-                return
-
-    def _write_files(self, events: list[tuple[str, str, int, str]]) -> None:
-        by_function: dict[str, list[str]] = defaultdict(list)
-        for function, stream, ts, message in events:
-            stamp = datetime.fromtimestamp(ts / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-            by_function[function].append(f"{stamp} {stream} {message}\n")
+    def new_lines(self, final: bool = False) -> Iterator[tuple[str, str, list[str]]]:
+        """(function, stream, lines) written since the last call; a line without its newline waits for the next
+        call, unless `final`."""
         try:
-            self._log_dir.mkdir(parents=True, exist_ok=True)
-            for function, lines in by_function.items():
-                with open(self._log_dir / f"lambda-{function}.log", "a", encoding="utf-8") as fh:
-                    fh.writelines(lines)
-        except OSError as exc:
-            log.warning("cannot write lambda logs: %s", exc)
+            functions = [d for d in os.scandir(self._log_dir) if d.is_dir()]
+        except FileNotFoundError:
+            return
+        for function_dir in functions:
+            for entry in os.scandir(function_dir.path):
+                if not entry.name.endswith(".log"):
+                    continue
+                path = Path(entry.path)
+                offset = self._offsets.get(path, 0)
+                if entry.stat().st_size <= offset and not (final and self._partial.get(path)):
+                    continue
+                with open(path, "rb") as fh:
+                    fh.seek(offset)
+                    data = fh.read(MAX_READ_BYTES)
+                self._offsets[path] = offset + len(data)
+                data = self._partial.pop(path, b"") + data
+                *complete, rest = data.split(b"\n")
+                if rest and final:
+                    complete.append(rest)
+                elif rest:
+                    self._partial[path] = rest
+                lines = [line.decode("utf-8", "replace").rstrip("\r") for line in complete]
+                lines = [line for line in lines if line]  # CloudWatch refuses empty messages
+                if lines:
+                    yield function_dir.name, stream_name(path), lines
 
-    def _ship(self, client: Any, events: list[tuple[str, str, int, str]]) -> list[tuple[str, str, int, str]]:
-        """put_log_events per stream; returns the events that could not be shipped (kept for the next round)."""
-        by_stream: dict[tuple[str, str], list[tuple[str, str, int, str]]] = defaultdict(list)
-        for event in events:
-            by_stream[(event[0], event[1])].append(event)
-        left: list[tuple[str, str, int, str]] = []
-        for (function, stream), items in by_stream.items():
-            group = f"/aws/lambda/{function}"
+
+class Shipper:
+    """put_log_events per stream, creating groups and streams once."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self._created: set[str] = set()
+        self._backlog: list[tuple[str, str, list[tuple[int, str]]]] = []
+
+    def ship(self, batches: list[tuple[str, str, list[str]]]) -> None:
+        now = int(time.time() * 1000)
+        self._backlog.extend((f, s, [(now, line) for line in lines]) for f, s, lines in batches)
+        left = []
+        for function, stream, events in self._backlog:
             try:
-                self._ensure(client, group, stream)
-                items.sort(key=lambda e: e[2])
-                for batch in _batches(items):
-                    client.put_log_events(
-                        logGroupName=group,
-                        logStreamName=stream,
-                        logEvents=[{"timestamp": ts, "message": msg} for _, _, ts, msg in batch],
-                    )
-            except Exception as exc:
+                self._put(function, stream, events)
+            except Exception as exc:  # control plane away: keep the events for the next round
                 log.warning("cannot ship logs of %s: %s", function, exc)
-                self._created.discard((group, stream))
-                self._created.discard((group, None))
-                left.extend(items)
-        return left
+                self._created.clear()
+                left.append((function, stream, events))
+        self._backlog = left[-1000:]
 
-    def _ensure(self, client: Any, group: str, stream: str) -> None:
-        if (group, None) not in self._created:
-            try:
-                client.create_log_group(logGroupName=group)
-            except Exception as exc:
-                if error_code(exc) != "ResourceAlreadyExistsException":
-                    raise
-            self._created.add((group, None))
-        if (group, stream) not in self._created:
-            try:
-                client.create_log_stream(logGroupName=group, logStreamName=stream)
-            except Exception as exc:
-                if error_code(exc) != "ResourceAlreadyExistsException":
-                    raise
-            self._created.add((group, stream))
+    def _put(self, function: str, stream: str, events: list[tuple[int, str]]) -> None:
+        group = f"/aws/lambda/{function}"
+        if group not in self._created:
+            self._create(lambda: self._client.create_log_group(logGroupName=group))
+            self._created.add(group)
+        if f"{group}:{stream}" not in self._created:
+            self._create(lambda: self._client.create_log_stream(logGroupName=group, logStreamName=stream))
+            self._created.add(f"{group}:{stream}")
+        for batch in _batches(events):
+            self._client.put_log_events(logGroupName=group, logStreamName=stream,
+                                        logEvents=[{"timestamp": ts, "message": msg} for ts, msg in batch])
+
+    @staticmethod
+    def _create(call: Any) -> None:
+        try:
+            call()
+        except Exception as exc:
+            if error_code(exc) != "ResourceAlreadyExistsException":
+                raise
 
 
-def _batches(items: list[tuple[str, str, int, str]]) -> list[list[tuple[str, str, int, str]]]:
-    batches: list[list[tuple[str, str, int, str]]] = [[]]
+def _batches(events: list[tuple[int, str]]) -> Iterator[list[tuple[int, str]]]:
+    batch: list[tuple[int, str]] = []
     size = 0
-    for item in items:
-        cost = len(item[3].encode("utf-8", "replace")) + 26  # CloudWatch counts 26 bytes of overhead per event
-        if batches[-1] and (len(batches[-1]) >= MAX_BATCH_EVENTS or size + cost > MAX_BATCH_BYTES):
-            batches.append([])
-            size = 0
-        batches[-1].append(item)
+    for event in events:
+        cost = len(event[1].encode("utf-8", "replace")) + 26  # CloudWatch counts 26 bytes per event
+        if batch and (len(batch) >= MAX_BATCH_EVENTS or size + cost > MAX_BATCH_BYTES):
+            yield batch
+            batch, size = [], 0
+        batch.append(event)
         size += cost
-    return batches
+    if batch:
+        yield batch
+
+
+def run(control_url: str, region: str, log_dir: Path) -> None:
+    """Ship until stdin closes, then one last round."""
+    tailer = Tailer(log_dir)
+    shipper = Shipper(control_client("logs", control_url, region, bulk=True))
+    os.set_blocking(sys.stdin.fileno(), False)
+    while True:
+        time.sleep(FLUSH_INTERVAL_S)
+        try:
+            closed = os.read(sys.stdin.fileno(), 4096) == b""
+        except BlockingIOError:
+            closed = False
+        shipper.ship(list(tailer.new_lines(final=closed)))
+        if closed:
+            return
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m twin.lambdas.logship")
+    parser.add_argument("--control-url", required=True)
+    parser.add_argument("--region", required=True)
+    parser.add_argument("--log-dir", required=True, type=Path)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s")
+    run(args.control_url, args.region, args.log_dir)
+
+
+if __name__ == "__main__":
+    main()

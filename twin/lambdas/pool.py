@@ -16,7 +16,6 @@ from typing import Any
 
 from twin.lambdas.code import FunctionConfig
 from twin.lambdas.environment import ExecutionEnvironment
-from twin.lambdas.logship import LogShipper
 
 CodeDirFor = Callable[[FunctionConfig], Awaitable[Path]]
 
@@ -25,12 +24,12 @@ class FunctionPool:
     """Execution environments of one function."""
 
     def __init__(self, config: FunctionConfig, code_dir_for: CodeDirFor, control_url: str, region: str,
-                 shipper: LogShipper, max_concurrency: int) -> None:
+                 log_dir: Path, max_concurrency: int) -> None:
         self.config = config
         self._code_dir_for = code_dir_for
         self._control_url = control_url
         self._region = region
-        self._shipper = shipper
+        self._log_dir = log_dir
         self._max = max_concurrency
         self._idle: list[ExecutionEnvironment] = []
         self._count = 0  # environments alive or starting
@@ -96,7 +95,7 @@ class FunctionPool:
         env: ExecutionEnvironment | None = None
         try:
             code_dir = await self._code_dir_for(config)
-            env = ExecutionEnvironment(config, code_dir, self._control_url, self._region, self._shipper)
+            env = ExecutionEnvironment(config, code_dir, self._control_url, self._region, self._log_dir)
             self._all.add(env)
             init_error = await env.start()
         except Exception as exc:

@@ -10,6 +10,9 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
+import subprocess
+import sys
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,13 +20,14 @@ from typing import Any, Literal
 
 from twin.lambdas.aws import control_client
 from twin.lambdas.code import FunctionConfig, fetch_code, fetch_config, function_name, install_code
-from twin.lambdas.logship import LogShipper
 from twin.lambdas.pool import FunctionPool
 
 log = logging.getLogger("twin.lambdas")
 
 DEFAULT_MAX_CONCURRENCY = 4
 REFRESH_INTERVAL_S = 0.5
+SHIPPER_GRACE_S = 10.0
+PROJECT_ROOT = str(Path(__file__).resolve().parents[2])
 
 
 @dataclass(frozen=True)
@@ -53,7 +57,16 @@ class LambdaRunner:
         self._max = max_concurrency
         self._interval = refresh_interval_s
         self._lambda = control_client("lambda", self._control_url, region)
-        self._shipper = LogShipper(self._control_url, region, self._state_dir / "logs")
+        self._log_dir = self._state_dir / "logs" / "lambda"
+        self._log_dir.mkdir(parents=True, exist_ok=True)
+        # Log shipping runs in its own process: no pipe reading or boto3 call in the caller's event loop.
+        self._shipper = subprocess.Popen(
+            [sys.executable, "-m", "twin.lambdas.logship", "--control-url", self._control_url, "--region", region,
+             "--log-dir", str(self._log_dir)],
+            stdin=subprocess.PIPE, cwd=PROJECT_ROOT, start_new_session=True,
+            env={**os.environ,
+                 "PYTHONPATH": os.pathsep.join(filter(None, [PROJECT_ROOT, os.environ.get("PYTHONPATH")]))},
+        )
         self._pools: dict[str, FunctionPool] = {}
         self._loading: dict[str, asyncio.Future[FunctionPool | None]] = {}
         self._code_dirs: dict[tuple[str, str], asyncio.Future[Path]] = {}
@@ -86,7 +99,16 @@ class LambdaRunner:
         for task in list(self._inflight):
             task.cancel()
         await asyncio.gather(*self._inflight, return_exceptions=True)
-        await asyncio.to_thread(self._shipper.close)
+        await asyncio.to_thread(self._stop_shipper)
+
+    def _stop_shipper(self) -> None:
+        assert self._shipper.stdin is not None
+        self._shipper.stdin.close()  # EOF: one last round, then it exits
+        try:
+            self._shipper.wait(SHIPPER_GRACE_S)
+        except subprocess.TimeoutExpired:
+            self._shipper.kill()
+            self._shipper.wait()
 
     def pool_size(self, function_name_or_arn: str) -> int:
         """Execution environments alive or starting for the function (0 if never invoked)."""
@@ -118,7 +140,7 @@ class LambdaRunner:
                 config = await asyncio.to_thread(fetch_config, self._lambda, name)
                 pool = None
                 if config is not None and not self._closed:
-                    pool = FunctionPool(config, self._code_dir, self._control_url, self._region, self._shipper,
+                    pool = FunctionPool(config, self._code_dir, self._control_url, self._region, self._log_dir,
                                         self._max)
                     self._pools[name] = pool
                 loading.set_result(pool)

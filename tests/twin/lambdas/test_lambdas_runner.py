@@ -270,9 +270,11 @@ def test_logs_reach_cloudwatch_and_files(control_url: str, function: str, client
                         r"Memory Size: 128 MB\tMax Memory Used: \d+ MB\tInit Duration: [\d.]+ ms", lines[end + 1])
     streams = clients["logs"].describe_log_streams(logGroupName=f"/aws/lambda/{function}")["logStreams"]
     assert len(streams) == 1
-    text = (tmp_path / "logs" / f"lambda-{function}.log").read_text()
-    assert f"count 1 probe {probe}" in text
-    assert streams[0]["logStreamName"] in text
+    files = list((tmp_path / "logs" / "lambda" / function).glob("*.log"))
+    assert len(files) == 1
+    assert f"count 1 probe {probe}" in files[0].read_text()
+    date, _, hex_id = streams[0]["logStreamName"].partition("/[$LATEST]")
+    assert files[0].name == f"{date.replace('/', '')}-{hex_id}.log"
 
 
 def test_close_ends_every_worker(control_url: str, function: str, tmp_path: Path) -> None:
