@@ -8,7 +8,7 @@ restored exactly what was there. See docs/faults.md.
 from __future__ import annotations
 
 from twin.faults.context import FaultContext, Target, read_target
-from twin.faults.model import AREAS, CATALOGUE, Fault, FaultError, FaultUnavailable, Revert
+from twin.faults.model import AREAS, CATALOGUE, Fault, FaultError, FaultUnavailable, NeedsFreshTwin, Revert
 
 
 def catalogue() -> dict[str, Fault]:
@@ -19,5 +19,6 @@ def catalogue() -> dict[str, Fault]:
 
 
 __all__ = [
-    "AREAS", "Fault", "FaultContext", "FaultError", "FaultUnavailable", "Revert", "Target", "catalogue", "read_target",
+    "AREAS", "Fault", "FaultContext", "FaultError", "FaultUnavailable", "NeedsFreshTwin", "Revert", "Target",
+    "catalogue", "read_target",
 ]

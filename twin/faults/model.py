@@ -36,6 +36,10 @@ class FaultUnavailable(FaultError):
     """The target cannot take this change at all (e.g. the control plane lacks the API it needs)."""
 
 
+class NeedsFreshTwin(FaultError):
+    """The change is refused on a twin that earlier runs have written to; a fresh twin takes it."""
+
+
 @dataclass(frozen=True)
 class Fault:
     """name, who-did-what story, areas the e2e suite must fail in, the change and what it touches.

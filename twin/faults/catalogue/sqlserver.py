@@ -9,13 +9,14 @@ from typing import Any
 from twin.faults.context import FaultContext
 from twin.faults.deploy import deploy_code, patched_backend, stamp_deploy
 from twin.faults.lookup import function_configuration
-from twin.faults.model import FaultError, fault
+from twin.faults.model import FaultError, NeedsFreshTwin, fault
 from twin.faults.undo import Undo
 
 DB_FILE = "learninghub_api/db.py"
 CANARY_COLUMNS = "CourseId, Code, Title, Description, Credits, Price, IsPublished, CreatedAt"
-# Every read and write goes through the API, so a broken database also fails the invoke check.
-THROUGH_API = ("lambda_permissions",)
+# Every read and write goes through the API: a broken database also fails the invoke check, and the
+# authorizer checks cannot get a real exam id for GET /exams/{examId} (their setup errors).
+THROUGH_API = ("lambda_permissions", "authorizer")
 
 
 def observe_secret_and_function(ctx: FaultContext) -> dict[str, Any]:
@@ -89,8 +90,8 @@ def _canary_deleted(ctx: FaultContext, undo: Undo) -> None:
     row = canary_row(ctx)
     exams = ctx.sql_query("SELECT COUNT(*) FROM dbo.ExamSubmissions WHERE CourseId = %s", (row[0],))[0][0]
     if exams:
-        raise FaultError(f"{exams} exam submissions reference the canary course, so SQL Server refuses the "
-                         "delete; apply this fault to a fresh twin")
+        raise NeedsFreshTwin(f"{exams} exam submissions reference the canary course, so SQL Server refuses "
+                             "the delete; apply this fault to a fresh twin")
     undo.sql(
         f"INSERT INTO dbo.Courses ({CANARY_COLUMNS}) VALUES (%s, %s, %s, %s, %s, CAST(%s AS DECIMAL(10,2)), %s, "
         "CAST(%s AS DATETIME2))",

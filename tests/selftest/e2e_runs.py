@@ -1,0 +1,81 @@
+"""One run of the e2e suite against a twin, in a child pytest, with outcomes per test as JSON.
+
+Hand-written glue: the suite runs exactly as CI runs it (`pytest tests/e2e --env-file F`), plus the
+self-test's outcomes plugin; the run is bounded in time, and a run that never wrote its outcomes
+(usage error, crash, timeout) is reported as broken rather than as "caught".
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tests.selftest.twins import ROOT
+
+SUITE = "tests/e2e"
+PLUGIN = "tests.selftest.outcomes_plugin"
+# Waits two minutes for its control request whenever valid tokens are refused; see docs/faults.md.
+REJECT_ROUND = "tests/e2e/test_authorizer.py::test_bad_credential_rejected_without_invoking_lambda"
+RUN_TIMEOUT_S = 300
+FAILING = ("failed", "error")
+
+
+@dataclass(frozen=True)
+class TestOutcome:
+    nodeid: str
+    areas: tuple[str, ...]
+    outcome: str
+    message: str
+
+
+@dataclass(frozen=True)
+class SuiteRun:
+    exitstatus: int
+    duration_s: float
+    tests: tuple[TestOutcome, ...]
+    broken: str | None = None  # why the run says nothing about the stack
+
+    def failing(self) -> list[TestOutcome]:
+        return [t for t in self.tests if t.outcome in FAILING]
+
+    def tripped(self) -> dict[str, list[str]]:
+        """area -> node ids of its failing tests."""
+        out: dict[str, list[str]] = {}
+        for test in self.failing():
+            for area in test.areas:
+                out.setdefault(area, []).append(test.nodeid)
+        return out
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for test in self.tests:
+            out[test.outcome] = out.get(test.outcome, 0) + 1
+        return out
+
+
+def run_suite(env_file: Path, out_dir: Path, *, deselect: tuple[str, ...] = (), timeout_s: float = RUN_TIMEOUT_S,
+              extra: tuple[str, ...] = ()) -> SuiteRun:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    outcomes = out_dir / "outcomes.json"
+    outcomes.unlink(missing_ok=True)
+    cmd = [sys.executable, "-m", "pytest", SUITE, "--env-file", str(env_file), "-p", PLUGIN,
+           "--outcomes-json", str(outcomes), "-p", "no:cacheprovider", "-q", *extra]
+    for prefix in deselect:
+        cmd += ["--outcomes-deselect", prefix]
+    try:
+        with (out_dir / "pytest.log").open("wb") as log:
+            rc = subprocess.run(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, timeout=timeout_s,
+                                check=False).returncode
+    except subprocess.TimeoutExpired:
+        return SuiteRun(-1, timeout_s, (), broken=f"the e2e run took longer than {timeout_s:.0f} s")
+    try:
+        data: dict[str, Any] = json.loads(outcomes.read_text())
+    except (OSError, json.JSONDecodeError):
+        return SuiteRun(rc, 0.0, (), broken=f"the e2e run exited {rc} without outcomes; see {out_dir / 'pytest.log'}")
+    tests = tuple(TestOutcome(t["nodeid"], tuple(t["areas"]), t["outcome"], t["message"]) for t in data["tests"])
+    broken = None if rc in (0, 1) and tests else f"the e2e run exited {rc}; see {out_dir / 'pytest.log'}"
+    return SuiteRun(rc, float(data["duration_s"]), tests, broken)

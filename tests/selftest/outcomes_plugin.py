@@ -1,0 +1,75 @@
+"""pytest plugin (`-p tests.selftest.outcomes_plugin`) for the detection self-test's e2e runs.
+
+Hand-written: junit XML carries no markers, and the self-test needs, per test, the e2e areas
+(markers) and one outcome (passed, failed, error, skipped) to decide which areas a fault tripped.
+It writes them to `--outcomes-json`; `--outcomes-deselect` drops tests by node id prefix (the
+reject round, whose log wait would cost two minutes whenever valid tokens are refused).
+The messages come from reports the harness plugin has already scrubbed of tokens and passwords.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+AREAS = ("authorizer", "cors", "lambda_permissions", "sqlserver", "cognito", "identity_pool", "network")
+MESSAGE_CHARS = 400
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("selftest-outcomes", "detection self-test: outcomes per test")
+    group.addoption("--outcomes-json", default=None, help="write nodeid, areas and outcome per test here")
+    group.addoption("--outcomes-deselect", action="append", default=[],
+                    help="deselect tests whose node id starts with this (repeatable)")
+
+
+class Recorder:
+    def __init__(self, path: Path, deselect: list[str]) -> None:
+        self.path = path
+        self.deselect = tuple(deselect)
+        self.areas: dict[str, list[str]] = {}
+        self.results: dict[str, dict[str, Any]] = {}
+        self.started = time.monotonic()
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
+        dropped = [i for i in items if i.nodeid.startswith(self.deselect)] if self.deselect else []
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+            items[:] = [i for i in items if i not in dropped]
+        for item in items:
+            self.areas[item.nodeid] = [a for a in AREAS if item.get_closest_marker(a)]
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        entry = self.results.setdefault(report.nodeid, {"outcome": "passed", "message": ""})
+        if report.when == "call" or (report.when == "setup" and not report.passed):
+            entry["outcome"] = "error" if report.when == "setup" and report.failed else report.outcome
+        elif report.when == "teardown" and report.failed and entry["outcome"] == "passed":
+            entry["outcome"] = "error"
+        if report.failed and not entry["message"]:
+            entry["message"] = _first_lines(report)
+
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        tests = [{"nodeid": nodeid, "areas": areas, **self.results.get(nodeid, {"outcome": "not run", "message": ""})}
+                 for nodeid, areas in self.areas.items()]
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text(json.dumps({
+            "exitstatus": int(exitstatus), "duration_s": round(time.monotonic() - self.started, 2), "tests": tests,
+        }, indent=1))  # fmt: skip
+
+
+def _first_lines(report: pytest.TestReport) -> str:
+    text = report.longreprtext.strip()
+    lines = [line for line in text.splitlines() if line.strip()]
+    failed = [line for line in lines if line.startswith(("E ", "Failed:"))]
+    return " ".join((failed or lines[-1:] or [""])[:3])[:MESSAGE_CHARS]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    path = config.getoption("outcomes_json")
+    if path and not hasattr(config, "workerinput"):
+        config.pluginmanager.register(Recorder(Path(path), config.getoption("outcomes_deselect")), "selftest-outcomes")
