@@ -44,6 +44,8 @@ def start_target() -> tuple[subprocess.Popen[str], str]:
 
 def locust_rps(args: list[str], json_base: Path, env: dict[str, str], timeout: float) -> dict[str, float]:
     cmd = ["taskset", "-c", "1", LOCUST, "--headless", "--only-summary", "--json-file", str(json_base), *args]
+    cpu_out = Path(f"{json_base}.cpu.json")
+    env = {**env, "BENCH_LOAD_CPU_OUT": str(cpu_out)}
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout, check=False)
     if not Path(f"{json_base}.json").exists():
         sys.exit(f"bench: locust failed: {(done.stderr.strip().splitlines() or ['no output'])[-1]}")
@@ -51,7 +53,10 @@ def locust_rps(args: list[str], json_base: Path, env: dict[str, str], timeout: f
     requests = sum(e["num_requests"] for e in entries)
     failures = sum(e["num_failures"] for e in entries)
     span = max(e["last_request_timestamp"] for e in entries) - min(e["start_time"] for e in entries)
-    return {"rps": requests / span, "requests": requests, "failures": failures, "exit": done.returncode}
+    cpu = json.loads(cpu_out.read_text())
+    cpu_us = 1e6 * cpu["cpu_s"] / max(1, cpu["requests"])
+    rps = requests / span
+    return {"rps": rps, "requests": requests, "failures": failures, "exit": done.returncode, "cpu_us": cpu_us}
 
 
 def wrk_rps(url: str, seconds: int, connections: int, work: Path) -> float:
@@ -115,6 +120,8 @@ def main() -> int:
     # Each repeat runs bare then suite back to back; the median of the pair ratios resists the
     # drift of a shared machine better than a ratio of means.
     pair_ratios = [s["rps"] / b["rps"] for b, s in zip(bare, suite, strict=True)]
+    bare_cpu = statistics.median(r["cpu_us"] for r in bare)
+    suite_cpu = statistics.median(r["cpu_us"] for r in suite)
     result = {
         "bench": "load_generator",
         "seconds": opts.seconds,
@@ -127,6 +134,9 @@ def main() -> int:
         "pair_ratios": [round(r, 3) for r in pair_ratios],
         "ratio": round(statistics.median(pair_ratios), 3),
         "ratio_goal": 0.85,
+        "bare_cpu_us_per_request": [round(r["cpu_us"], 1) for r in bare],
+        "suite_cpu_us_per_request": [round(r["cpu_us"], 1) for r in suite],
+        "cpu_ratio": round(bare_cpu / suite_cpu, 3),
         "wrk_rps": round(wrk),
         "wrk_over_suite": round(wrk / suite_rps, 1),
         "load_average_1m": round(os.getloadavg()[0], 2),
@@ -134,7 +144,8 @@ def main() -> int:
     print(json.dumps(result))
     print(
         f"one generator core: suite user {suite_rps:,.0f} req/s vs bare FastHttpUser {bare_rps:,.0f} "
-        f"(median pair ratio {result['ratio']:.2f}, goal >= 0.85); wrk {wrk:,.0f} req/s on the same target "
+        f"(median pair ratio {result['ratio']:.2f}, CPU-per-request ratio {result['cpu_ratio']:.2f}, goal >= 0.85); "
+        f"wrk {wrk:,.0f} req/s on the same target "
         f"(load average {result['load_average_1m']})"
     )
     return 0

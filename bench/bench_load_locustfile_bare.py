@@ -1,6 +1,7 @@
 """The baseline of bench_load.py: a bare FastHttpUser sending one fixed bearer header to GET /courses."""
 
-from locust import constant, task
+import bench_load_cpu
+from locust import constant, events, task
 from locust.contrib.fasthttp import FastHttpUser
 
 HEADERS = {"Authorization": "Bearer eyJhbGciOiJSUzI1NiJ9." + "x" * 800 + ".sig"}  # JWT-sized, not a token
@@ -12,3 +13,6 @@ class BareUser(FastHttpUser):
     @task
     def courses(self) -> None:
         self.client.get("/courses", headers=HEADERS)
+
+
+bench_load_cpu.register(events)

@@ -10,6 +10,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "load")]
 
+import bench_load_cpu  # noqa: E402
 from loadsuite import scenarios  # noqa: E402
 from loadsuite.lifecycle import LoadRun  # noqa: E402
 from loadsuite.options import add_arguments  # noqa: E402
@@ -22,3 +23,4 @@ class SuiteUser(scenarios.LearningHubUser):
 
 events.init_command_line_parser.add_listener(lambda parser, **_: add_arguments(parser))
 LoadRun().register(events)
+bench_load_cpu.register(events)

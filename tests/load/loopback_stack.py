@@ -136,7 +136,8 @@ def _collect(data: Any, found: list[str]) -> None:
 
 
 class ApiServer:
-    """The reference API's routes with a bearer-token check; `fail_course_views` answers 500 there."""
+    """The reference API's routes with a bearer-token check, and two faults: `fail_course_views`
+    answers 500 on GET /courses/{id}, `rename_course_list` sends the list under another key."""
 
     def __init__(self, jwks_url: str, client_id: str) -> None:
         self.client_id = client_id
@@ -147,6 +148,7 @@ class ApiServer:
         self.requests: Counter[str] = Counter()
         self.rejected = 0
         self.fail_course_views = False
+        self.rename_course_list = False
         self.delay_s = 0.0
         self._exams: dict[int, dict[str, Any]] = {}
         self._lock = threading.Lock()
@@ -161,6 +163,7 @@ class ApiServer:
             self.requests.clear()
             self.rejected = 0
             self.fail_course_views = False
+            self.rename_course_list = False
             self.delay_s = 0.0
 
     def claims(self, header: str) -> dict[str, Any] | None:
@@ -199,7 +202,7 @@ class ApiServer:
         with self._lock:
             self.subs_by_probe[headers.get("x-e2e-probe", "")].add(sub)
         if method == "GET" and path == "/courses":
-            return self._count("/courses", 200, {"courses": COURSES})
+            return self._count("/courses", 200, {"items" if self.rename_course_list else "courses": COURSES})
         if m := re.fullmatch(r"/courses/(\d+)", path):
             if self.fail_course_views:
                 return self._count("/courses/[id]", 500, {"message": "Internal Server Error"})

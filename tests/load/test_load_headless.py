@@ -62,11 +62,17 @@ def test_only_warnings_pass_with_exit_0(fresh_stack, env_file, run_locust):
 
 def test_request_errors_exit_1_with_the_reason_in_the_failures_csv(fresh_stack, env_file, run_locust):
     fresh_stack.api.fail_course_views = True
+    fresh_stack.api.rename_course_list = True
     run = run_locust(*SHORT, "--env-file", str(env_file), "--pool-size", "2", "--slo", "p99<5s")
 
     assert run.returncode == 1, run.stderr[-3000:]
-    failures = (run.report_dir / "load_failures.csv").read_text()
-    assert "/courses/[id]" in failures and "status 500, expected 200" in failures
+    with (run.report_dir / "load_failures.csv").open() as handle:
+        reasons = {(row["Name"], row["Error"]) for row in csv.DictReader(handle)}
+    assert ("/courses/[id]", "CatchResponseError('status 500, expected 200')") in reasons
+    # Each user's first list gets the full check, later ones the structural one: both must catch it.
+    assert ("/courses", "CatchResponseError(\"body has no non-empty 'courses' list\")") in reasons
+    structural = "CatchResponseError('course list does not start with a course with id/code/title/price')"
+    assert ("/courses", structural) in reasons
 
 
 def test_an_abort_rule_stops_the_run_early_with_exit_3(fresh_stack, env_file, run_locust):
