@@ -112,7 +112,11 @@ class Gateway:
         if scope["type"] != "http":
             return
         request_id = new_request_id()
-        status, headers, body = await self._handle(scope, receive, request_id)
+        try:
+            status, headers, body = await self._handle(scope, receive, request_id)
+        except Exception as exc:  # a gateway bug still answers like API Gateway, never with a framework page
+            log.error("%s %s: internal error %s", scope.get("method"), scope.get("path"), type(exc).__name__)
+            status, headers, body = SERVER_ERROR[0], [JSON], SERVER_ERROR[1]
         headers.append((b"apigw-requestid", request_id.encode()))
         if status != 204:  # RFC 9110: no Content-Length on 204
             headers.append((b"content-length", str(len(body)).encode()))
@@ -217,7 +221,7 @@ class Gateway:
             log.warning("%s: integration timed out after %d ms", what, timeout_ms)
             return UNAVAILABLE[0], [JSON, *cors_headers], UNAVAILABLE[1]
         if result.status == "error":
-            log.warning("%s: function error %s", what, result.payload[:300].decode("utf-8", "replace"))
+            log.warning("%s: function error %s", what, _error_type(result.payload))
             return SERVER_ERROR[0], [JSON, *cors_headers], SERVER_ERROR[1]
         try:
             status, headers, body = read_response(result.payload)
@@ -227,6 +231,14 @@ class Gateway:
         if api.cors is not None:
             headers = without_cors(headers) + cors_headers
         return status, headers, body
+
+
+def _error_type(payload: bytes) -> str:
+    """Only the error type is logged: a function's error message may carry request data (tokens included)."""
+    try:
+        return str(json.loads(payload).get("errorType", "error"))
+    except (ValueError, AttributeError):
+        return "error"
 
 
 def _dumps(event: dict[str, Any]) -> bytes:
