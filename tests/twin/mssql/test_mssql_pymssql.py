@@ -55,9 +55,10 @@ def test_wrong_password_is_18456(ms: Any) -> None:
 def test_unknown_database_is_4060(ms: Any) -> None:
     with pytest.raises(pymssql.OperationalError) as info:
         ms(database="Elsewhere")
-    number, text = info.value.args[0]
-    # SQL Server sends 4060 (class 11) then 18456; DB-Lib reports the last number and both severities.
-    assert number == 18456 and b"severity 11" in text
+    # SQL Server sends 4060 (class 11) then 18456; DB-Lib reports the last one (which earlier message
+    # text it keeps depends on its process-wide handler state, so only the number is checked here;
+    # the 4060 text is checked through python-tds).
+    assert info.value.args[0][0] == 18456
 
 
 def test_every_listed_type_and_nulls(ms: Any, ms_table: None) -> None:
