@@ -234,11 +234,6 @@ def _python_type(v: object) -> SqlType:
     return T.nvarchar(T.MAX)
 
 
-def python_type(v: object) -> SqlType:
-    """The SQL type a decoded parameter value arrived as (for SQL Server's conversion rules)."""
-    return _python_type(v)
-
-
 @dataclass
 class _Unit:
     stmt: B.Statement

@@ -390,21 +390,6 @@ def to_text(value: object, src: SqlType) -> str:
                    batch_abort=True)
 
 
-def python_to_storage(value: object) -> object:
-    """Parameter values (decoded from RPC) to what SQLite stores and compares."""
-    if value is None or isinstance(value, int | float | str | bytes):
-        return int(value) if isinstance(value, bool) else value
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() and abs(value) < 2**63 else float(value)
-    if isinstance(value, dt.datetime):
-        return format_datetime(*_datetime_parts(value))
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, uuid.UUID):
-        return str(value).upper()
-    return value
-
-
 # ---------------------------------------------------------------- TDS encoding of result columns
 
 INTN, BITN, FLTN, DECIMALN, NVARCHAR_T, BIGVARCHR, BIGVARBIN = 0x26, 0x68, 0x6D, 0x6A, 0xE7, 0xA7, 0xA5
