@@ -23,10 +23,12 @@ setup: .venv/.installed .tools/.installed .system/.installed
 	cd .tools && npm install --silent --no-audit --no-fund --prefix . allure-commandline@2.46.1 >/dev/null
 	touch $@
 
-# Debian packages: Chromium for the browser checks, a JRE for Allure 2.
+# Debian packages: Chromium for the browser checks, a JRE for Allure 2, libltdl7 for mssql-python's
+# ODBC provider, wrk for the benchmarks.
+DEBIAN_PACKAGES := chromium default-jre-headless libltdl7 wrk
 .system/.installed:
-	@if ! command -v chromium >/dev/null || ! command -v java >/dev/null; then \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium default-jre-headless >/dev/null; fi
+	@if ! dpkg -s $(DEBIAN_PACKAGES) >/dev/null 2>&1; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_PACKAGES) >/dev/null; fi
 	mkdir -p .system && touch $@
 
 # Main job: the e2e suite against the local twin (started and stopped by the suite), with its report.
