@@ -18,13 +18,13 @@ from twin.lambdas.aws import control_client
 log = logging.getLogger("twin.gateway")
 
 
-HOT_S = 60.0  # an API requested this recently is re-read fully every round
+HOT_S = 15.0  # an API requested this recently is re-read fully every round
 COLD_BUDGET = 2  # other APIs re-read per round, longest-unread first
 
 
 class Refresher:
     """Keeps `current` fresh: a new snapshot every `interval_s`. New APIs, CORS changes and any change to an API
-    requested in the last minute show within a second; other APIs are re-read round-robin."""
+    requested in the last 15 s show within a second; other APIs are re-read round-robin."""
 
     def __init__(self, control_url: str, region: str, keys: KeyStore, interval_s: float = 0.4,
                  always_hot: str | None = None) -> None:
@@ -35,6 +35,7 @@ class Refresher:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._prefetcher = ThreadPoolExecutor(max_workers=2, thread_name_prefix="jwks-prefetch")
+        self._readers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="config-read")
         self.current = Snapshot(apis={}, policies={})
         self._used: dict[str, float] = {}
         self._always_hot = always_hot
@@ -52,7 +53,7 @@ class Refresher:
 
     def load_once(self) -> Snapshot:
         """One synchronous round (raises when the control plane cannot be read)."""
-        snapshot = load_snapshot(self._apigw, self._lambda, self.current, self._hot(), COLD_BUDGET)
+        snapshot = load_snapshot(self._apigw, self._lambda, self.current, self._hot(), COLD_BUDGET, self._readers)
         self.current = snapshot
         for issuer in sorted({a.issuer for api in snapshot.apis.values() for a in api.authorizers.values()
                               if a is not None and a.issuer}):
@@ -69,6 +70,7 @@ class Refresher:
         if self._thread is not None:
             self._thread.join(timeout=5)
         self._prefetcher.shutdown(wait=False, cancel_futures=True)
+        self._readers.shutdown(wait=False, cancel_futures=True)
 
     def _run(self) -> None:
         while not self._stop.wait(self._interval):

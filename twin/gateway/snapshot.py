@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -128,41 +129,61 @@ def load_policy(lambda_client: Any, function: str) -> ResourcePolicy | None:
         raise
 
 
-def load_snapshot(apigw: Any, lambda_client: Any, previous: Snapshot, hot: set[str], cold_budget: int) -> Snapshot:
+def _try_load(apigw: Any, api: dict[str, Any], now: float) -> ApiSnapshot | None:
+    try:
+        return load_api(apigw, api, now)
+    except Exception as exc:
+        log.warning("cannot read API %s: %s", api.get("ApiId"), exc)
+        return None
+
+
+def _try_policy(lambda_client: Any, function: str, previous: Snapshot) -> ResourcePolicy | None:
+    try:
+        return load_policy(lambda_client, function)
+    except Exception as exc:
+        log.warning("cannot read the policy of %s: %s", function, exc)
+        return previous.policies.get(function)
+
+
+def load_snapshot(apigw: Any, lambda_client: Any, previous: Snapshot, hot: set[str], cold_budget: int,
+                  pool: Executor) -> Snapshot:
     """What the gateway serves. get_apis is read every time (new APIs and CORS changes show at once); the rest
     is re-read for new and `hot` APIs (recently requested) plus the `cold_budget` longest-unread others, so a
     round stays cheap when the control plane holds many APIs. An API that fails to load keeps its previous
-    snapshot."""
+    snapshot. APIs are read in parallel on `pool` (the control plane serves requests in threads)."""
     now = time.monotonic()
     items = [a for a in _pages(apigw.get_apis, "Items") if a.get("ProtocolType") in (None, "HTTP")]
     old = previous.apis
     cold = sorted((a["ApiId"] for a in items if a["ApiId"] in old and a["ApiId"] not in hot),
                   key=lambda api_id: old[api_id].loaded_at)
     due = {a["ApiId"] for a in items if a["ApiId"] not in old or a["ApiId"] in hot} | set(cold[:cold_budget])
+    by_id = {a["ApiId"]: a for a in items}
     apis: dict[str, ApiSnapshot] = {}
+    due_list = sorted(due)
+    loaded = dict(zip(due_list, pool.map(lambda api_id: _try_load(apigw, by_id[api_id], now), due_list),
+                      strict=True))
     for api in items:
         api_id = api["ApiId"]
-        if api_id in due:
-            try:
-                apis[api_id] = load_api(apigw, api, now)
-                continue
-            except Exception as exc:
-                log.warning("cannot read API %s: %s", api_id, exc)
-                due.discard(api_id)
+        fresh = loaded.get(api_id)
+        if fresh is not None:
+            apis[api_id] = fresh
+            continue
+        due.discard(api_id)
         if api_id in old:
             apis[api_id] = replace(old[api_id], name=str(api.get("Name") or ""),
                                    cors=Cors.from_api(api.get("CorsConfiguration")))
     policies: dict[str, ResourcePolicy | None] = {}
+    to_read: set[str] = set()
     for api_id, snap in apis.items():
         for function in (i.function for i in snap.integrations.values()):
-            if not function or function in policies:
+            if not function or function in policies or function in to_read:
                 continue
             if api_id not in due and function in previous.policies:
                 policies[function] = previous.policies[function]
-                continue
-            try:
-                policies[function] = load_policy(lambda_client, function)
-            except Exception as exc:
-                log.warning("cannot read the policy of %s: %s", function, exc)
-                policies[function] = previous.policies.get(function)
+            else:
+                to_read.add(function)
+    read_list = sorted(to_read)
+    for function, policy in zip(read_list, pool.map(lambda f: _try_policy(lambda_client, f, previous), read_list),
+                                strict=True):
+        policies[function] = policy
     return Snapshot(apis=apis, policies=policies)
