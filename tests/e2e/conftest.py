@@ -14,12 +14,13 @@ from fixtures.api import ApiClient
 from fixtures.config import EnvConfig
 from fixtures.forge import build_cases
 from fixtures.oidc import jwks
-from fixtures.reject_round import MISSING_CASES, PathValues, RejectRound, concrete, run_reject_round
+from fixtures.reject_round import MISSING_CASES, RejectRound, concrete, run_reject_round
 from fixtures.routes import path_params
 from fixtures.signin import Tokens
 from fixtures.users import TestUser
 
 EXPIRY_FIXTURE = "expiring_tokens"
+PLACEHOLDER_EXAM_ID = "0"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -70,10 +71,9 @@ def lambda_logs(aws_client: Callable[[str], Any]) -> Any:
 
 
 @pytest.fixture(scope="session")
-def path_values(env_config: EnvConfig, api_client: ApiClient, test_user: TestUser) -> PathValues:
+def path_values(env_config: EnvConfig, api_client: ApiClient, test_user: TestUser) -> dict[str, str]:
     """Real values for path parameters: the env's, the canary course, and an exam this user submitted."""
     values = {"courseId": str(env_config.database.canary_course_id), **env_config.api.path_values}
-    why_missing = {}
     needs_exam = any("examId" in path_params(r) for r in env_config.api.protected_routes)
     if "examId" not in values and needs_exam and "POST /exams" in env_config.api.protected_routes:
         response = api_client.request(
@@ -85,11 +85,10 @@ def path_values(env_config: EnvConfig, api_client: ApiClient, test_user: TestUse
         if response.status_code == 201:
             values["examId"] = str(response.json()["id"])
         else:
-            why_missing["examId"] = (
-                f"submitting an exam to get one failed (POST /exams answered {response.status_code}); fix that "
-                "route or set [api] path_values examId"
-            )
-    return PathValues(values, why_missing)
+            # The authorizer answers before the Lambda reads the path, so a placeholder still tests it;
+            # the POST's own failure is reported by the checks that send it.
+            values["examId"] = PLACEHOLDER_EXAM_ID
+    return values
 
 
 @pytest.fixture(scope="session")

@@ -58,14 +58,30 @@ def test_protected_routes_use_the_jwt_authorizer(
         if route.authorization_type != "JWT" or not route.authorizer_id:
             problems.append(f"{key} has authorization {route.authorization_type}: attach the JWT authorizer")
             continue
+        expected_scopes = sorted(env_config.api.scoped_routes.get(key, []))
+        if sorted(route.scopes) != expected_scopes:
+            problems.append(
+                f"{key} requires scopes {sorted(route.scopes)} but the env file declares {expected_scopes} "
+                "([api] scoped_routes); Cognito API sign-in tokens carry only aws.cognito.signin.user.admin"
+            )
         authorizer = apigw.get_authorizer(ApiId=env_config.api.api_id, AuthorizerId=route.authorizer_id)
         jwt_config = authorizer.get("JwtConfiguration", {})
         if jwt_config.get("Issuer", "").rstrip("/") != env_config.issuer:
             problems.append(
                 f"{key}: authorizer issuer is {jwt_config.get('Issuer')!r}, not the pool's {env_config.issuer!r}"
             )
-        if env_config.cognito.client_id not in jwt_config.get("Audience", []):
+        audience = set(jwt_config.get("Audience", []))
+        named = {c for c in (env_config.cognito.client_id, env_config.cognito.expiry_client_id) if c}
+        if env_config.cognito.client_id not in audience:
             problems.append(f"{key}: authorizer audience lacks the app client {env_config.cognito.client_id}")
+        if audience - named:
+            problems.append(
+                f"{key}: authorizer audience also trusts app clients {sorted(audience - named)} that the env file "
+                "does not name (remove them, or name them in [cognito])"
+            )
+        source = authorizer.get("IdentitySource", [])
+        if source != ["$request.header.Authorization"]:
+            problems.append(f"{key}: identity source is {source}, not ['$request.header.Authorization']")
     if problems:
         fail("protected routes are not guarded by the Cognito JWT authorizer: " + "; ".join(problems))
 
@@ -142,6 +158,11 @@ def test_bad_credential_rejected_without_invoking_lambda(case: str, reject_round
             "authorizer (RSA keys from the pool's JWKS only)"
         )
     if not reject_round.control_seen:
+        if reject_round.control_status in (401, 403):
+            fail(
+                f"the control request with a valid token got {reject_round.control_status}, so 'the Lambda was not "
+                "invoked' cannot be proven: fix the valid-token failures first"
+            )
         fail(
             f"the control request (status {reject_round.control_status}) never appeared in {reject_round.log_group} "
             "within 2 minutes, so 'the Lambda was not invoked' cannot be proven: the function must log the "
