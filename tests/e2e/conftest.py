@@ -99,8 +99,8 @@ def protected_requests(env_config: EnvConfig, path_values: dict[str, str]) -> li
 
 @pytest.fixture(scope="session")
 def control_route(env_config: EnvConfig, path_values: dict[str, str]) -> tuple[str, str]:
-    """A protected GET route a valid token reaches (GET /me when listed)."""
-    keys = env_config.api.protected_routes
+    """A protected, unscoped GET route a valid token reaches (GET /me when listed)."""
+    keys = [k for k in env_config.api.protected_routes if k not in env_config.api.scoped_routes]
     key = "GET /me" if "GET /me" in keys else next((k for k in keys if k.startswith("GET ")), None)
     if key is None:
         pytest.skip("the env file lists no protected GET route to send the control request to")
