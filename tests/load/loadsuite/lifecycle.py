@@ -20,6 +20,7 @@ from typing import Any
 
 import gevent
 import requests
+from gevent.lock import BoundedSemaphore
 from locust import log as locust_log
 from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
@@ -36,6 +37,7 @@ from loadsuite.reports import HistorySampler, write_reports
 from loadsuite.twin import PROJECT_ROOT, Twin
 
 TOKENS_MESSAGE = "loadsuite_tokens"
+REFRESH_WAIT_S = 30
 log = logging.getLogger("loadsuite")
 # Locust's plain-format console logger: the summary lands where Locust's own summary does
 # (stderr, --logfile, the web UI's log view).
@@ -53,6 +55,7 @@ class LoadRun:
         self.rules: list[slo.Rule] = []
         self.watcher: AbortWatcher | None = None
         self.refresher: gevent.Greenlet | None = None
+        self.refreshing = BoundedSemaphore()
         self.sampler: HistorySampler | None = None
         self.failed_setup = ""
         self.notes: list[str] = []
@@ -163,8 +166,9 @@ class LoadRun:
         while True:
             gevent.sleep(max(1.0, self.pool.next_refresh_in(environment.parsed_options.token_refresh_fraction)))
             try:
-                self.pool.refresh_all()
-                self.hand_out(environment)
+                with self.refreshing:
+                    self.pool.refresh_all()
+                    self.hand_out(environment)
                 log.info("token pool refreshed (round %d)", self.pool.refreshes)
             except SetupError as exc:
                 log.error("token refresh failed, retrying in 30 s: %s", exc)
@@ -207,6 +211,9 @@ class LoadRun:
         if isinstance(environment.runner, WorkerRunner) or self.pool is None:
             return
         if self.refresher is not None:
+            # Let a refresh round in flight finish, so the summary's call count matches its rounds.
+            if self.refreshing.acquire(timeout=REFRESH_WAIT_S):
+                self.refreshing.release()
             self.refresher.kill(block=False)
         if self.watcher is not None:
             self.watcher.cancel()
