@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from fixtures.routes import path_params
 from fixtures.signin import Tokens
 from fixtures.users import TestUser
 
+E2E_DIR = Path(__file__).resolve().parent
 EXPIRY_FIXTURE = "expiring_tokens"
 PLACEHOLDER_EXAM_ID = "0"
 
@@ -28,6 +30,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     the suite runs while its tokens age."""
     wants_slow = "slow" in (config.option.markexpr or "")
     for item in items:
+        if E2E_DIR not in item.path.parents:
+            continue  # conftest hooks see the whole session; only the e2e suite's items are ours
         if item.get_closest_marker("slow") and not wants_slow:
             item.add_marker(pytest.mark.skip(reason="slow check: select it with -m slow"))
     items.sort(key=lambda item: EXPIRY_FIXTURE in getattr(item, "fixturenames", ()))
