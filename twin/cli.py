@@ -126,6 +126,8 @@ def _alive(pid: int) -> bool:
 
 
 def _preflight(args: argparse.Namespace, state_dir: Path) -> None:
+    if state_dir.exists() and not state_dir.is_dir():
+        raise TwinError(f"--state-dir {state_dir} is a file; pass a folder (it is created when missing)")
     missing = [name for name in REQUIRED_MODULES if importlib.util.find_spec(name) is None]
     if missing:
         raise TwinError(f"missing Python package {missing[0]!r}: run `make setup` (or use .venv/bin/python)")

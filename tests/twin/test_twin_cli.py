@@ -59,6 +59,13 @@ def test_port_in_use_is_refused_before_anything_starts(tmp_path: Path) -> None:
     assert not (tmp_path / "s" / "logs").exists(), "nothing may be started when a port is taken"
 
 
+def test_state_dir_that_is_a_file_is_refused(tmp_path: Path) -> None:
+    not_a_dir = tmp_path / "state"
+    not_a_dir.write_text("")
+    result = run_twin("up", "--state-dir", str(not_a_dir))
+    assert_one_line_error(result, "is a file")
+
+
 def test_status_and_down_without_a_twin(tmp_path: Path) -> None:
     status = run_twin("status", "--state-dir", str(tmp_path))
     assert status.returncode == 3
