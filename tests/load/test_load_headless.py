@@ -29,7 +29,10 @@ def test_a_passing_run_gates_0_writes_final_outputs_and_cleans_up(fresh_stack, e
         rows = {row["Name"]: row for row in csv.DictReader(handle)}
     assert {"/courses", "/courses/[id]", "/exams", "/exams/[id]", "Aggregated"} <= rows.keys()
     assert int(rows["Aggregated"]["Request Count"]) == verdict["requests"], "CSV holds the final numbers"
-    assert sum(fresh_stack.api.requests.values()) == verdict["requests"], "every counted request hit the API"
+    # Users are stopped mid-request at the time limit: the API may have answered up to one request
+    # per user (6) that Locust never recorded, never the other way round.
+    in_flight = sum(fresh_stack.api.requests.values()) - verdict["requests"]
+    assert 0 <= in_flight <= 6, f"API saw {in_flight} more requests than Locust counted"
     assert (run.report_dir / "load.html").stat().st_size > 10_000
     assert (run.report_dir / "load_chart.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert fresh_stack.api.rejected == 0, "every request carried a valid token"
