@@ -92,7 +92,7 @@ class _Lane:
                 return self._result(fault, started, None, problem=f"could not apply: {exc}"), False
             time.sleep(SETTLE_S)
             deselect = () if fault.name in WITH_REJECT_ROUND else (REJECT_ROUND,)
-            run = run_suite(twin.env_file, self.work / fault.name, deselect=deselect)
+            run = run_suite(twin.env_file, self.work / fault.name, areas=tuple(sorted(fault.areas)), deselect=deselect)
             problem, healthy = run.broken, True
             try:
                 revert(ctx)

@@ -20,6 +20,17 @@ SUITE = "tests/e2e"
 PLUGIN = "tests.selftest.outcomes_plugin"
 # Waits two minutes for its control request whenever valid tokens are refused; see docs/faults.md.
 REJECT_ROUND = "tests/e2e/test_authorizer.py::test_bad_credential_rejected_without_invoking_lambda"
+# One cheap check per area: run with a fault's own areas, they show a fault breaking something else.
+SANITY = (
+    "tests/e2e/test_authorizer.py::test_public_routes_answer_without_token",
+    "tests/e2e/test_authorizer.py::test_claims_reach_the_lambda[id_token]",
+    "tests/e2e/test_cors.py::test_preflight_from_each_allowed_origin_for_every_route",
+    "tests/e2e/test_lambda_permissions.py::test_function_policy_allows_only_this_api",
+    "tests/e2e/test_sqlserver.py::test_canary_course_listed",
+    "tests/e2e/test_network.py::test_database_has_no_public_address",
+    "tests/e2e/test_cognito_posture.py::test_user_pool_policies",
+    "tests/e2e/test_identity_pool.py::test_guest_access_as_the_env_says",
+)
 RUN_TIMEOUT_S = 300
 FAILING = ("failed", "error")
 
@@ -57,13 +68,16 @@ class SuiteRun:
         return out
 
 
-def run_suite(env_file: Path, out_dir: Path, *, deselect: tuple[str, ...] = (), timeout_s: float = RUN_TIMEOUT_S,
-              extra: tuple[str, ...] = ()) -> SuiteRun:
+def run_suite(env_file: Path, out_dir: Path, *, areas: tuple[str, ...] = (), deselect: tuple[str, ...] = (),
+              timeout_s: float = RUN_TIMEOUT_S) -> SuiteRun:
+    """The whole suite, or (with `areas`) those areas' tests plus the sanity slice."""
     out_dir.mkdir(parents=True, exist_ok=True)
     outcomes = out_dir / "outcomes.json"
     outcomes.unlink(missing_ok=True)
     cmd = [sys.executable, "-m", "pytest", SUITE, "--env-file", str(env_file), "-p", PLUGIN,
-           "--outcomes-json", str(outcomes), "-p", "no:cacheprovider", "-q", *extra]
+           "--outcomes-json", str(outcomes), "-p", "no:cacheprovider", "-q"]
+    if areas:
+        cmd += ["--outcomes-areas", ",".join(areas), *(a for test in SANITY for a in ("--outcomes-keep", test))]
     for prefix in deselect:
         cmd += ["--outcomes-deselect", prefix]
     try:

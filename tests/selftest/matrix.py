@@ -51,7 +51,8 @@ def as_json(results: list[FaultResult], clean: list[SuiteRun], seconds: float) -
         "faults": [{
             "name": r.name, "story": r.story, "areas": list(r.areas), "collateral": list(r.collateral),
             "cells": r.cells() if r.run else {}, "detected": r.detected, "unavailable": r.unavailable,
-            "problem": r.problem, "lane": r.lane, "seconds": round(r.seconds, 1),
+            "problem": r.problem, "explain": None if r.detected else r.explain(), "lane": r.lane,
+            "seconds": round(r.seconds, 1),
             "failing_tests": sorted(t.nodeid for t in r.run.failing()) if r.run else [],
         } for r in results],
         "clean_runs": [{"counts": run.counts(), "broken": run.broken, "duration_s": run.duration_s,

@@ -2,8 +2,10 @@
 
 Hand-written: junit XML carries no markers, and the self-test needs, per test, the e2e areas
 (markers) and one outcome (passed, failed, error, skipped) to decide which areas a fault tripped.
-It writes them to `--outcomes-json`; `--outcomes-deselect` drops tests by node id prefix (the
-reject round, whose log wait would cost two minutes whenever valid tokens are refused).
+It writes them to `--outcomes-json`, and can narrow a run: `--outcomes-areas` keeps the tests of
+those areas, `--outcomes-keep` adds single tests (the sanity slice), `--outcomes-deselect` drops
+tests by node id prefix (the reject round, whose log wait costs two minutes whenever valid tokens
+are refused).
 The messages come from reports the harness plugin has already scrubbed of tokens and passwords.
 """
 
@@ -23,13 +25,17 @@ MESSAGE_CHARS = 400
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("selftest-outcomes", "detection self-test: outcomes per test")
     group.addoption("--outcomes-json", default=None, help="write nodeid, areas and outcome per test here")
+    group.addoption("--outcomes-areas", default=None, help="keep only tests of these areas (comma-separated)")
+    group.addoption("--outcomes-keep", action="append", default=[], help="keep this test id too (repeatable)")
     group.addoption("--outcomes-deselect", action="append", default=[],
                     help="deselect tests whose node id starts with this (repeatable)")
 
 
 class Recorder:
-    def __init__(self, path: Path, deselect: list[str]) -> None:
+    def __init__(self, path: Path, areas: str | None, keep: list[str], deselect: list[str]) -> None:
         self.path = path
+        self.only = set(areas.split(",")) if areas else None
+        self.keep = set(keep)
         self.deselect = tuple(deselect)
         self.areas: dict[str, list[str]] = {}
         self.results: dict[str, dict[str, Any]] = {}
@@ -37,12 +43,19 @@ class Recorder:
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
-        dropped = [i for i in items if i.nodeid.startswith(self.deselect)] if self.deselect else []
+        dropped = [i for i in items if not self._wanted(i)]
         if dropped:
             config.hook.pytest_deselected(items=dropped)
             items[:] = [i for i in items if i not in dropped]
         for item in items:
             self.areas[item.nodeid] = [a for a in AREAS if item.get_closest_marker(a)]
+
+    def _wanted(self, item: pytest.Item) -> bool:
+        if item.nodeid in self.keep:
+            return True
+        if self.deselect and item.nodeid.startswith(self.deselect):
+            return False
+        return self.only is None or any(item.get_closest_marker(a) for a in self.only)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         entry = self.results.setdefault(report.nodeid, {"outcome": "passed", "message": ""})
@@ -72,4 +85,6 @@ def _first_lines(report: pytest.TestReport) -> str:
 def pytest_configure(config: pytest.Config) -> None:
     path = config.getoption("outcomes_json")
     if path and not hasattr(config, "workerinput"):
-        config.pluginmanager.register(Recorder(Path(path), config.getoption("outcomes_deselect")), "selftest-outcomes")
+        recorder = Recorder(Path(path), config.getoption("outcomes_areas"), config.getoption("outcomes_keep"),
+                            config.getoption("outcomes_deselect"))
+        config.pluginmanager.register(recorder, "selftest-outcomes")

@@ -112,7 +112,7 @@ class FaultContext:
             password, port = self._sql_login()
             try:
                 self._sql = pytds.connect(
-                    server=SQL_HOST, port=port, database=SQL_DATABASE, user="sa", password=password,
+                    dsn=SQL_HOST, port=port, database=SQL_DATABASE, user="sa", password=password,
                     login_timeout=SQL_TIMEOUT_S, timeout=SQL_TIMEOUT_S, autocommit=True,
                 )  # fmt: skip
             except Exception as exc:  # pytds raises several unrelated types for "cannot sign in"

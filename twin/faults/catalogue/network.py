@@ -9,6 +9,7 @@ from twin.faults.context import FaultContext
 from twin.faults.deploy import update_configuration
 from twin.faults.lookup import (
     db_group_id,
+    db_group_ids,
     db_instance,
     db_route_table,
     default_group_id,
@@ -159,15 +160,22 @@ def _maps_public_ips(ctx: FaultContext, undo: Undo) -> None:
              MapPublicIpOnLaunch={"Value": bool(subnet.get("MapPublicIpOnLaunch"))})
 
 
+def observe_default_group_use(ctx: FaultContext) -> dict[str, Any]:
+    return {"groups": db_group_ids(ctx), "default": security_group(ctx, default_group_id(ctx))}
+
+
 @fault(
-    "default-sg-allows-all",
-    story="A test instance needed access, so the VPC's default security group gets 'all traffic from "
-          "anywhere'.",
+    "db-joins-open-default-sg",
+    story="Chasing a connectivity problem at 2 a.m., an operator attaches the VPC's default security group "
+          "to the database and opens it to all traffic from anywhere.",
     areas={"network"},
-    observe=lambda ctx: security_group(ctx, default_group_id(ctx)),
+    observe=observe_default_group_use,
 )
 def _default_sg(ctx: FaultContext, undo: Undo) -> None:
-    authorize_ingress(ctx, undo, default_group_id(ctx), {"IpProtocol": "-1", "IpRanges": [{"CidrIp": INTERNET}]})
+    groups, default = db_group_ids(ctx), default_group_id(ctx)
+    authorize_ingress(ctx, undo, default, {"IpProtocol": "-1", "IpRanges": [{"CidrIp": INTERNET}]})
+    ctx.client("ec2").modify_instance_attribute(InstanceId=ctx.target.instance_id, Groups=[*groups, default])
+    undo.aws("ec2", "modify_instance_attribute", InstanceId=ctx.target.instance_id, Groups=groups)
 
 
 @fault(

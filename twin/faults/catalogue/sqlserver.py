@@ -56,17 +56,6 @@ def _secret_wrong_database(ctx: FaultContext, undo: Undo) -> None:
     change_secret(ctx, undo, dbname="LearningHub_Staging")
 
 
-@fault(
-    "db-secret-stale-port",
-    story="After the database is restored on a new port the secret still names the old one; the function "
-          "connects to nothing.",
-    areas={"sqlserver"}, collateral=THROUGH_API,
-    observe=observe_secret_and_function,
-)
-def _secret_stale_port(ctx: FaultContext, undo: Undo) -> None:
-    change_secret(ctx, undo, port=1)  # port 1 (tcpmux): nothing listens there, the connect is refused at once
-
-
 def observe_canary(ctx: FaultContext) -> list[tuple[Any, ...]]:
     return ctx.sql_query(f"SELECT {CANARY_COLUMNS} FROM dbo.Courses WHERE CourseId = %s",
                          (ctx.target.canary_course_id,))
