@@ -18,10 +18,8 @@ import boto3
 import pytest
 from botocore.config import Config
 
+from tests.twin.support import control_plane_child
 from twin.provision.artifact import build_backend_zip
-from twin.services import start_service, stop_services, wait_ready
-
-ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="session")
@@ -56,14 +54,8 @@ def load_backend(code_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Ca
 
 @pytest.fixture(scope="session")
 def control_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    service = start_service(
-        "controlplane", "twin.controlplane", ["--port", "0"], tmp_path_factory.mktemp("controlplane"),
-        env={"PYTHONPATH": str(ROOT)},
-    )
-    try:
-        yield str(wait_ready(service, timeout_s=60)["url"])
-    finally:
-        stop_services([service])
+    with control_plane_child(tmp_path_factory.mktemp("controlplane")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -4,28 +4,19 @@ process, so moto's process-global state holds only what the module's provisionin
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 from botocore.config import Config
 
-from twin.services import start_service, stop_services, wait_ready
-
-ROOT = Path(__file__).resolve().parents[3]
+from tests.twin.support import control_plane_child
 
 
 @pytest.fixture(scope="module")
 def control_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    service = start_service(
-        "controlplane", "twin.controlplane", ["--port", "0"], tmp_path_factory.mktemp("controlplane"),
-        env={"PYTHONPATH": str(ROOT)},
-    )
-    try:
-        yield str(wait_ready(service, timeout_s=60)["url"])
-    finally:
-        stop_services([service])
+    with control_plane_child(tmp_path_factory.mktemp("controlplane")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,23 @@
+"""Helpers shared by the twin's component tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from twin.services import start_service, stop_services, wait_ready
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@contextmanager
+def control_plane_child(folder: Path) -> Iterator[str]:
+    """A control plane in its own process (its own moto state), yielding its URL."""
+    service = start_service(
+        "controlplane", "twin.controlplane", ["--port", "0"], folder, env={"PYTHONPATH": str(ROOT)}
+    )
+    try:
+        yield str(wait_ready(service, timeout_s=60)["url"])
+    finally:
+        stop_services([service])
