@@ -3,10 +3,11 @@ reverted; plus clean runs of the whole suite on fresh twins. Lanes (one twin eac
 
 Hand-written scheduler. Each lane starts a fresh twin and makes a clean run on it, then takes faults
 from one shared queue: apply, let the gateway and Lambda runner pick up the change (they poll the
-control plane every 0.5 s), run the suite, revert. A revert that does not verify, or an apply that
-failed half-way, costs the lane a fresh twin, so one fault never poisons the next. A fault that
-refuses a used twin (NeedsFreshTwin) is retried once on a fresh one. When the queue is empty, the
-remaining clean runs are made on fresh twins by whichever lanes are free.
+control plane every 0.5 s), run the fault's areas of the suite plus a sanity slice, revert. A revert
+that does not verify, or an apply that failed half-way, costs the lane a fresh twin, so one fault
+never poisons the next. A fault that refuses a used twin (NeedsFreshTwin) is retried once on a
+fresh one. When the queue is empty, the remaining clean runs are made on fresh twins by whichever
+lanes are free.
 """
 
 from __future__ import annotations
@@ -18,15 +19,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.selftest.e2e_runs import REJECT_ROUND, SuiteRun, run_suite
+from tests.selftest.e2e_runs import SuiteRun, run_suite
 from tests.selftest.twins import Twin, TwinFailed, start_twin, stop_twin
 from tests.selftest.verdict import FaultResult
 from twin.faults import Fault, FaultError, FaultUnavailable, NeedsFreshTwin
 
 SETTLE_S = 1.5  # gateway snapshot (0.4 s) and Lambda runner (0.5 s) refresh, with margin
-# Faults whose behavioural proof is the reject round (requests without a valid token reaching the
-# Lambda); everywhere else it is left out, since it waits two minutes whenever valid tokens fail.
-WITH_REJECT_ROUND = frozenset({"route-loses-authorizer", "unprotected-route-added", "default-route-without-auth"})
 
 
 @dataclass
@@ -91,8 +89,7 @@ class _Lane:
             except FaultError as exc:
                 return self._result(fault, started, None, problem=f"could not apply: {exc}"), False
             time.sleep(SETTLE_S)
-            deselect = () if fault.name in WITH_REJECT_ROUND else (REJECT_ROUND,)
-            run = run_suite(twin.env_file, self.work / fault.name, areas=tuple(sorted(fault.areas)), deselect=deselect)
+            run = run_suite(twin.env_file, self.work / fault.name, areas=tuple(sorted(fault.areas)))
             problem, healthy = run.broken, True
             try:
                 revert(ctx)

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 # Findings for the e2e suite: the fault is applied and verified, no check of its area fails.
 MISSING_CHECKS = {
-    "authorizer-audience-widened": "e2e authorizer: no check that the authorizer's Audience lists only the env "
-                                   "file's app clients (a client the env never names is accepted)",
     "cors-dev-origin-left": "e2e cors: no check that AllowOrigins holds only [api] allowed_origins (a local "
                             "http://localhost:3000 origin is not one of the CORScanner classes probed)",
 }

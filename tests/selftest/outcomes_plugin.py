@@ -3,9 +3,7 @@
 Hand-written: junit XML carries no markers, and the self-test needs, per test, the e2e areas
 (markers) and one outcome (passed, failed, error, skipped) to decide which areas a fault tripped.
 It writes them to `--outcomes-json`, and can narrow a run: `--outcomes-areas` keeps the tests of
-those areas, `--outcomes-keep` adds single tests (the sanity slice), `--outcomes-deselect` drops
-tests by node id prefix (the reject round, whose log wait costs two minutes whenever valid tokens
-are refused).
+those areas and `--outcomes-keep` adds single tests (the sanity slice).
 The messages come from reports the harness plugin has already scrubbed of tokens and passwords.
 """
 
@@ -27,16 +25,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--outcomes-json", default=None, help="write nodeid, areas and outcome per test here")
     group.addoption("--outcomes-areas", default=None, help="keep only tests of these areas (comma-separated)")
     group.addoption("--outcomes-keep", action="append", default=[], help="keep this test id too (repeatable)")
-    group.addoption("--outcomes-deselect", action="append", default=[],
-                    help="deselect tests whose node id starts with this (repeatable)")
 
 
 class Recorder:
-    def __init__(self, path: Path, areas: str | None, keep: list[str], deselect: list[str]) -> None:
+    def __init__(self, path: Path, areas: str | None, keep: list[str]) -> None:
         self.path = path
         self.only = set(areas.split(",")) if areas else None
         self.keep = set(keep)
-        self.deselect = tuple(deselect)
         self.areas: dict[str, list[str]] = {}
         self.results: dict[str, dict[str, Any]] = {}
         self.started = time.monotonic()
@@ -51,11 +46,7 @@ class Recorder:
             self.areas[item.nodeid] = [a for a in AREAS if item.get_closest_marker(a)]
 
     def _wanted(self, item: pytest.Item) -> bool:
-        if item.nodeid in self.keep:
-            return True
-        if self.deselect and item.nodeid.startswith(self.deselect):
-            return False
-        return self.only is None or any(item.get_closest_marker(a) for a in self.only)
+        return item.nodeid in self.keep or self.only is None or any(item.get_closest_marker(a) for a in self.only)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         entry = self.results.setdefault(report.nodeid, {"outcome": "passed", "message": ""})
@@ -85,6 +76,5 @@ def _first_lines(report: pytest.TestReport) -> str:
 def pytest_configure(config: pytest.Config) -> None:
     path = config.getoption("outcomes_json")
     if path and not hasattr(config, "workerinput"):
-        recorder = Recorder(Path(path), config.getoption("outcomes_areas"), config.getoption("outcomes_keep"),
-                            config.getoption("outcomes_deselect"))
+        recorder = Recorder(Path(path), config.getoption("outcomes_areas"), config.getoption("outcomes_keep"))
         config.pluginmanager.register(recorder, "selftest-outcomes")

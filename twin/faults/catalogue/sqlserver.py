@@ -14,9 +14,8 @@ from twin.faults.undo import Undo
 
 DB_FILE = "learninghub_api/db.py"
 CANARY_COLUMNS = "CourseId, Code, Title, Description, Credits, Price, IsPublished, CreatedAt"
-# Every read and write goes through the API: a broken database also fails the invoke check, and the
-# authorizer checks cannot get a real exam id for GET /exams/{examId} (their setup errors).
-THROUGH_API = ("lambda_permissions", "authorizer")
+# Every read and write goes through the API, so a broken database also fails the invoke check.
+THROUGH_API = ("lambda_permissions",)
 
 
 def observe_secret_and_function(ctx: FaultContext) -> dict[str, Any]:
