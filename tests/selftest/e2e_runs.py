@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.selftest.twins import ROOT
+from tests.selftest.twins import ROOT, child_env
 
 SUITE = "tests/e2e"
 PLUGIN = "tests.selftest.outcomes_plugin"
@@ -79,7 +79,7 @@ def run_suite(env_file: Path, out_dir: Path, *, areas: tuple[str, ...] = (),
     try:
         with (out_dir / "pytest.log").open("wb") as log:
             rc = subprocess.run(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, timeout=timeout_s,
-                                check=False).returncode
+                                env=child_env(), check=False).returncode
     except subprocess.TimeoutExpired:
         return SuiteRun(-1, timeout_s, (), broken=f"the e2e run took longer than {timeout_s:.0f} s")
     try:

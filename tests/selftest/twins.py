@@ -6,6 +6,7 @@ gets its own ports and state; a failed start is one line naming the log to read.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -16,6 +17,11 @@ from twin.faults import FaultContext
 ROOT = Path(__file__).resolve().parents[2]
 UP_TIMEOUT_S = 120
 DOWN_TIMEOUT_S = 60
+
+
+def child_env() -> dict[str, str]:
+    """The environment for child processes, without the parent pytest's xdist and per-test variables."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_XDIST", "PYTEST_CURRENT_TEST"))}
 
 
 class TwinFailed(Exception):
@@ -40,7 +46,7 @@ def start_twin(folder: Path) -> Twin:
     try:
         with log.open("wb") as out:
             rc = subprocess.run(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, timeout=UP_TIMEOUT_S,
-                                check=False).returncode
+                                env=child_env(), check=False).returncode
     except subprocess.TimeoutExpired:
         rc = -1
     if rc != 0 or not twin.env_file.is_file():
@@ -51,4 +57,4 @@ def start_twin(folder: Path) -> Twin:
 
 def stop_twin(twin: Twin) -> None:
     subprocess.run([sys.executable, "-m", "twin", "down", "--state-dir", str(twin.state_dir)], cwd=ROOT,
-                   capture_output=True, timeout=DOWN_TIMEOUT_S, check=False)
+                   capture_output=True, timeout=DOWN_TIMEOUT_S, env=child_env(), check=False)
