@@ -34,7 +34,7 @@ FAILING = ("failed", "error")
 
 
 @dataclass(frozen=True)
-class TestOutcome:
+class CheckOutcome:
     nodeid: str
     areas: tuple[str, ...]
     outcome: str
@@ -45,10 +45,10 @@ class TestOutcome:
 class SuiteRun:
     exitstatus: int
     duration_s: float
-    tests: tuple[TestOutcome, ...]
+    tests: tuple[CheckOutcome, ...]
     broken: str | None = None  # why the run says nothing about the stack
 
-    def failing(self) -> list[TestOutcome]:
+    def failing(self) -> list[CheckOutcome]:
         return [t for t in self.tests if t.outcome in FAILING]
 
     def tripped(self) -> dict[str, list[str]]:
@@ -86,6 +86,6 @@ def run_suite(env_file: Path, out_dir: Path, *, areas: tuple[str, ...] = (),
         data: dict[str, Any] = json.loads(outcomes.read_text())
     except (OSError, json.JSONDecodeError):
         return SuiteRun(rc, 0.0, (), broken=f"the e2e run exited {rc} without outcomes; see {out_dir / 'pytest.log'}")
-    tests = tuple(TestOutcome(t["nodeid"], tuple(t["areas"]), t["outcome"], t["message"]) for t in data["tests"])
+    tests = tuple(CheckOutcome(t["nodeid"], tuple(t["areas"]), t["outcome"], t["message"]) for t in data["tests"])
     broken = None if rc in (0, 1) and tests else f"the e2e run exited {rc}; see {out_dir / 'pytest.log'}"
     return SuiteRun(rc, float(data["duration_s"]), tests, broken)
