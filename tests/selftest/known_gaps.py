@@ -10,6 +10,8 @@ from __future__ import annotations
 MISSING_CHECKS = {
     "cors-dev-origin-left": "e2e cors: no check that AllowOrigins holds only [api] allowed_origins (a local "
                             "http://localhost:3000 origin is not one of the CORScanner classes probed)",
+    "spa-foreign-callback": "e2e cognito: callback URLs are checked for https and localhost only; an https "
+                            "callback on a host outside the app's own origins ([api] allowed_origins) passes",
 }
 # Gaps of the twin's control plane (moto 5.2.5 plus the gap layer): the fault cannot be applied or reverted.
 TWIN_GAPS = {

@@ -85,6 +85,12 @@ _client_fault(
     lambda c: c.update(CallbackURLs=[*c.get("CallbackURLs", []), "http://localhost:3000/callback"]),
 )
 _client_fault(
+    "spa-foreign-callback",
+    "A preview deployment's URL on a shared hosting domain (https://learninghub-preview.vercel.app/callback) "
+    "is added to the callbacks; anyone who claims that name receives users' authorization codes.",
+    lambda c: c.update(CallbackURLs=[*c.get("CallbackURLs", []), "https://learninghub-preview.vercel.app/callback"]),
+)
+_client_fault(
     "spa-extra-auth-flow",
     "ALLOW_CUSTOM_AUTH is enabled on the web client for an experiment with passwordless sign-in and left on.",
     lambda c: c.update(ExplicitAuthFlows=[*c.get("ExplicitAuthFlows", []), "ALLOW_CUSTOM_AUTH"]),

@@ -59,6 +59,18 @@ _cors_fault(
     lambda c: c["AllowOrigins"].append("http://localhost:3000"),
 )
 _cors_fault(
+    "cors-null-origin",
+    "A developer adds 'null' to AllowOrigins so a page opened from file:// works; sandboxed iframes and "
+    "data: URLs an attacker controls also send Origin: null.",
+    lambda c: c["AllowOrigins"].append("null"),
+)
+_cors_fault(
+    "cors-expose-headers-widened",
+    "ExposeHeaders is set to '*' while debugging, so scripts of the allowed origin read every response "
+    "header, not only x-request-id.",
+    lambda c: c.update(ExposeHeaders=["*"]),
+)
+_cors_fault(
     "cors-methods-widened",
     "AllowMethods gets PUT, PATCH and DELETE 'for the next release', granting browsers methods the API "
     "does not offer.",

@@ -99,6 +99,18 @@ def _ssh_open(ctx: FaultContext, undo: Undo) -> None:
 
 
 @fault(
+    "db-sg-sql-open-to-ipv6-internet",
+    story="A dual-stack rollout copies the SQL rule for IPv6 as ::/0, opening 1433 to every IPv6 address "
+          "while the IPv4 rule still looks right.",
+    areas={"network"},
+    observe=observe_db_group,
+)
+def _sql_open_ipv6(ctx: FaultContext, undo: Undo) -> None:
+    authorize_ingress(ctx, undo, db_group_id(ctx), {"IpProtocol": "tcp", "FromPort": 1433, "ToPort": 1433,
+                                                    "Ipv6Ranges": [{"CidrIpv6": "::/0"}]})
+
+
+@fault(
     "db-sg-sql-open-to-vpc",
     story="The SQL rule is 'simplified' to the whole VPC CIDR, so any instance in the VPC, not just the "
           "function, reaches SQL Server.",
