@@ -4,6 +4,8 @@
 the guide's steps, starts the gateway, writes the env file and then waits (foreground) until
 SIGINT/SIGTERM or a service dies. `--detach` runs that same supervisor in its own session and
 returns once the env file is written. `down` stops a detached twin through its state folder.
+`--enforce-iam` makes moto check every AWS call against IAM (see twin.iam and docs/iam.md): the env file
+then names the CI user's profile, whose keys are in `<state>/iam/credentials`.
 
 Errors are one line on stderr with a non-zero exit; whatever was started is stopped first.
 """
@@ -21,8 +23,13 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from twin.services import Service, ServiceError, last_error, start_service, stop_services, wait_ready
+
+if TYPE_CHECKING:
+    from twin.iam.principals import IamSetup
+    from twin.provision.stack import Stack
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_STATE_DIR = PROJECT_ROOT / ".twin"
@@ -71,6 +78,10 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--control-port", type=_port, default=0, help="0 (default) picks a free port")
     up.add_argument("--sql-port", type=_port, default=0, help="0 (default) picks a free port")
     up.add_argument("--ready-timeout", type=float, default=60.0, help="seconds to wait for readiness")
+    up.add_argument("--enforce-iam", action="store_true",
+                    help="moto checks every AWS call; the harness signs as the CI user (docs/iam.md)")
+    up.add_argument("--ci-policy", type=Path, default=None,
+                    help="with --enforce-iam: the CI user's policy (default env/ci-policy.json)")
     helps = {"down": "stop a detached twin", "status": "show a detached twin's services"}
     for name in ("up", "down", "status"):
         target = up if name == "up" else sub.add_parser(name, help=helps[name])
@@ -145,6 +156,16 @@ def _preflight(args: argparse.Namespace, state_dir: Path) -> None:
     env_dir = args.env_out.resolve().parent
     if env_dir.exists() and not env_dir.is_dir():
         raise TwinError(f"--env-out {args.env_out}: {env_dir} is not a folder")
+    if args.ci_policy is not None and not args.enforce_iam:
+        raise TwinError("--ci-policy needs --enforce-iam (without it moto checks no policy)")
+    if args.enforce_iam:
+        from twin.iam.policy import DEFAULT_POLICY, PolicyError, load_policy
+
+        args.ci_policy = (args.ci_policy or DEFAULT_POLICY).resolve()
+        try:
+            load_policy(args.ci_policy)
+        except PolicyError as exc:
+            raise TwinError(str(exc)) from None
 
 
 def _port_free(port: int) -> bool:
@@ -192,7 +213,10 @@ def _up(args: argparse.Namespace, state_dir: Path) -> int:
         except ServiceError as exc:
             raise TwinError(str(exc)) from None
         elapsed = time.monotonic() - started_at
-        print(f"twin ready in {elapsed:.1f} s: API {_describe(services)}; env file {env_out}", flush=True)
+        iam_note = ""
+        if args.enforce_iam:
+            iam_note = f"; IAM enforced: set AWS_SHARED_CREDENTIALS_FILE={state_dir / 'iam' / 'credentials'}"
+        print(f"twin ready in {elapsed:.1f} s: API {_describe(services)}; env file {env_out}{iam_note}", flush=True)
         return _supervise(services)
     except _Stop:
         return 0
@@ -205,7 +229,8 @@ def _up(args: argparse.Namespace, state_dir: Path) -> int:
 
 def _start_all(args: argparse.Namespace, state_dir: Path, services: list[Service]) -> Path:
     creds = _credentials(state_dir)
-    control = start_service("controlplane", "twin.controlplane", ["--port", str(args.control_port)], state_dir)
+    control_module = "twin.iam.controlplane" if args.enforce_iam else "twin.controlplane"
+    control = start_service("controlplane", control_module, ["--port", str(args.control_port)], state_dir)
     services.append(control)
     sql = start_service(
         "mssql",
@@ -224,6 +249,7 @@ def _start_all(args: argparse.Namespace, state_dir: Path, services: list[Service
         stack = provision(control_url, db_host="127.0.0.1", db_port=sql_port, db_app_password=creds["app_password"])
     except Exception as exc:  # a provisioning failure is the user's one line, not a traceback
         raise TwinError(f"provisioning failed: {type(exc).__name__}: {exc}") from None
+    iam = _enforce_iam(args, state_dir, control_url, stack) if args.enforce_iam else None
     gateway = start_service(
         "gateway",
         "twin.gateway",
@@ -234,13 +260,19 @@ def _start_all(args: argparse.Namespace, state_dir: Path, services: list[Service
             "--state-dir", str(state_dir),
         ],
         state_dir,
+        env=iam.internal_env if iam else None,
     )
     services.append(gateway)
     base_url = str(wait_ready(gateway, args.ready_timeout)["url"])
     env_out = args.env_out.resolve()
     env_out.parent.mkdir(parents=True, exist_ok=True)
     tmp = env_out.with_suffix(".tmp")
-    tmp.write_text(env_file_text(stack, base_url, control_url))
+    env_text = env_file_text(stack, base_url, control_url)
+    if iam:
+        from twin.iam.principals import with_profile
+
+        env_text = with_profile(env_text, iam.profile)
+    tmp.write_text(env_text)
     tmp.replace(env_out)
     _write_state(
         state_dir,
@@ -249,9 +281,26 @@ def _start_all(args: argparse.Namespace, state_dir: Path, services: list[Service
             "env_file": str(env_out),
             "api_id": stack.api_id,
             "services": {s.name: {"pid": s.pid, **s.info} for s in services},
+            **({"iam": {"profile": iam.profile, "credentials_file": str(iam.credentials_file)}} if iam else {}),
         },
     )
     return env_out
+
+
+def _enforce_iam(args: argparse.Namespace, state_dir: Path, control_url: str, stack: Stack) -> IamSetup:
+    """Create the twin's own IAM user and the CI user, then switch moto's enforcement on."""
+    from twin.iam.policy import PolicyError, load_policy
+    from twin.iam.principals import create_principals, stack_values, start_enforcement
+
+    try:
+        policy = load_policy(args.ci_policy)
+        setup = create_principals(control_url, stack.region, policy, stack_values(stack), state_dir)
+        start_enforcement(control_url)
+    except PolicyError as exc:
+        raise TwinError(str(exc)) from None
+    except Exception as exc:  # a setup failure is the user's one line, not a traceback
+        raise TwinError(f"IAM enforcement setup failed: {type(exc).__name__}: {exc}") from None
+    return setup
 
 
 def _describe(services: list[Service]) -> str:
@@ -289,6 +338,7 @@ def _detach(args: argparse.Namespace, state_dir: Path) -> int:
         "--control-port", str(args.control_port),
         "--sql-port", str(args.sql_port),
         "--ready-timeout", str(args.ready_timeout),
+        *(["--enforce-iam", "--ci-policy", str(args.ci_policy)] if args.enforce_iam else []),
     ]
     log_path = log_dir / "supervisor.log"
     with log_path.open("wb") as log:

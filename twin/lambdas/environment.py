@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from twin.lambdas.aws import control_credentials
 from twin.lambdas.code import FunctionConfig
 from twin.lambdas.logship import stream_file
 
@@ -68,12 +69,17 @@ class ExecutionEnvironment:
             "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{cfg.name}",
             "AWS_LAMBDA_LOG_STREAM_NAME": self.stream,
             "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_SESSION_TOKEN": "testing",
             "AWS_ENDPOINT_URL": self._control_url,
             "TWIN_FUNCTION_ARN": cfg.arn,
         })
+        handed = control_credentials()
+        if handed:
+            # An IAM user's keys (enforcing twin): moto refuses them with a session token, so none is set.
+            env.pop("AWS_SESSION_TOKEN", None)
+            env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"] = handed
+        else:
+            env.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                        "AWS_SESSION_TOKEN": "testing"})
         return env
 
     async def start(self) -> dict[str, Any] | None:

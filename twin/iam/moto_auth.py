@@ -1,0 +1,131 @@
+"""Corrections to moto 5.2.5's IAM enforcement, installed in the control plane only under `--enforce-iam`.
+
+Measured against moto 5.2.5 (moto/core/authorization.py, moto/iam/access_control.py), once enforcement is on:
+
+- Operations AWS serves without a signature (botocore marks them `auth: none`: RespondToAuthChallenge,
+  GetCredentialsForIdentity, AssumeRoleWithWebIdentity, ...) crash with HTTP 500 (a KeyError on the missing
+  Authorization header) unless moto's short PUBLIC_OPERATIONS list names them. The twin lets every such
+  operation of Cognito and STS through, as AWS does: IAM policies do not govern them.
+- Any other unsigned request crashes the same way; the twin answers MissingAuthenticationToken (403).
+- GET/DELETE requests (REST reads: lambda:GetPolicy, every API Gateway read) never verify: moto signs its own
+  parsed-parameters dict as the payload when the body is empty, the client signed an empty payload, so every
+  such call is SignatureDoesNotMatch. The twin recomputes the signature over the empty body.
+- Refusals are moto's XML error bodies even for JSON services, so botocore finds no error code ("403").
+  The twin answers JSON services in their own protocol: AccessDeniedException, UnrecognizedClientException,
+  InvalidSignatureException (HTTP 400 for JSON 1.x services, 403 for REST-JSON ones). Query services (IAM,
+  STS, EC2) keep moto's XML errors, which are already theirs.
+
+Hand-written because this is a patch of moto's own method; it is checked against the pinned moto at import,
+like the control plane's other patches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+import botocore.session
+from botocore.awsrequest import AWSRequest
+from moto import settings
+from moto.core.authorization import ActionAuthenticatorMixin
+from moto.core.exceptions import (
+    AccessDeniedError,
+    AuthFailureError,
+    InvalidClientTokenIdError,
+    JsonRESTError,
+    SignatureDoesNotMatchError,
+)
+from moto.iam.access_control import IAMRequest
+
+from twin.controlplane.patches._guard import replace, require
+
+PATCH = "twin.iam.moto_auth"
+# Services the harness may call without a signature (AWS's unauthenticated APIs); botocore knows which.
+UNSIGNED_SERVICES = ("cognito-idp", "cognito-identity", "sts")
+# Query-protocol POSTs arrive with the form already parsed into the dict moto signs, which is right for them.
+BODYLESS_METHODS = frozenset({"GET", "HEAD", "DELETE"})
+_JSON_CODES = {
+    AccessDeniedError: "AccessDeniedException",
+    InvalidClientTokenIdError: "UnrecognizedClientException",
+    SignatureDoesNotMatchError: "InvalidSignatureException",
+    AuthFailureError: "UnrecognizedClientException",
+}
+
+require(PATCH, ActionAuthenticatorMixin, [
+    ("_authenticate_and_authorize_action", ("self", "iam_request_cls", "resource")),
+    ("PUBLIC_OPERATIONS", None),
+])
+require(PATCH, IAMRequest, [("_create_aws_request", ("self",))])
+
+
+class _JsonAuthError(JsonRESTError):
+    def __init__(self, error_type: str, message: str, status: int) -> None:
+        super().__init__(error_type, message)
+        self.code = status
+
+
+class _MissingToken(AccessDeniedError):
+    def __init__(self) -> None:
+        super(AccessDeniedError, self).__init__("MissingAuthenticationToken", "Missing Authentication Token")
+
+
+@cache
+def unsigned_operations() -> tuple[frozenset[str], frozenset[str]]:
+    """(X-Amz-Target values, query Action names) of the operations AWS serves without a signature."""
+    session = botocore.session.get_session()
+    targets: set[str] = set()
+    query_actions: set[str] = set()
+    for service in UNSIGNED_SERVICES:
+        model = session.get_service_model(service)
+        for name in model.operation_names:
+            if model.operation_model(name).auth_type != "none":
+                continue
+            if model.protocol == "json":
+                targets.add(f"{model.metadata['targetPrefix']}.{name}")
+            else:
+                query_actions.add(name)
+    return frozenset(targets), frozenset(query_actions)
+
+
+def _enforced() -> bool:
+    return ActionAuthenticatorMixin.request_count >= settings.INITIAL_NO_AUTH_ACTION_COUNT
+
+
+def _wrap(original: Callable[..., None]) -> Callable[..., None]:
+    def authenticate(self: Any, iam_request_cls: type, resource: str = "*") -> None:
+        if not _enforced() or iam_request_cls.__name__ != "IAMRequest":  # S3 keeps moto's own handling
+            return original(self, iam_request_cls, resource)
+        targets, query_actions = unsigned_operations()
+        target = self.headers.get("X-Amz-Target")
+        action = self.querystring.get("Action")
+        if target in targets or (action and action[0] in query_actions):
+            return None
+        json_status = 400 if target else None if action else 403  # JSON 1.x, query, REST-JSON
+        try:
+            if "Authorization" not in self.headers:
+                raise _MissingToken()
+            return original(self, iam_request_cls, resource)
+        except (AccessDeniedError, InvalidClientTokenIdError, SignatureDoesNotMatchError, AuthFailureError) as exc:
+            if json_status is None:
+                raise
+            code = "MissingAuthenticationTokenException" if isinstance(exc, _MissingToken) else _JSON_CODES[type(exc)]
+            raise _JsonAuthError(code, exc.message, json_status) from None
+
+    return authenticate
+
+
+def _wrap_request(original: Callable[..., AWSRequest]) -> Callable[..., AWSRequest]:
+    def create_aws_request(self: Any) -> AWSRequest:
+        request = original(self)
+        if self._method in BODYLESS_METHODS and not self._body:
+            request.data = b""  # what the client signed, not moto's parameter dict
+        return request
+
+    return create_aws_request
+
+
+def apply() -> None:
+    """Install the corrections (idempotent)."""
+    replace(ActionAuthenticatorMixin, "_authenticate_and_authorize_action", _wrap, PATCH)
+    replace(IAMRequest, "_create_aws_request", _wrap_request, PATCH)
