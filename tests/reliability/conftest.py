@@ -1,0 +1,24 @@
+"""Fixtures of the reliability tests: one twin shared by the tests of a process (the stand-in for a
+shared AWS account; each test uses run ids and resources of its own) and the harness's Cognito
+client for it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from pool_views import cognito
+from reliability_runs import Twin, start_twin, stop_twin
+
+
+@pytest.fixture(scope="session")
+def twin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Twin]:
+    started = start_twin(tmp_path_factory.mktemp("shared-twin"))
+    yield started
+    stop_twin(started)
+
+
+@pytest.fixture(scope="session")
+def idp(twin: Twin) -> Any:
+    return cognito(twin.env_file)

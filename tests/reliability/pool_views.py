@@ -1,0 +1,39 @@
+"""What a run left in a user pool, read with the harness's own Cognito client (timeouts, retries)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fixtures.aws import make_client_factory, make_session
+from fixtures.config import load_config
+from fixtures.lease import GROUP_PREFIX
+from fixtures.users import EMAIL_DOMAIN, run_prefix
+
+
+def cognito(env_file: Path) -> Any:
+    config = load_config(env_file, environ={})
+    return make_client_factory(config, make_session(config))("cognito-idp")
+
+
+def run_users(idp: Any, pool_id: str, run_id: str) -> list[str]:
+    """Usernames of the test users of run `run_id` (the harness's e-mail shape)."""
+    found = []
+    prefix = run_prefix(run_id)
+    for page in idp.get_paginator("list_users").paginate(UserPoolId=pool_id, Filter=f'email ^= "{prefix}"'):
+        for user in page["Users"]:
+            email = next((a["Value"] for a in user["Attributes"] if a["Name"] == "email"), "")
+            if email.startswith(prefix) and email.endswith("@" + EMAIL_DOMAIN):
+                found.append(user["Username"])
+    return sorted(found)
+
+
+def leftovers(idp: Any, pool_id: str, run_id: str) -> dict[str, list[str]]:
+    """Users, temporary foreign user pools and the lease of run `run_id` still present."""
+    pools = idp.list_user_pools(MaxResults=60)["UserPools"]
+    groups = idp.list_groups(UserPoolId=pool_id, Limit=60)["Groups"]
+    return {
+        "users": run_users(idp, pool_id, run_id),
+        "foreign pools": sorted(p["Name"] for p in pools if p["Name"].startswith(f"e2e-foreign-{run_id}-")),
+        "lease": [g["GroupName"] for g in groups if g["GroupName"] == f"{GROUP_PREFIX}{run_id}"],
+    }

@@ -1,0 +1,145 @@
+"""A loopback HTTP forwarder between the harness and the twin's control plane, for two observations.
+
+- Every credential that crosses the wire (passwords in requests, tokens in answers, the database
+  secret) is kept in memory, so a scan can look for the run's real secrets, including ones the
+  harness never registered for redaction.
+- `drop_every=N` closes every Nth connection without an answer: a flaky network, deterministic
+  so that no two consecutive connections fail and every bounded retry policy can recover.
+
+Hand-written because both are observation and fault points on a real socket; moto and the twin
+have neither. One connection per request, as the twin's control plane does (no keep-alive).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlparse
+
+SECRET_KEYS = frozenset(
+    {
+        "PASSWORD",
+        "Password",
+        "TemporaryPassword",
+        "ProposedPassword",
+        "PreviousPassword",
+        "REFRESH_TOKEN",
+        "IdToken",
+        "AccessToken",
+        "RefreshToken",
+        "password",
+    }
+)
+HOP_HEADERS = frozenset({"connection", "keep-alive", "transfer-encoding", "proxy-connection"})
+UPSTREAM_TIMEOUT_S = 30
+
+
+def secrets_in(document: Any) -> Iterator[str]:
+    """Values of credential keys anywhere in a JSON document (SecretString is parsed too)."""
+    if isinstance(document, dict):
+        for key, value in document.items():
+            if key in SECRET_KEYS and isinstance(value, str) and value:
+                yield value
+            elif key == "SecretString" and isinstance(value, str):
+                try:
+                    yield from secrets_in(json.loads(value))
+                except ValueError:
+                    yield value
+            else:
+                yield from secrets_in(value)
+    elif isinstance(document, list):
+        for item in document:
+            yield from secrets_in(item)
+
+
+class WireProxy:
+    """`WireProxy(upstream).start()`; `url` to put in the env file; `secrets`, `dropped`, `stop()`."""
+
+    def __init__(self, upstream: str, *, drop_every: int = 0) -> None:
+        target = urlparse(upstream)
+        self.upstream_host, self.upstream_port = target.hostname or "127.0.0.1", target.port or 80
+        self.drop_every = drop_every
+        self.secrets: set[str] = set()
+        self.connections = 0
+        self.dropped = 0
+        self.forwarded = 0
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, name="wire-proxy", daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def start(self) -> WireProxy:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def _should_drop(self) -> bool:
+        with self._lock:
+            self.connections += 1
+            drop = self.drop_every > 0 and self.connections % self.drop_every == 0
+            self.dropped += drop
+            return drop
+
+    def _observe(self, body: bytes) -> None:
+        try:
+            document = json.loads(body)
+        except ValueError:
+            return
+        found = set(secrets_in(document))
+        with self._lock:
+            self.secrets |= found
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass  # the forwarder must not print what crosses it
+
+            def _forward(self) -> None:
+                if proxy._should_drop():
+                    self.close_connection = True
+                    self.connection.close()  # no status line: the client sees the connection closed
+                    return
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                proxy._observe(body)
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_HEADERS}
+                upstream = http.client.HTTPConnection(
+                    proxy.upstream_host, proxy.upstream_port, timeout=UPSTREAM_TIMEOUT_S
+                )
+                try:
+                    upstream.request(self.command, self.path, body=body or None, headers=headers)
+                    answer = upstream.getresponse()
+                    data = answer.read()
+                    status, reason, answer_headers = answer.status, answer.reason, answer.getheaders()
+                finally:
+                    upstream.close()
+                proxy._observe(data)
+                with proxy._lock:
+                    proxy.forwarded += 1
+                self.send_response(status, reason)
+                for name, value in answer_headers:
+                    if name.lower() not in HOP_HEADERS | {"content-length"}:
+                        self.send_header(name, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.wfile.write(data)
+                self.close_connection = True
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _forward
+
+        return Handler
