@@ -13,7 +13,7 @@ Measured against moto 5.2.5 (moto/core/authorization.py, moto/iam/access_control
 - Refusals are moto's XML error bodies even for JSON services, so botocore finds no error code ("403").
   The twin answers JSON services in their own protocol: AccessDeniedException, UnrecognizedClientException,
   InvalidSignatureException (HTTP 400 for JSON 1.x services, 403 for REST-JSON ones). Query services (IAM,
-  STS, EC2) keep moto's XML errors, which are already theirs.
+  STS) keep moto's XML errors, which are already theirs; EC2 says UnauthorizedOperation, as EC2 does.
 
 Hand-written because this is a patch of moto's own method; it is checked against the pinned moto at import,
 like the control plane's other patches.
@@ -70,6 +70,11 @@ class _MissingToken(AccessDeniedError):
         super(AccessDeniedError, self).__init__("MissingAuthenticationToken", "Missing Authentication Token")
 
 
+class _Ec2Unauthorized(AccessDeniedError):
+    def __init__(self, message: str) -> None:
+        super(AccessDeniedError, self).__init__("UnauthorizedOperation", message)
+
+
 @cache
 def unsigned_operations() -> tuple[frozenset[str], frozenset[str]]:
     """(X-Amz-Target values, query Action names) of the operations AWS serves without a signature."""
@@ -108,6 +113,8 @@ def _wrap(original: Callable[..., None]) -> Callable[..., None]:
             return original(self, iam_request_cls, resource)
         except (AccessDeniedError, InvalidClientTokenIdError, SignatureDoesNotMatchError, AuthFailureError) as exc:
             if json_status is None:
+                if isinstance(exc, AccessDeniedError) and _signing_service(self.headers) == "ec2":
+                    raise _Ec2Unauthorized(exc.message) from None
                 raise
             code = "MissingAuthenticationTokenException" if isinstance(exc, _MissingToken) else _JSON_CODES[type(exc)]
             raise _JsonAuthError(code, exc.message, json_status) from None
@@ -123,6 +130,12 @@ def _wrap_request(original: Callable[..., AWSRequest]) -> Callable[..., AWSReque
         return request
 
     return create_aws_request
+
+
+def _signing_service(headers: Any) -> str:
+    # Authorization: AWS4-HMAC-SHA256 Credential=KEY/DATE/REGION/SERVICE/aws4_request, ...
+    scope = str(headers.get("Authorization", "")).partition("Credential=")[2].partition(",")[0].split("/")
+    return scope[3] if len(scope) > 3 else ""
 
 
 def apply() -> None:
