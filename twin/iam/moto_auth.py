@@ -10,6 +10,10 @@ Measured against moto 5.2.5 (moto/core/authorization.py, moto/iam/access_control
 - GET/DELETE requests (REST reads: lambda:GetPolicy, every API Gateway read) never verify: moto signs its own
   parsed-parameters dict as the payload when the body is empty, the client signed an empty payload, so every
   such call is SignatureDoesNotMatch. The twin recomputes the signature over the empty body.
+- moto compares every statement's Resource with "*" (it knows no resource for most services), so the twin
+  names the user pool for Cognito user pool calls (`arn:aws:cognito-idp:<region>:<account>:userpool/<UserPoolId>`,
+  "*" for calls without a pool such as CreateUserPool), letting the CI policy's user pool scoping and its Deny
+  on the stack's own pool be checked. Other services still see "*" (see twin.iam.policy.twin_form).
 - Refusals are moto's XML error bodies even for JSON services, so botocore finds no error code ("403").
   The twin answers JSON services in their own protocol: AccessDeniedException, UnrecognizedClientException,
   InvalidSignatureException (HTTP 400 for JSON 1.x services, 403 for REST-JSON ones). Query services (IAM,
@@ -21,6 +25,7 @@ like the control plane's other patches.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from functools import cache
 from typing import Any
@@ -28,6 +33,7 @@ from typing import Any
 import botocore.session
 from botocore.awsrequest import AWSRequest
 from moto import settings
+from moto.cognitoidp.responses import CognitoIdpResponse
 from moto.core.authorization import ActionAuthenticatorMixin
 from moto.core.exceptions import (
     AccessDeniedError,
@@ -37,8 +43,9 @@ from moto.core.exceptions import (
     SignatureDoesNotMatchError,
 )
 from moto.iam.access_control import IAMRequest
+from moto.utilities.utils import get_partition
 
-from twin.controlplane.patches._guard import replace, require
+from twin.controlplane.patches._guard import MotoMismatch, replace, require
 
 PATCH = "twin.iam.moto_auth"
 # Services the harness may call without a signature (AWS's unauthenticated APIs); botocore knows which.
@@ -57,6 +64,8 @@ require(PATCH, ActionAuthenticatorMixin, [
     ("PUBLIC_OPERATIONS", None),
 ])
 require(PATCH, IAMRequest, [("_create_aws_request", ("self",))])
+if hasattr(CognitoIdpResponse, "_determine_resource"):
+    raise MotoMismatch(f"{PATCH}: moto now names Cognito resources itself; re-check the patch")
 
 
 class _JsonAuthError(JsonRESTError):
@@ -132,6 +141,17 @@ def _wrap_request(original: Callable[..., AWSRequest]) -> Callable[..., AWSReque
     return create_aws_request
 
 
+def _user_pool_resource(self: Any) -> str:
+    """The ARN moto checks a Cognito user pool call against: the pool named in the request, else "*"."""
+    try:
+        pool = json.loads(self.body or "{}").get("UserPoolId")
+    except (ValueError, AttributeError):
+        pool = None
+    if not isinstance(pool, str) or not pool:
+        return "*"
+    return f"arn:{get_partition(self.region)}:cognito-idp:{self.region}:{self.current_account}:userpool/{pool}"
+
+
 def _signing_service(headers: Any) -> str:
     # Authorization: AWS4-HMAC-SHA256 Credential=KEY/DATE/REGION/SERVICE/aws4_request, ...
     scope = str(headers.get("Authorization", "")).partition("Credential=")[2].partition(",")[0].split("/")
@@ -142,3 +162,4 @@ def apply() -> None:
     """Install the corrections (idempotent)."""
     replace(ActionAuthenticatorMixin, "_authenticate_and_authorize_action", _wrap, PATCH)
     replace(IAMRequest, "_create_aws_request", _wrap_request, PATCH)
+    CognitoIdpResponse._determine_resource = _user_pool_resource  # type: ignore[attr-defined]

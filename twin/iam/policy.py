@@ -3,8 +3,9 @@ form moto 5.2.5 can enforce.
 
 Hand-written: no library renders IAM policy templates (CloudFormation would, but the harness ships a plain JSON
 document for any deployment tool), and the translation to moto's enforcement is specific to moto's
-access_control.py, which (a) compares a statement's Resource with the literal "*" it passes for every non-IAM,
-non-S3 call, so any scoped statement never matches, (b) names API Gateway actions after the operation
+access_control.py, which (a) compares a statement's Resource with the literal "*" it passes for most calls, so
+a scoped statement never matches (the twin names the pool for Cognito user pool calls, twin.iam.moto_auth, so
+those statements keep their resources), (b) names API Gateway actions after the operation
 (`apigateway:GetRoutes`) where IAM names them after the HTTP verb (`apigateway:GET`), and (c) ignores
 Condition keys it is not handed. The twin form keeps every action and drops what moto cannot check.
 """
@@ -27,6 +28,8 @@ PLACEHOLDER_RE = re.compile(r"\$\{([A-Za-z]+)\}")
 # API Gateway's IAM actions are HTTP verbs over resource paths; both API versions share the `apigateway` prefix.
 APIGATEWAY_MODELS = ("apigatewayv2", "apigateway")
 HTTP_VERBS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
+# Services whose calls the enforcing twin checks against a real resource ARN (twin.iam.moto_auth).
+RESOURCE_CHECKED = frozenset({"cognito-idp"})
 
 Policy = dict[str, Any]
 
@@ -79,13 +82,14 @@ def actions(policy: Policy, effect: str = "Allow") -> list[str]:
 
 
 def allows(policy: Policy, action: str) -> bool:
-    """Whether some Allow statement names `action` (IAM wildcards, case-insensitive) and no Deny does."""
+    """Whether some Allow statement names `action` (IAM wildcards, case-insensitive) and no Deny on every resource
+    does (a Deny scoped to particular resources only carves those out)."""
     def named(statement: dict[str, Any]) -> bool:
         return any(_action_matches(pattern, action) for pattern in _as_list(statement["Action"]))
 
     statements = policy["Statement"]
     return any(named(s) for s in statements if s["Effect"] == "Allow") and not any(
-        named(s) for s in statements if s["Effect"] == "Deny"
+        named(s) for s in statements if s["Effect"] == "Deny" and "*" in _as_list(s.get("Resource", "*"))
     )
 
 
@@ -106,11 +110,15 @@ def without_action(policy: Policy, action: str) -> Policy:
 
 def twin_form(policy: Policy) -> Policy:
     """What moto 5.2.5 can enforce: the same actions per statement (API Gateway verbs as moto's operation names),
-    Resource "*" and no Condition, because moto checks neither (see the module docstring)."""
+    no Condition, and Resource "*" unless every action is of a service the twin checks resources for (see the
+    module docstring)."""
     statements = []
     for statement in policy["Statement"]:
-        expanded = sorted({name for action in _as_list(statement["Action"]) for name in _moto_actions(action)})
-        twin = {"Effect": statement["Effect"], "Action": expanded, "Resource": "*"}
+        named = _as_list(statement["Action"])
+        expanded = sorted({name for action in named for name in _moto_actions(action)})
+        checked = all(action.partition(":")[0].lower() in RESOURCE_CHECKED for action in named)
+        twin = {"Effect": statement["Effect"], "Action": expanded,
+                "Resource": statement.get("Resource", "*") if checked else "*"}
         if "Sid" in statement:
             twin["Sid"] = statement["Sid"]
         statements.append(twin)
