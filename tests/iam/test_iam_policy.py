@@ -12,6 +12,7 @@ import allure
 import pytest
 
 from tests.iam.enforced import ROOT, SuiteRun, child_env
+from twin.iam.__main__ import main as render_main
 from twin.iam.policy import (
     PolicyError,
     actions,
@@ -165,3 +166,37 @@ def test_twin_up_bad_iam_options_are_one_line(tmp_path: Path, args: list[str], m
     assert result.returncode == 1
     assert result.stderr.startswith(message) and result.stderr.count("\n") == 1, result.stderr
     assert not (tmp_path / "state" / "twin.json").exists() and not (tmp_path / "env.toml").exists()
+
+
+REAL_ENV = """
+[aws]
+region = "eu-west-1"
+[cognito]
+user_pool_id = "eu-west-1_AbCdEf"
+identity_pool_id = "eu-west-1:11111111-2222-3333-4444-555555555555"
+[api]
+api_id = "a1b2c3d4e5"
+[lambda]
+function_name = "learninghub-api"
+[database]
+secret_id = "learninghub/sqlserver"
+"""
+
+
+def test_render_cli_fills_the_policy_from_an_env_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    env_file = tmp_path / "staging.toml"
+    env_file.write_text(REAL_ENV)
+    assert render_main(["render", "--env-file", str(env_file), "--account", "111122223333"]) == 0
+    text = capsys.readouterr().out
+    policy = json.loads(text)
+    assert "${" not in text and actions(policy) == actions(load_policy())
+    assert "arn:aws:apigateway:eu-west-1::/apis/a1b2c3d4e5/*" in text
+    assert "arn:aws:logs:eu-west-1:111122223333:log-group:/aws/lambda/learninghub-api:*" in text
+
+
+def test_render_cli_names_the_missing_env_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    env_file = tmp_path / "staging.toml"
+    env_file.write_text(REAL_ENV.replace('identity_pool_id = "eu-west-1:11111111-2222-3333-4444-555555555555"', ""))
+    assert render_main(["render", "--env-file", str(env_file), "--account", "111122223333"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "has no [cognito] identity_pool_id for ${IdentityPoolId}" in err
