@@ -38,17 +38,17 @@ HOP_HEADERS = frozenset({"connection", "keep-alive", "transfer-encoding", "proxy
 UPSTREAM_TIMEOUT_S = 30
 
 
-def secrets_in(document: Any) -> Iterator[str]:
-    """Values of credential keys anywhere in a JSON document (SecretString is parsed too)."""
+def secrets_in(document: Any) -> Iterator[tuple[str, str]]:
+    """(value, key) of credential keys anywhere in a JSON document (SecretString is parsed too)."""
     if isinstance(document, dict):
         for key, value in document.items():
             if key in SECRET_KEYS and isinstance(value, str) and value:
-                yield value
+                yield value, key
             elif key == "SecretString" and isinstance(value, str):
                 try:
                     yield from secrets_in(json.loads(value))
                 except ValueError:
-                    yield value
+                    yield value, key
             else:
                 yield from secrets_in(value)
     elif isinstance(document, list):
@@ -59,11 +59,14 @@ def secrets_in(document: Any) -> Iterator[str]:
 class WireProxy:
     """`WireProxy(upstream).start()`; `url` to put in the env file; `secrets`, `dropped`, `stop()`."""
 
+    def passwords(self) -> set[str]:
+        return {value for value, key in self.secrets.items() if "password" in key.lower()}
+
     def __init__(self, upstream: str, *, drop_every: int = 0) -> None:
         target = urlparse(upstream)
         self.upstream_host, self.upstream_port = target.hostname or "127.0.0.1", target.port or 80
         self.drop_every = drop_every
-        self.secrets: set[str] = set()
+        self.secrets: dict[str, str] = {}  # value -> the JSON key it came in
         self.connections = 0
         self.dropped = 0
         self.forwarded = 0
@@ -96,7 +99,7 @@ class WireProxy:
             document = json.loads(body)
         except ValueError:
             return
-        found = set(secrets_in(document))
+        found = dict(secrets_in(document))
         with self._lock:
             self.secrets |= found
 
