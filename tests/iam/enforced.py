@@ -114,7 +114,7 @@ def run_suite(twin: EnforcedTwin, out_dir: Path, *args: str) -> SuiteRun:
     junit = out_dir / "junit.xml"
     cmd = [sys.executable, "-m", "pytest", "tests/e2e", "--env-file", str(twin.env_file), "-p", PLUGIN,
            "-p", "no:cacheprovider", "-q", "--run-lease-seconds", RUN_LEASE_S, f"--junitxml={junit}", *args]
-    env = child_env(AWS_SHARED_CREDENTIALS_FILE=str(twin.credentials_file), E2E_IAM_CALLS_DIR=str(calls_dir))
+    env = child_env(AWS_SHARED_CREDENTIALS_FILE=str(twin.credentials_file), TWIN_IAM_CALLS_DIR=str(calls_dir))
     log = out_dir / "pytest.log"
     try:
         with log.open("wb") as out:

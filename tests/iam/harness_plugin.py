@@ -5,7 +5,7 @@ Two jobs, both about the boto3 session the harness builds (fixtures.aws.make_ses
 - Sign with the env file's `[aws] profile` on the twin too. The contract (docs/ARCHITECTURE.md, `aws_session`:
   "boto3.Session for the env (region, profile)") says the profile is used; fixtures.aws uses the twin's dummy
   keys whenever an endpoint is set, which an enforcing twin refuses. Without a profile nothing changes.
-- When E2E_IAM_CALLS_DIR is set, record every AWS operation the harness calls (a botocore `before-call` hook)
+- When TWIN_IAM_CALLS_DIR is set, record every AWS operation the harness calls (a botocore `before-call` hook)
   and write `calls-<pid>.json` there when pytest ends: {"signing name|operation|HTTP method|auth": n}.
 
 Hand-written: it must be installed before the harness plugin imports make_session, which only a `-p` plugin
@@ -27,7 +27,7 @@ import pytest
 import fixtures.aws
 from fixtures.config import EnvConfig
 
-CALLS_DIR_ENV = "E2E_IAM_CALLS_DIR"
+CALLS_DIR_ENV = "TWIN_IAM_CALLS_DIR"
 _calls: Counter[str] = Counter()
 _lock = threading.Lock()
 _harness_make_session = fixtures.aws.make_session
