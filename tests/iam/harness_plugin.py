@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import threading
 from collections import Counter
 from pathlib import Path
@@ -50,6 +51,8 @@ def make_session(config: EnvConfig) -> boto3.Session:
 
 
 fixtures.aws.make_session = make_session
+if "fixtures.pytest_plugin" in sys.modules:  # imported first after all: its own reference must change too
+    sys.modules["fixtures.pytest_plugin"].make_session = make_session
 
 
 @pytest.hookimpl(trylast=True)
