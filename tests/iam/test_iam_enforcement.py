@@ -4,6 +4,7 @@ area that needs it."""
 
 from __future__ import annotations
 
+import configparser
 import json
 import secrets
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from fixtures.signin import sign_in
 from fixtures.users import make_password
 from tests.iam.enforced import EnforcedTwin, SuiteRun, run_suite, start_twin, stop_twin
 from twin.iam.policy import load_policy, without_action
+from twin.iam.principals import CI_PROFILE
 
 
 def error_code(call: Callable[[], Any]) -> tuple[str, str]:
@@ -149,3 +151,15 @@ def test_removed_action_fails_its_area(iam_dir: Path, action: str, area: str) ->
     elsewhere = [name for name in run.failed() if not name.startswith(area)]
     assert not elsewhere, f"without {action} checks outside {area} failed too: {elsewhere}"
     assert action in run.log.read_text(errors="replace"), f"the failures do not name the refused {action}"
+
+
+@allure.title("The CI user's keys appear only in the credentials file")
+def test_keys_never_in_logs_or_env_file(enforced_twin: EnforcedTwin, suite_run: SuiteRun) -> None:
+    credentials = configparser.ConfigParser()
+    credentials.read(enforced_twin.credentials_file)
+    secret = credentials[CI_PROFILE]["aws_secret_access_key"]
+    assert len(secret) >= 20 and enforced_twin.credentials_file.stat().st_mode & 0o077 == 0
+    written = [enforced_twin.env_file, suite_run.log, *enforced_twin.folder.glob("*.log"),
+               *(p for p in (enforced_twin.state_dir / "logs").rglob("*") if p.is_file())]
+    leaked = [str(p) for p in written if secret in p.read_text(errors="replace")]
+    assert not leaked, f"the CI user's secret key was written to {leaked}"
