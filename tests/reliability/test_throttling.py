@@ -1,0 +1,84 @@
+"""Throttling and flaky calls: the whole e2e suite stays green while the twin throttles 30 % of the
+Cognito calls (seeded) and while every 4th connection to the AWS endpoint is dropped; a refused
+sign-in is never retried, even between throttled answers."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from botocore.exceptions import ClientError
+from reliability_runs import Twin, pytest_cmd, run, write_env
+from wire_proxy import WireProxy
+
+from fixtures.aws import COUNTER
+from fixtures.config import load_config
+from fixtures.signin import sign_in
+from fixtures.users import CognitoUsers
+
+THROTTLED_RE = re.compile(r"cognito-idp calls: (\d+) .*; (\d+) answered with throttling and retried")
+
+
+def set_throttle(twin: Twin, ratio: float, seed: int = 1) -> None:
+    body = {"service": "cognito-idp", "ratio": ratio, "seed": seed}
+    requests.post(f"{twin.control_url}/_twin/throttle", json=body, timeout=10).raise_for_status()
+
+
+@pytest.fixture
+def throttled(twin: Twin) -> Iterator[Twin]:
+    """The shared twin with 30 % of cognito-idp calls answered TooManyRequestsException (this
+    process runs one test at a time, so nothing else meets the throttle)."""
+    set_throttle(twin, 0.3)
+    yield twin
+    set_throttle(twin, 0)
+
+
+def test_the_e2e_suite_is_green_while_cognito_throttles_30_percent(throttled: Twin, tmp_path: Path) -> None:
+    done = run(pytest_cmd("tests/e2e", "--env-file", str(throttled.env_file), "-n", "2", basetemp=tmp_path / "bt"))
+    assert done.returncode == 0, done.stdout[-4000:]
+    counts = THROTTLED_RE.search(done.stdout)
+    assert counts, "the run reports how many Cognito answers were throttled:\n" + done.stdout[-2000:]
+    calls, throttled_answers = map(int, counts.groups())
+    assert throttled_answers >= 5, f"only {throttled_answers} of {calls} calls were throttled"
+    state = requests.get(f"{throttled.control_url}/_twin/throttle", timeout=10).json()["throttle"]
+    assert state == {"cognito-idp": {"ratio": 0.3, "seed": 1}}, "the throttle stayed on for the whole run"
+
+
+def test_a_refused_sign_in_is_never_retried_even_between_throttled_answers(throttled: Twin, idp: Any) -> None:
+    config = load_config(throttled.env_file, environ={})
+    users = CognitoUsers(config, idp, run_id=f"notauth{secrets.token_hex(3)}", worker="gw0")
+    user = users.create()
+    saw_throttling = False
+    try:
+        for _ in range(12):  # until one refused sign-in met a throttled answer first (seeded: a few tries)
+            before = COUNTER.snapshot()
+            with pytest.raises(ClientError) as refused:
+                sign_in(idp, config.cognito.user_pool_id, config.cognito.client_id, user.username, "Wrong-password-1!")
+            after = COUNTER.snapshot()
+            attempts = after.get("cognito-idp:AdminInitiateAuth", 0) - before.get("cognito-idp:AdminInitiateAuth", 0)
+            throttled_now = after.get("throttled:cognito-idp", 0) - before.get("throttled:cognito-idp", 0)
+            assert refused.value.response["Error"]["Code"] == "NotAuthorizedException"
+            assert attempts == throttled_now + 1, "throttled answers are retried; the refusal ends the call at once"
+            saw_throttling |= throttled_now > 0
+            if saw_throttling:
+                break
+    finally:
+        users.cleanup()
+    assert saw_throttling, "no refused sign-in met a throttled answer: the throttle did not work"
+
+
+def test_the_e2e_suite_is_green_when_every_4th_aws_connection_drops(twin: Twin, tmp_path: Path) -> None:
+    proxy = WireProxy(twin.control_url, drop_every=4).start()
+    try:
+        env = write_env(twin.env_file, tmp_path / "env.toml", aws__endpoint_url=proxy.url)
+        done = run(pytest_cmd("tests/e2e", "--env-file", str(env), "-n", "2", basetemp=tmp_path / "bt"))
+    finally:
+        proxy.stop()
+    assert done.returncode == 0, done.stdout[-4000:]
+    assert proxy.dropped >= 20, f"only {proxy.dropped} of {proxy.connections} connections dropped"
+    assert proxy.forwarded >= 3 * proxy.dropped - 3
