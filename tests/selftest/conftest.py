@@ -2,13 +2,17 @@
 the run's shared temp folder, so xdist workers share it) and its matrix is read by every test.
 
 `SELFTEST_FAULTS=a,b` runs only those faults (and one clean run instead of three), for a quick check.
-The matrix is also copied to reports/selftest/ (pytest keeps only its three newest temp folders).
+Everything lives under reports/selftest/<pytest temp folder name>/ rather than in pytest's temp
+folder: pytest deletes all but its newest temp folders, and other pytest runs on the machine would
+delete this one (and the twins' state in it) while the campaign runs. The matrix is copied to
+reports/selftest/ as well.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -24,6 +28,7 @@ from twin.faults import Fault, catalogue
 ROOT = Path(__file__).resolve().parents[2]
 REPORT_DIR = ROOT / "reports" / "selftest"
 CAMPAIGN_TIMEOUT_S = 20 * 60
+KEEP_RUNS_S = 24 * 3600
 LANES = 2
 CLEAN_RUNS = 3
 
@@ -38,9 +43,17 @@ def selected_faults() -> list[Fault]:
 
 
 def shared_dir(config: pytest.Config) -> Path:
-    """The run's temp folder, the same for the xdist controller and every worker."""
+    """This pytest run's folder, the same for the xdist controller and every worker."""
     base = Path(config._tmp_path_factory.getbasetemp())  # type: ignore[attr-defined]
-    return (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "selftest"
+    run = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    return REPORT_DIR / f"run-{run.name}"
+
+
+def _forget_old_runs() -> None:
+    """Folders of runs older than a day (a concurrent run's folder is young, so it is kept)."""
+    for old in REPORT_DIR.glob("run-*"):
+        if time.time() - old.stat().st_mtime > KEEP_RUNS_S:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -64,9 +77,8 @@ def detection(pytestconfig: pytest.Config) -> dict[str, Any]:
             pytest.fail(failed.read_text(), pytrace=False)
         if not matrix.exists():
             faults = selected_faults()
-            REPORT_DIR.mkdir(parents=True, exist_ok=True)
-            progress = REPORT_DIR / "progress.log"
-            progress.write_text("")
+            _forget_old_runs()
+            progress = folder / "progress.log"
 
             def log(line: str) -> None:
                 with progress.open("a") as out:
@@ -92,4 +104,4 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         terminalreporter.section("fault detection matrix")
         for line in text.read_text().splitlines():
             terminalreporter.line(line)
-        terminalreporter.line(f"JSON: {REPORT_DIR / 'matrix.json'}; runs and logs: {text.parent / 'work'}")
+        terminalreporter.line(f"JSON: {text.with_suffix('.json')}; runs and logs: {text.parent / 'work'}")

@@ -8,6 +8,7 @@ import re
 import stat
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -56,12 +57,14 @@ def test_catalogue_shape() -> None:
 
 
 @pytest.fixture(scope="module")
-def twin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Twin]:
-    twin = start_twin(tmp_path_factory.mktemp("faults-twin"))
-    try:
-        yield twin
-    finally:
-        stop_twin(twin)
+def twin() -> Iterator[Twin]:
+    # Not in pytest's temp folder: other pytest runs on the machine prune those while we run.
+    with tempfile.TemporaryDirectory(prefix="selftest-faults-") as folder:
+        twin = start_twin(Path(folder))
+        try:
+            yield twin
+        finally:
+            stop_twin(twin)
 
 
 @pytest.fixture(scope="module")

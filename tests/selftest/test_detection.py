@@ -9,7 +9,8 @@ from typing import Any
 import allure
 import pytest
 
-pytestmark = pytest.mark.selftest
+# The first test's setup runs the whole campaign (pytest.ini's 300 s would cut it short under load).
+pytestmark = [pytest.mark.selftest, pytest.mark.timeout(30 * 60)]
 
 
 def by_name(detection: dict[str, Any]) -> dict[str, dict[str, Any]]:
