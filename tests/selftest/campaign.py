@@ -118,17 +118,18 @@ def run_campaign(faults: list[Fault], work: Path, *, lanes: int = 2, clean_runs:
     results: dict[str, FaultResult] = {}
     clean_left = [clean_runs]
     errors: list[str] = []
+    stop = threading.Event()  # set on interrupt: lanes finish the fault at hand and stop their twins
 
     def take_clean() -> int:
         with lock:
-            if clean_left[0] <= 0:
+            if clean_left[0] <= 0 or stop.is_set():
                 return 0
             clean_left[0] -= 1
             return clean_runs - clean_left[0]
 
     def next_fault() -> Fault | None:
         with lock:
-            return queue.popleft() if queue else None
+            return queue.popleft() if queue and not stop.is_set() else None
 
     def work_lane(index: int) -> None:
         lane = _Lane(index, work, log)
@@ -150,8 +151,14 @@ def run_campaign(faults: list[Fault], work: Path, *, lanes: int = 2, clean_runs:
     threads = [threading.Thread(target=work_lane, args=(i,), name=f"selftest-lane{i}") for i in range(1, lanes + 1)]
     for thread in threads:
         thread.start()
-    for thread in threads:
-        thread.join()
+    try:
+        for thread in threads:
+            thread.join()
+    except BaseException:  # KeyboardInterrupt, SIGTERM turned into one, a pytest timeout: no orphaned twins
+        stop.set()
+        for thread in threads:
+            thread.join()
+        raise
     if errors:
         log("; ".join(errors))
     ordered = [results[f.name] for f in faults if f.name in results]
