@@ -1,12 +1,8 @@
 """pytest plugin that tests/iam loads into an e2e run (`-p tests.iam.harness_plugin`).
 
-Two jobs, both about the boto3 session the harness builds (fixtures.aws.make_session):
-
-- Sign with the env file's `[aws] profile` on the twin too. The contract (docs/ARCHITECTURE.md, `aws_session`:
-  "boto3.Session for the env (region, profile)") says the profile is used; fixtures.aws uses the twin's dummy
-  keys whenever an endpoint is set, which an enforcing twin refuses. Without a profile nothing changes.
-- When TWIN_IAM_CALLS_DIR is set, record every AWS operation the harness calls (a botocore `before-call` hook)
-  and write `calls-<pid>.json` there when pytest ends: {"signing name|operation|HTTP method|auth": n}.
+When TWIN_IAM_CALLS_DIR is set, record every AWS operation the harness calls (a botocore `before-call` hook
+on the session fixtures.aws.make_session builds) and write `calls-<pid>.json` there when pytest ends:
+{"signing name|operation|HTTP method|auth": n}.
 
 Hand-written: it must be installed before the harness plugin imports make_session, which only a `-p` plugin
 (imported before conftest files) can do.
@@ -41,10 +37,7 @@ def _record(model: Any = None, **_: Any) -> None:
 
 
 def make_session(config: EnvConfig) -> boto3.Session:
-    if config.is_twin and config.aws.profile:
-        session = boto3.Session(profile_name=config.aws.profile, region_name=config.aws.region)
-    else:
-        session = _harness_make_session(config)
+    session = _harness_make_session(config)
     if os.environ.get(CALLS_DIR_ENV):
         session.events.register("before-call", _record)
     return session

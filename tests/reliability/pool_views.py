@@ -28,9 +28,14 @@ def run_users(idp: Any, pool_id: str, run_id: str) -> list[str]:
     return sorted(found)
 
 
+def all_pools(idp: Any) -> list[dict[str, Any]]:
+    """Every user pool, across list pages."""
+    return idp.get_paginator("list_user_pools").paginate(MaxResults=60).build_full_result()["UserPools"]
+
+
 def leftovers(idp: Any, pool_id: str, run_id: str) -> dict[str, list[str]]:
     """Users, temporary foreign user pools and the lease of run `run_id` still present."""
-    pools = idp.list_user_pools(MaxResults=60)["UserPools"]
+    pools = all_pools(idp)
     groups = idp.list_groups(UserPoolId=pool_id, Limit=60)["Groups"]
     return {
         "users": run_users(idp, pool_id, run_id),

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pool_views import leftovers, run_users
+from pool_views import all_pools, leftovers, run_users
 from reliability_runs import Twin, finish, pytest_cmd, run, signal_group, start, wait_for
 
 from fixtures.config import load_config
@@ -47,7 +47,7 @@ class Bystanders:
         self.legacy_user = self.legacy.create("member").username
 
     def intact(self) -> bool:
-        pools = {p["Id"] for p in self.idp.list_user_pools(MaxResults=60)["UserPools"]}
+        pools = {p["Id"] for p in all_pools(self.idp)}
         return (
             run_users(self.idp, self.pool_id, self.live_run) == [self.live_user]
             and run_users(self.idp, self.pool_id, self.legacy_run) == [self.legacy_user]

@@ -23,7 +23,7 @@ DB_PASSWORD = "App#Passw0rd-for-tests"
 def _snapshot(aws: Callable[[str], Any]) -> dict[str, Any]:
     """Everything provisioning touches, with the version markers an update would change."""
     idp, agw, ec2, lam = aws("cognito-idp"), aws("apigatewayv2"), aws("ec2"), aws("lambda")
-    pools = idp.list_user_pools(MaxResults=60)["UserPools"]
+    pools = idp.get_paginator("list_user_pools").paginate(MaxResults=60).build_full_result()["UserPools"]
     apis = agw.get_apis()["Items"]
     secret = aws("secretsmanager").describe_secret(SecretId=names.DB_SECRET)
     function = lam.get_function(FunctionName=names.FUNCTION)["Configuration"]

@@ -24,12 +24,13 @@ def observe_routes(ctx: FaultContext) -> list[dict[str, Any]]:
 
 
 def observe_authorizer_and_pools(ctx: FaultContext) -> dict[str, Any]:
-    pools = ctx.client("cognito-idp").list_user_pools(MaxResults=60)["UserPools"]
-    return {"authorizer": observe_authorizer(ctx), "pools": sorted(p["Name"] for p in pools)}
+    pools = ctx.client("cognito-idp").get_paginator("list_user_pools").paginate(MaxResults=60).build_full_result()
+    return {"authorizer": observe_authorizer(ctx), "pools": sorted(p["Name"] for p in pools["UserPools"])}
 
 
 def observe_authorizer_and_clients(ctx: FaultContext) -> dict[str, Any]:
-    clients = ctx.client("cognito-idp").list_user_pool_clients(UserPoolId=ctx.target.user_pool_id, MaxResults=60)
+    clients = ctx.client("cognito-idp").get_paginator("list_user_pool_clients").paginate(
+        UserPoolId=ctx.target.user_pool_id, MaxResults=60).build_full_result()
     return {"authorizer": observe_authorizer(ctx),
             "clients": sorted(c["ClientName"] for c in clients["UserPoolClients"])}
 

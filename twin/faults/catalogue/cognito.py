@@ -122,7 +122,8 @@ _pool_fault(
 
 
 def observe_clients(ctx: FaultContext) -> list[str]:
-    page = ctx.client("cognito-idp").list_user_pool_clients(UserPoolId=ctx.target.user_pool_id, MaxResults=60)
+    page = ctx.client("cognito-idp").get_paginator("list_user_pool_clients").paginate(
+        UserPoolId=ctx.target.user_pool_id, MaxResults=60).build_full_result()
     return sorted(c["ClientName"] for c in page["UserPoolClients"])
 
 
