@@ -20,6 +20,9 @@ PATCHES = (
     "identity_pools",
     "lambda_permissions",
     "apigw_authorizers",
+    "apigw_routes",
+    "identity_classic_flow",
+    "client_secrets",
 )
 
 
