@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.posture.cognito import client_findings, pool_findings, redirect_findings
-from tests.e2e.posture.expect import client_expectation, named_clients, pool_expectation
+from tests.e2e.posture.expect import client_expectation, named_clients, pool_expectation, redirect_expectation
 from tests.e2e.posture.verdict import fail_on
 
 pytestmark = pytest.mark.cognito
@@ -46,7 +46,8 @@ def test_named_app_clients(env_config: Any, idp: Any) -> None:
 
 
 def test_every_app_client_redirects_safely(env_config: Any, idp: Any) -> None:
-    """No client in the pool allows the implicit grant or redirects to non-https (or unexpected local) URLs."""
+    """No client in the pool allows the implicit grant or redirects to non-https, unexpected local or foreign-host
+    URLs (hosts outside the app's origins and [cognito] redirect_hosts)."""
     pool_id = env_config.cognito.user_pool_id
     ids: list[str] = []
     kwargs: dict[str, Any] = {"UserPoolId": pool_id, "MaxResults": 60}
@@ -56,8 +57,8 @@ def test_every_app_client_redirects_safely(env_config: Any, idp: Any) -> None:
         if not page.get("NextToken"):
             break
         kwargs["NextToken"] = page["NextToken"]
-    localhost_ok = env_config.cognito.callback_localhost_allowed
-    fail_on(f for cid in ids for f in redirect_findings(describe_client(idp, pool_id, cid), localhost_ok))
+    expect = redirect_expectation(env_config)
+    fail_on(f for cid in ids for f in redirect_findings(describe_client(idp, pool_id, cid), expect))
 
 
 def test_user_pool_policies(env_config: Any, idp: Any) -> None:

@@ -3,7 +3,9 @@
 Expectations come from the env file ([api] allowed_origins, allowed_methods, allowed_headers,
 max_age, allow_credentials). Hostile origins are CORScanner's classes derived from each allowed
 origin (reflect, prefix, suffix, null, substring, unescaped dot, special characters, any
-subdomain, http for https, third-party hosting) plus another port and the parent domain.
+subdomain, http for https, third-party hosting) plus another port, the parent domain and developers'
+local front ends (http://localhost:3000 and the like). The deployed AllowOrigins must also hold no origin
+beyond the env file's: an extra one is invisible to probes derived from the expected origins.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ pytestmark = pytest.mark.cors
 HOSTILE_KINDS = (
     "reflect_origin", "prefix_match", "suffix_match", "trust_null", "include_match", "not_escape_dot",
     "special_characters_bypass", "trust_any_subdomain", "https_trust_http", "custom_third_parties",
-    "other_port", "parent_domain",
+    "other_port", "parent_domain", "local_dev_server",
 )  # fmt: skip
 UNLISTED_HEADER = "x-e2e-unlisted"
 GARBAGE_TOKEN = "not-a-jwt"
@@ -226,3 +228,18 @@ def test_no_wildcard_origin_where_credentials_or_production(
             response = api_client.request("GET", route.path, origin=origin)
             findings += wildcard_findings(response.headers, where=f"GET {route.path} from {origin}", why=why)
     fail_on(findings)
+
+
+def test_deployed_allow_origins_are_only_the_env_origins(
+    env_config: Any, aws_client: Any, cors: CorsExpectation
+) -> None:
+    """Every origin in the API's CorsConfiguration AllowOrigins is one the env file lists. Probes cannot find
+    an arbitrary extra origin (a staging site, a partner's domain), so the deployed list is compared with the
+    declared one; origins are compared without case, as browsers send scheme and host in lower case."""
+    api = aws_client("apigatewayv2").get_api(ApiId=env_config.api.api_id)
+    deployed = (api.get("CorsConfiguration") or {}).get("AllowOrigins") or []
+    declared = {o.lower() for o in cors.origins}
+    extra = [o for o in deployed if o.lower() not in declared]
+    fail_on([f"API {env_config.api.api_id} allows the origin {o} in CorsConfiguration AllowOrigins, which the env "
+             f"file's [api] allowed_origins does not list; remove it from the API (or add it to the env file if the "
+             "app really runs there)." for o in extra])

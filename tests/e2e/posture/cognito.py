@@ -4,7 +4,7 @@ Hand-written because Prowler's cognito checks (password policy, PreventUserExist
 revocation, self-registration, temporary password expiry, deletion protection) run only as a whole
 scanner with fixed thresholds, while here the thresholds come from the env file, and the checks
 Prowler lacks for a browser app client are added: no client secret, no implicit grant, https
-callback URLs, exactly the expected auth flows and bounded token lifetimes.
+callback URLs on the app's own hosts, exactly the expected auth flows and bounded token lifetimes.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
+
+from tests.e2e.posture.policy import glob_match
 
 UNIT_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
 # Cognito's defaults when a validity is not set: access/id 60 minutes, refresh 30 days.
@@ -26,9 +28,16 @@ MAX_TEMPORARY_PASSWORD_DAYS = 7  # Prowler cognito_user_pool_temporary_password_
 
 
 @dataclass(frozen=True)
+class RedirectExpectation:
+    localhost_ok: bool = False
+    # Hosts (globs such as *.example.com allowed) that callback and logout URLs may use; empty: any https host.
+    hosts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class ClientExpectation:
     auth_flows: tuple[str, ...]
-    localhost_callbacks: bool = False
+    redirects: RedirectExpectation = RedirectExpectation()
     max_refresh_days: int = 30
 
 
@@ -53,29 +62,35 @@ def _client_name(client: Mapping[str, Any]) -> str:
     return f"app client {client.get('ClientName', '?')} ({client.get('ClientId', '?')})"
 
 
-def _url_findings(name: str, field: str, urls: Iterable[str], localhost_ok: bool) -> list[str]:
+def _url_findings(name: str, field: str, urls: Iterable[str], expect: RedirectExpectation) -> list[str]:
     out = []
     for url in urls:
         parts = urlsplit(url)
-        local = parts.hostname in ("localhost", "127.0.0.1", "::1")
-        if local and not localhost_ok:
+        host = parts.hostname or ""
+        local = host in ("localhost", "127.0.0.1", "::1")
+        if local and not expect.localhost_ok:
             out.append(f"{name} lists the local URL {url} in {field}; remove it (or set "
                        "callback_localhost_allowed = true in the env file for a development pool).")
         elif parts.scheme != "https" and not local:
             out.append(f"{name} lists the non-https URL {url} in {field}, so codes and tokens travel in clear; "
                        "use https URLs only.")
+        elif not local and expect.hosts and not any(glob_match(h, host, case_sensitive=False) for h in expect.hosts):
+            # Whoever controls that host receives users' authorization codes (or is sent users after sign-out).
+            out.append(f"{name} lists {url} in {field}, on {host}, which is none of the app's hosts "
+                       f"{list(expect.hosts)}; remove it, or add the host to [cognito] redirect_hosts in the env "
+                       "file if the app really lives there.")
     return out
 
 
-def redirect_findings(client: Mapping[str, Any], localhost_ok: bool) -> list[str]:
+def redirect_findings(client: Mapping[str, Any], expect: RedirectExpectation) -> list[str]:
     """Implicit grant and callback/logout URLs: checked for every client in the pool."""
     name = _client_name(client)
     out: list[str] = []
     if "implicit" in (client.get("AllowedOAuthFlows") or []):
         out.append(f"{name} allows the implicit grant, which puts tokens in the URL fragment; remove "
                    "'implicit' from AllowedOAuthFlows and use the code grant with PKCE.")
-    out += _url_findings(name, "CallbackURLs", client.get("CallbackURLs") or [], localhost_ok)
-    out += _url_findings(name, "LogoutURLs", client.get("LogoutURLs") or [], localhost_ok)
+    out += _url_findings(name, "CallbackURLs", client.get("CallbackURLs") or [], expect)
+    out += _url_findings(name, "LogoutURLs", client.get("LogoutURLs") or [], expect)
     default = client.get("DefaultRedirectURI")
     if default and default not in (client.get("CallbackURLs") or []):
         out.append(f"{name} has DefaultRedirectURI {default} outside CallbackURLs; set it to one of them.")
@@ -89,7 +104,7 @@ def client_findings(client: Mapping[str, Any], expect: ClientExpectation) -> lis
     if client.get("ClientSecret"):
         out.append(f"{name} has a client secret, which a browser app cannot keep; recreate it with "
                    "--no-generate-secret.")
-    out += redirect_findings(client, expect.localhost_callbacks)
+    out += redirect_findings(client, expect.redirects)
     flows = set(client.get("ExplicitAuthFlows") or [])
     expected = set(expect.auth_flows)
     if flows != expected:

@@ -38,6 +38,13 @@ THIRD_PARTY_ORIGINS = (
 SPECIAL_CHARACTERS = ("_", "-", '"', "{", "}", "+", "^", "%60", "!", "~", "`", ";", "|", "&", "'", "(", ")",
                       "*", ",", "$", "=", "%0b")
 ATTACKER = "evil.com"
+# Origins of developers' local front ends (React/Next, Vite, Angular, Vue CLI/webpack, Django/Flask, bare):
+# left in AllowOrigins, they let any page a developer serves locally, or malware on a laptop, read the API.
+LOCAL_DEV_ORIGINS = (
+    "http://localhost:3000", "http://localhost:5173", "http://localhost:4200", "http://localhost:8080",
+    "http://localhost:8000", "http://localhost", "http://127.0.0.1:3000", "http://127.0.0.1:5173",
+    "https://localhost:3000",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -89,6 +96,7 @@ def hostile_origins(allowed: str) -> list[HostileOrigin]:
     for ch in SPECIAL_CHARACTERS:
         out.append(HostileOrigin("special_characters_bypass", f"{scheme}://{netloc}{ch}.{ATTACKER}"))
     out.extend(HostileOrigin("custom_third_parties", o) for o in THIRD_PARTY_ORIGINS)
+    out.extend(HostileOrigin("local_dev_server", o) for o in LOCAL_DEV_ORIGINS)
     seen: set[str] = set()
     unique = []
     for h in out:

@@ -1,60 +1,56 @@
-"""Expectations for the posture and CORS checks, read from the env file only (never from the deployment).
-
-Keys this part would like in the env contract but that are not there yet are read with getattr and a
-safe default, so the checks run today and honour the keys once fixtures.config declares them:
-[cognito] self_signup_allowed / refresh_token_max_days / password_classes, [network] db_allowed_cidrs.
-([api] expose_headers is declared; it is read the same way because None means "the env does not say".)
-"""
+"""Expectations for the posture and CORS checks, read from the env file only (never from the deployment)."""
 
 from __future__ import annotations
 
-from typing import Any
+from urllib.parse import urlsplit
 
-from tests.e2e.posture.cognito import PASSWORD_CLASSES, ClientExpectation, PoolExpectation
+from fixtures.config import EnvConfig
+from tests.e2e.posture.cognito import ClientExpectation, PoolExpectation, RedirectExpectation
 from tests.e2e.posture.cors import CorsExpectation
 
 
-def _opt(section: Any, key: str, default: Any) -> Any:
-    value = getattr(section, key, None)
-    return default if value is None else value
-
-
-def cors_expectation(env: Any) -> CorsExpectation:
+def cors_expectation(env: EnvConfig) -> CorsExpectation:
     api = env.api
-    expose = _opt(api, "expose_headers", None)
     return CorsExpectation(
         origins=tuple(api.allowed_origins),
         methods=tuple(api.allowed_methods),
         headers=tuple(api.allowed_headers),
         max_age=api.max_age,
         credentials=api.allow_credentials,
-        expose_headers=tuple(expose) if expose is not None else None,
+        expose_headers=tuple(api.expose_headers) if api.expose_headers is not None else None,
     )
 
 
-def client_expectation(env: Any) -> ClientExpectation:
+def redirect_expectation(env: EnvConfig) -> RedirectExpectation:
+    """Callback and logout URLs may point at the hosts of the app's origins and at [cognito] redirect_hosts."""
+    origin_hosts = [urlsplit(o).hostname for o in env.api.allowed_origins if o != "*"]
+    hosts = [h for h in (*origin_hosts, *env.cognito.redirect_hosts) if h]
+    return RedirectExpectation(localhost_ok=env.cognito.callback_localhost_allowed, hosts=tuple(dict.fromkeys(hosts)))
+
+
+def client_expectation(env: EnvConfig) -> ClientExpectation:
     c = env.cognito
     return ClientExpectation(
         auth_flows=tuple(c.allowed_auth_flows),
-        localhost_callbacks=c.callback_localhost_allowed,
-        max_refresh_days=int(_opt(c, "refresh_token_max_days", 30)),
+        redirects=redirect_expectation(env),
+        max_refresh_days=c.refresh_token_max_days,
     )
 
 
-def pool_expectation(env: Any) -> PoolExpectation:
+def pool_expectation(env: EnvConfig) -> PoolExpectation:
     c = env.cognito
     return PoolExpectation(
         min_password_length=c.password_min_length,
-        password_classes=tuple(_opt(c, "password_classes", list(PASSWORD_CLASSES))),
-        self_signup=bool(_opt(c, "self_signup_allowed", False)),
+        password_classes=tuple(c.password_classes),
+        self_signup=c.self_signup_allowed,
         deletion_protection=env.env.protected,
     )
 
 
-def db_allowed_cidrs(env: Any) -> list[str]:
-    return list(_opt(env.network, "db_allowed_cidrs", []))
+def db_allowed_cidrs(env: EnvConfig) -> list[str]:
+    return list(env.network.db_allowed_cidrs)
 
 
-def named_clients(env: Any) -> list[str]:
+def named_clients(env: EnvConfig) -> list[str]:
     """App clients the env file names: the web client and, when given, the short-validity one."""
     return [c for c in (env.cognito.client_id, env.cognito.expiry_client_id) if c]

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from fixtures.config import load_config
 from tests.e2e.posture.cognito import (
     ClientExpectation,
     PoolExpectation,
+    RedirectExpectation,
     client_findings,
     pool_findings,
     redirect_findings,
     token_seconds,
 )
+from tests.e2e.posture.expect import redirect_expectation
 
 FLOWS = ("ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH",
          "ALLOW_REFRESH_TOKEN_AUTH")
@@ -36,7 +41,8 @@ GOOD_POOL = {
                                     "TemporaryPasswordValidityDays": 7}},
     "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": True},
 }
-CLIENT_EXPECT = ClientExpectation(auth_flows=FLOWS)
+APP_HOSTS = RedirectExpectation(hosts=("app.learninghub.test",))
+CLIENT_EXPECT = ClientExpectation(auth_flows=FLOWS, redirects=APP_HOSTS)
 POOL_EXPECT = PoolExpectation(min_password_length=12)
 
 
@@ -63,6 +69,8 @@ def test_token_seconds_units_and_defaults() -> None:
         ({"CallbackURLs": ["http://localhost:3000/callback"]}, "local URL"),
         ({"LogoutURLs": ["http://app.learninghub.test/"]}, "LogoutURLs"),
         ({"DefaultRedirectURI": "https://elsewhere.test/cb"}, "DefaultRedirectURI"),
+        ({"CallbackURLs": ["https://learninghub-preview.vercel.app/callback"]}, "none of the app's hosts"),
+        ({"LogoutURLs": ["https://app.learninghub.test.evil.com/"]}, "none of the app's hosts"),
         ({"ExplicitAuthFlows": [*FLOWS, "ALLOW_CUSTOM_AUTH"]}, "unexpected ['ALLOW_CUSTOM_AUTH']"),
         ({"ExplicitAuthFlows": ["ALLOW_USER_SRP_AUTH"]}, "missing"),
         ({"AccessTokenValidity": 2, "TokenValidityUnits": {"AccessToken": "days"}}, "AccessTokens valid for 48 h"),
@@ -81,12 +89,20 @@ def test_bad_client_is_reported(change: dict, needle: str) -> None:
 
 def test_localhost_callbacks_allowed_by_env() -> None:
     client = {**GOOD_CLIENT, "CallbackURLs": ["http://localhost:3000/callback", "https://app.learninghub.test/cb"]}
-    assert client_findings(client, ClientExpectation(auth_flows=FLOWS, localhost_callbacks=True)) == []
+    local_ok = RedirectExpectation(localhost_ok=True, hosts=APP_HOSTS.hosts)
+    assert client_findings(client, ClientExpectation(auth_flows=FLOWS, redirects=local_ok)) == []
+
+
+def test_redirect_hosts_are_globs_matched_without_case() -> None:
+    client = {"CallbackURLs": ["https://Auth.Example.com/cb", "https://app.learninghub.test/cb"]}
+    assert redirect_findings(client, RedirectExpectation(hosts=("*.example.com", "app.learninghub.test"))) == []
+    assert redirect_findings(client, RedirectExpectation(hosts=("example.com", "app.learninghub.test")))
+    assert redirect_findings(client, RedirectExpectation()) == []  # no hosts declared: any https host
 
 
 def test_redirect_findings_apply_to_any_client() -> None:
-    assert redirect_findings({"ClientName": "backend", "ClientSecret": "x"}, False) == []
-    assert redirect_findings({"AllowedOAuthFlows": ["implicit"]}, False)
+    assert redirect_findings({"ClientName": "backend", "ClientSecret": "x"}, APP_HOSTS) == []
+    assert redirect_findings({"AllowedOAuthFlows": ["implicit"]}, APP_HOSTS)
 
 
 @pytest.mark.parametrize(
@@ -115,3 +131,11 @@ def test_pool_expectations_from_env_switch_rules() -> None:
     assert pool_findings({**GOOD_POOL, "DeletionProtection": "ACTIVE"}, protected) == []
     weak = {**GOOD_POOL, "Policies": {"PasswordPolicy": {"MinimumLength": 14}}}
     assert pool_findings(weak, PoolExpectation(min_password_length=14, password_classes=())) == []
+
+
+def test_redirect_hosts_come_from_the_origins_and_the_env_key() -> None:
+    example = Path(__file__).resolve().parents[3] / "env" / "example.toml"
+    plain = redirect_expectation(load_config(example, environ={}))
+    assert plain == RedirectExpectation(localhost_ok=False, hosts=("app.example.com",))
+    extra = redirect_expectation(load_config(example, environ={"E2E_COGNITO__REDIRECT_HOSTS": "auth.example.com"}))
+    assert extra.hosts == ("app.example.com", "auth.example.com")

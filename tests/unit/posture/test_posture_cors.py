@@ -55,6 +55,7 @@ def test_hostile_origins_cover_every_corscanner_class() -> None:
     assert "https://app.learninghub.test%60.evil.com" in kinds["special_characters_bypass"]
     assert len(kinds["special_characters_bypass"]) == 22
     assert "https://codepen.io" in kinds["custom_third_parties"]
+    assert {"http://localhost:3000", "http://127.0.0.1:5173"} <= set(kinds["local_dev_server"])
 
 
 def test_hostile_origins_never_include_the_allowed_origin_and_are_unique() -> None:
