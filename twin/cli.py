@@ -68,6 +68,16 @@ def _port(value: str) -> int:
     return port
 
 
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, got {value!r}") from None
+    if not 0 < seconds <= 3600:  # also refuses nan and inf
+        raise argparse.ArgumentTypeError(f"must be more than 0 and at most 3600 seconds, got {value}")
+    return seconds
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m twin", description="Local twin of the Cognito/HTTP API/Lambda/SQL Server stack.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -77,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--gateway-port", type=_port, default=0, help="0 (default) picks a free port")
     up.add_argument("--control-port", type=_port, default=0, help="0 (default) picks a free port")
     up.add_argument("--sql-port", type=_port, default=0, help="0 (default) picks a free port")
-    up.add_argument("--ready-timeout", type=float, default=60.0, help="seconds to wait for readiness")
+    up.add_argument("--ready-timeout", type=_seconds, default=60.0, help="seconds to wait for readiness")
     up.add_argument("--enforce-iam", action="store_true",
                     help="moto checks every AWS call; the harness signs as the CI user (docs/iam.md)")
     up.add_argument("--ci-policy", type=Path, default=None,

@@ -4,7 +4,6 @@ pool), a deleted user's token (AWS semantics: still valid until exp), and scoped
 from __future__ import annotations
 
 import contextlib
-import secrets
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -14,6 +13,7 @@ from botocore.exceptions import ClientError
 
 from fixtures.api import ApiClient
 from fixtures.config import EnvConfig
+from fixtures.janitor import foreign_name
 from fixtures.reject_round import body_for, concrete
 from fixtures.signin import sign_in
 from fixtures.users import CognitoUsers, TestUser, make_password
@@ -42,14 +42,14 @@ def may_create_resources(env_config: EnvConfig, pytestconfig: pytest.Config) -> 
 
 @pytest.fixture
 def other_client_id(
-    env_config: EnvConfig, aws_client: Callable[[str], Any], may_create_resources: None
+    env_config: EnvConfig, aws_client: Callable[[str], Any], harness: Any, may_create_resources: None
 ) -> Iterator[str]:
     """A temporary second app client of the same pool, deleted afterwards."""
     idp = aws_client("cognito-idp")
     pool = env_config.cognito.user_pool_id
     try:
         client = idp.create_user_pool_client(
-            UserPoolId=pool, ClientName=f"e2e-foreign-{secrets.token_hex(3)}", ExplicitAuthFlows=FLOWS
+            UserPoolId=pool, ClientName=foreign_name(harness.run_id), ExplicitAuthFlows=FLOWS
         )["UserPoolClient"]
     except ClientError as exc:
         skip_if_denied(exc, "create app clients (cognito-idp:CreateUserPoolClient)")
@@ -63,7 +63,7 @@ def other_pool_tokens(aws_client: Callable[[str], Any], harness: Any, may_create
     """Tokens of a user in a temporary second user pool, deleted afterwards."""
     idp = aws_client("cognito-idp")
     try:
-        pool = idp.create_user_pool(PoolName=f"e2e-foreign-{harness.run_id}-{secrets.token_hex(3)}")["UserPool"]["Id"]
+        pool = idp.create_user_pool(PoolName=foreign_name(harness.run_id))["UserPool"]["Id"]
     except ClientError as exc:
         skip_if_denied(exc, "create user pools (cognito-idp:CreateUserPool)")
     try:

@@ -34,11 +34,15 @@ def all_pools(idp: Any) -> list[dict[str, Any]]:
 
 
 def leftovers(idp: Any, pool_id: str, run_id: str) -> dict[str, list[str]]:
-    """Users, temporary foreign user pools and the lease of run `run_id` still present."""
+    """Users, temporary foreign user pools and app clients, and the lease of run `run_id` still present."""
+    foreign = f"e2e-foreign-{run_id}-"
     pools = all_pools(idp)
+    pages = idp.get_paginator("list_user_pool_clients").paginate(UserPoolId=pool_id, MaxResults=60)
+    clients = [c["ClientName"] for c in pages.build_full_result()["UserPoolClients"]]
     groups = idp.list_groups(UserPoolId=pool_id, Limit=60)["Groups"]
     return {
         "users": run_users(idp, pool_id, run_id),
-        "foreign pools": sorted(p["Name"] for p in pools if p["Name"].startswith(f"e2e-foreign-{run_id}-")),
+        "foreign pools": sorted(p["Name"] for p in pools if p["Name"].startswith(foreign)),
+        "foreign clients": sorted(c for c in clients if c.startswith(foreign)),
         "lease": [g["GroupName"] for g in groups if g["GroupName"] == f"{GROUP_PREFIX}{run_id}"],
     }

@@ -100,7 +100,9 @@ CASES: dict[str, Case] = {
         lambda _: locust_cmd(*NO_ENV, "--headless", "-t", "2s", "--cognito-concurrency", "0"), 2, "must be 1..16"
     ),
     # twin command line, exit 2
-    "twin up --ready-timeout abc": Case(lambda _: [*TWIN, "up", "--ready-timeout", "abc"], 2, "invalid float value"),
+    "twin up --ready-timeout abc": Case(lambda _: [*TWIN, "up", "--ready-timeout", "abc"], 2, "must be a number"),
+    "twin up --ready-timeout -5": Case(lambda _: [*TWIN, "up", "--ready-timeout", "-5"], 2, "more than 0"),
+    "twin up --ready-timeout nan": Case(lambda _: [*TWIN, "up", "--ready-timeout", "nan"], 2, "more than 0"),
     "twin without a command": Case(lambda _: TWIN, 2, "the following arguments are required: command"),
     # soak benchmark, exit 2
     "bench_soak --duration 0": Case(lambda _: [*SOAK, "--duration", "0"], 2, "must be more than 0"),

@@ -22,7 +22,7 @@ from fixtures.config import load_config
 from fixtures.lease import RunLease, read_until
 from fixtures.users import CognitoUsers
 
-NOTHING: dict[str, list[str]] = {"users": [], "foreign pools": [], "lease": []}
+NOTHING: dict[str, list[str]] = {"users": [], "foreign pools": [], "foreign clients": [], "lease": []}
 
 
 def new_id(label: str) -> str:
