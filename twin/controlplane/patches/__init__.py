@@ -23,6 +23,7 @@ PATCHES = (
     "apigw_routes",
     "identity_classic_flow",
     "client_secrets",
+    "log_retention",
 )
 
 
