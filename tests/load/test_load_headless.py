@@ -36,13 +36,15 @@ def test_a_passing_run_gates_0_writes_final_outputs_and_cleans_up(fresh_stack, e
     assert (run.report_dir / "load.html").stat().st_size > 10_000
     assert (run.report_dir / "load_chart.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert fresh_stack.api.rejected == 0, "every request carried a valid token"
-    # Cognito: one pool lookup, 4 users x (create, password, sign-in), then 4 deletes; nothing per virtual user.
+    # Cognito: the run's lease (taken, dropped), one pool lookup, 4 users x (create, password, sign-in), then
+    # 4 deletes; nothing per virtual user.
     assert dict(fresh_stack.cognito.calls) == {
-        "DescribeUserPool": 1, "AdminCreateUser": 4, "AdminSetUserPassword": 4, "AdminInitiateAuth": 4,
-        "AdminDeleteUser": 4,
+        "CreateGroup": 1, "DescribeUserPool": 1, "AdminCreateUser": 4, "AdminSetUserPassword": 4,
+        "AdminInitiateAuth": 4, "AdminDeleteUser": 4, "DeleteGroup": 1,
     }
     assert not any("cognito" in name.lower() for name in rows), "Cognito traffic is not in the API statistics"
     assert fresh_stack.pool_usernames() == [], "the run's users are deleted at the end"
+    assert fresh_stack.idp().list_groups(UserPoolId=fresh_stack.user_pool_id)["Groups"] == [], "and the lease"
     assert_no_secrets(fresh_stack, {"stdout": run.stdout, "stderr": run.stderr, **run.report_texts()})
 
 

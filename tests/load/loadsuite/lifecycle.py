@@ -12,6 +12,7 @@ Workers only receive tokens. Hand-written because this is the suite's own policy
 from __future__ import annotations
 
 import atexit
+import contextlib
 import logging
 import secrets
 import sys
@@ -26,6 +27,8 @@ from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 
 from fixtures.config import ConfigError, EnvConfig, load_config
+from fixtures.lease import RunLease
+from fixtures.preflight import describe_aws_error
 from fixtures.redaction import install_log_redaction
 from loadsuite import options as suite_options
 from loadsuite import scenarios, slo
@@ -52,6 +55,7 @@ class LoadRun:
         self.config: EnvConfig | None = None
         self.twin: Twin | None = None
         self.pool: TokenPool | None = None
+        self.lease: RunLease | None = None
         self.rules: list[slo.Rule] = []
         self.watcher: AbortWatcher | None = None
         self.refresher: gevent.Greenlet | None = None
@@ -115,6 +119,7 @@ class LoadRun:
         environment.host = (environment.host or cfg.api.base_url).rstrip("/")
         check_reachable(environment.host)
         cognito = Cognito(cfg, run_id=self.run_id, allow_protected=opts.allow_protected)
+        self.take_lease(cognito, cfg)
         self.pool = TokenPool(cognito, token_use=opts.token_use, concurrency=opts.cognito_concurrency)
         log.info("creating %d test users in %s (env %s)", opts.pool_size, cfg.cognito.user_pool_id, cfg.env.name)
         self.pool.fill(opts.pool_size)
@@ -122,6 +127,17 @@ class LoadRun:
         self.hand_out(environment)
         self.refresher = gevent.spawn(self.refresh_loop, environment)
         self.sampler = HistorySampler(environment)
+
+    def take_lease(self, cognito: Cognito, cfg: EnvConfig) -> None:
+        """Hold the run lease the e2e harness holds, so a killed load run's users are swept by the next run at
+        once instead of after the janitor's age limit."""
+        lease = RunLease(cognito.idp, cfg.cognito.user_pool_id, self.run_id)
+        try:
+            lease.acquire()
+        except Exception as exc:  # without a lease the users still go at the end, or by age after a kill
+            self.notes.append(f"run lease not taken ({describe_aws_error(exc)}): a killed run is swept by age only")
+            return
+        self.lease = lease
 
     # --- tokens ---------------------------------------------------------------------------
 
@@ -262,6 +278,10 @@ class LoadRun:
             count = len(self.pool.users)
             deleted = self.pool.delete_all()
             log.info("deleted %d/%d test users", deleted, count)
+        if self.lease is not None:
+            with contextlib.suppress(Exception):  # a lease left behind lapses and is swept by the next run
+                self.lease.release()
+            self.lease = None
         if self.twin is not None and self.twin.running:
             self.twin.stop()
             log.info("local twin stopped")
