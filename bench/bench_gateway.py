@@ -23,6 +23,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -97,10 +98,13 @@ def deploy(control_url: str) -> tuple[str, str, str]:
     return api_id, function, token
 
 
-async def connection(port: int, request: bytes, stop_at: float, latencies: list[float], errors: list[int]) -> None:
+async def exchanges(port: int, request: bytes, more: Callable[[int], bool], latencies: list[float],
+                    errors: list[int]) -> None:
+    """Requests one after the other on one kept-alive connection while `more(sent so far)` says so."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    sent = 0
     try:
-        while time.perf_counter() < stop_at:
+        while more(sent):
             started = time.perf_counter()
             writer.write(request)
             head = await reader.readuntil(b"\r\n\r\n")
@@ -108,30 +112,22 @@ async def connection(port: int, request: bytes, stop_at: float, latencies: list[
             if match:
                 await reader.readexactly(int(match.group(1)))
             latencies.append(time.perf_counter() - started)
+            sent += 1
             if head[9:12] != b"200":
                 errors.append(int(head[9:12]))
     finally:
         writer.close()
+
+
+async def connection(port: int, request: bytes, stop_at: float, latencies: list[float], errors: list[int]) -> None:
+    await exchanges(port, request, lambda _: time.perf_counter() < stop_at, latencies, errors)
 
 
 async def one_at_a_time(port: int, request: bytes, count: int) -> tuple[list[float], list[int]]:
     """`count` requests, one after the other, on one kept-alive connection."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
     latencies: list[float] = []
     errors: list[int] = []
-    try:
-        for _ in range(count):
-            started = time.perf_counter()
-            writer.write(request)
-            head = await reader.readuntil(b"\r\n\r\n")
-            match = CONTENT_LENGTH.search(head)
-            if match:
-                await reader.readexactly(int(match.group(1)))
-            latencies.append(time.perf_counter() - started)
-            if head[9:12] != b"200":
-                errors.append(int(head[9:12]))
-    finally:
-        writer.close()
+    await exchanges(port, request, lambda sent: sent < count, latencies, errors)
     return latencies, errors
 
 
