@@ -25,7 +25,7 @@ from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionEr
 from fixtures.aws import make_client_factory, make_session
 from fixtures.config import EnvConfig
 from fixtures.retry import THROTTLING_CODES
-from fixtures.signin import SignInError, Tokens, refresh
+from fixtures.signin import SignInError, Tokens
 from fixtures.users import CognitoUsers, ProtectedEnvironmentError, TestUser
 from loadsuite.errors import SetupError
 
@@ -120,7 +120,7 @@ class Cognito:
             return
         with self._one_line():
             issued = time.time()
-            member.tokens = refresh(self.idp, self.config.cognito.client_id, member.tokens.refresh_token)
+            member.tokens = self.users.refresh(member.tokens)
             member.issued_at = issued
 
     def delete(self, user: TestUser) -> None:
