@@ -21,7 +21,7 @@ from typing import Any
 
 from twin.lambdas.aws import control_credentials
 from twin.lambdas.code import FunctionConfig
-from twin.lambdas.logship import stream_file
+from twin.lambdas.streams import stream_file
 
 WORKER_SCRIPT = Path(__file__).with_name("worker.py")
 INIT_TIMEOUT_S = 10.0  # Lambda's limit for the init phase of an on-demand environment

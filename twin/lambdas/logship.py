@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from twin.lambdas.aws import control_client, error_code
+from twin.lambdas.streams import stream_name
 
 log = logging.getLogger("twin.lambdas.logship")
 
@@ -27,17 +28,6 @@ FLUSH_INTERVAL_S = 0.3
 MAX_BATCH_EVENTS = 10_000  # put_log_events limits
 MAX_BATCH_BYTES = 1_000_000
 MAX_READ_BYTES = 4 * 1024 * 1024  # per file and round, so one chatty function cannot starve the others
-
-
-def stream_file(log_dir: Path, function: str, stream: str) -> Path:
-    """The file of `stream` (`YYYY/MM/DD/[$LATEST]<hex>`)."""
-    date, _, hex_id = stream.partition("/[$LATEST]")
-    return log_dir / function / f"{date.replace('/', '')}-{hex_id}.log"
-
-
-def stream_name(path: Path) -> str:
-    date, _, hex_id = path.stem.partition("-")
-    return f"{date[:4]}/{date[4:6]}/{date[6:8]}/[$LATEST]{hex_id}"
 
 
 class Tailer:
