@@ -7,6 +7,8 @@ SQL Server host and its secret), then 5 (roles), the Lambda, 6 (HTTP API), 7 (pe
 
 from __future__ import annotations
 
+import dataclasses
+
 from twin.provision import cognito, function, httpapi, iam, names, network, secret
 from twin.provision.artifact import build_backend_zip, code_sha256
 from twin.provision.aws import Clients
@@ -79,14 +81,7 @@ def provision(
         auth_role_arn=auth_arn,
         unauth_role_arn=unauth_arn,
         lambda_role_arn=lambda_role_arn,
-        vpc_id=net.vpc_id,
-        public_subnet_id=net.public_subnet_id,
-        private_subnet_id=net.private_subnet_id,
-        igw_id=net.igw_id,
-        public_route_table_id=net.public_route_table_id,
-        private_route_table_id=net.private_route_table_id,
-        lambda_sg_id=net.lambda_sg_id,
-        db_sg_id=net.db_sg_id,
+        **dataclasses.asdict(net),  # the stack repeats every network id under the same name
         instance_id=instance_id,
         secret_id=names.DB_SECRET,
         secret_arn=secret_arn,
