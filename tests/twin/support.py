@@ -21,3 +21,12 @@ def control_plane_child(folder: Path) -> Iterator[str]:
         yield str(wait_ready(service, timeout_s=60)["url"])
     finally:
         stop_services([service])
+
+
+def alive(pid: int) -> bool:
+    """Whether `pid` runs (a zombie, exited but not yet reaped, counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().split(") ", 1)[1][0] != "Z"  # the state follows the command name, which may hold spaces
+    except FileNotFoundError:
+        return False

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import subprocess
@@ -14,6 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.twin.support import alive
 from twin.cli import read_state
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -100,7 +100,7 @@ def test_detached_twin_serves_the_api_and_stops_without_leftovers(tmp_path: Path
         down = run_twin("down", "--state-dir", str(state_dir))
     assert down.returncode == 0
     assert read_state(state_dir) is None
-    assert not [pid for pid in pids if _alive(pid)], "a twin process outlived `twin down`"
+    assert not [pid for pid in pids if alive(pid)], "a twin process outlived `twin down`"
 
 
 def test_foreground_twin_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
@@ -124,17 +124,7 @@ def test_foreground_twin_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert not [pid for pid in pids if _alive(pid)]
+    assert not [pid for pid in pids if alive(pid)]
     assert not (state_dir / "twin.json").exists()
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # A zombie still answers kill(0); read its state to tell.
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
-    except FileNotFoundError:
-        return False

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from tests.twin.gateway.gateway_support import REGION, create_function, eventually, zip_of
+from tests.twin.support import alive
 from twin.controlplane import start_control_plane
 from twin.lambdas import Invocation, LambdaRunner
 from twin.lambdas.aws import control_client
@@ -83,14 +84,6 @@ def payload(**event: Any) -> bytes:
 
 def result(inv: Invocation) -> Any:
     return json.loads(inv.payload)
-
-
-def alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().split(") ", 1)[1][0] != "Z"
-    except FileNotFoundError:
-        return False
 
 
 def test_warm_environment_and_lambda_variables(control_url: str, function: str, tmp_path: Path) -> None:
