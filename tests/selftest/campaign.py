@@ -3,7 +3,8 @@ reverted; plus clean runs of the whole suite on fresh twins. Lanes (one twin eac
 
 Hand-written scheduler. Each lane starts a fresh twin and makes a clean run on it, then takes faults
 from one shared queue: apply, let the gateway and Lambda runner pick up the change (they poll the
-control plane every 0.5 s), run the fault's areas of the suite plus a sanity slice, revert. A revert
+control plane every 0.5 s), run the fault's areas of the suite plus a sanity slice (with the `E2E_`
+overrides the fault says the pipeline sets, e.g. a recreated app client's id), revert. A revert
 that does not verify, or an apply that failed half-way, costs the lane a fresh twin, so one fault
 never poisons the next. A fault that refuses a used twin (NeedsFreshTwin) is retried once on a
 fresh one. When the queue is empty, the remaining clean runs are made on fresh twins by whichever
@@ -89,7 +90,7 @@ class _Lane:
             except FaultError as exc:
                 return self._result(fault, started, None, problem=f"could not apply: {exc}"), False
             time.sleep(SETTLE_S)
-            run = run_suite(twin.env_file, self.work / fault.name, areas=tuple(sorted(fault.areas)))
+            run = run_suite(twin.env_file, self.work / fault.name, areas=tuple(sorted(fault.areas)), env=revert.env)
             problem, healthy = run.broken, True
             try:
                 revert(ctx)

@@ -1,8 +1,9 @@
 """One run of the e2e suite against a twin, in a child pytest, with outcomes per test as JSON.
 
-Hand-written glue: the suite runs exactly as CI runs it (`pytest tests/e2e --env-file F`), plus the
-self-test's outcomes plugin; the run is bounded in time, and a run that never wrote its outcomes
-(usage error, crash, timeout) is reported as broken rather than as "caught".
+Hand-written glue: the suite runs exactly as CI runs it (`pytest tests/e2e --env-file F`, with the
+`E2E_` overrides the pipeline would set after a fault's change), plus the self-test's outcomes
+plugin; the run is bounded in time, and a run that never wrote its outcomes (usage error, crash,
+timeout) is reported as broken rather than as "caught".
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -66,9 +68,9 @@ class SuiteRun:
         return out
 
 
-def run_suite(env_file: Path, out_dir: Path, *, areas: tuple[str, ...] = (),
+def run_suite(env_file: Path, out_dir: Path, *, areas: tuple[str, ...] = (), env: Mapping[str, str] | None = None,
               timeout_s: float = RUN_TIMEOUT_S) -> SuiteRun:
-    """The whole suite, or (with `areas`) those areas' tests plus the sanity slice."""
+    """The whole suite, or (with `areas`) those areas' tests plus the sanity slice; `env`: E2E_ overrides."""
     out_dir.mkdir(parents=True, exist_ok=True)
     outcomes = out_dir / "outcomes.json"
     outcomes.unlink(missing_ok=True)
@@ -79,7 +81,7 @@ def run_suite(env_file: Path, out_dir: Path, *, areas: tuple[str, ...] = (),
     try:
         with (out_dir / "pytest.log").open("wb") as log:
             rc = subprocess.run(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, timeout=timeout_s,
-                                env=child_env(), check=False).returncode
+                                env={**child_env(), **(env or {})}, check=False).returncode
     except subprocess.TimeoutExpired:
         return SuiteRun(-1, timeout_s, (), broken=f"the e2e run took longer than {timeout_s:.0f} s")
     try:

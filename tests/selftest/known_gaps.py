@@ -9,7 +9,4 @@ from __future__ import annotations
 # Findings for the e2e suite: the fault is applied and verified, no check of its area fails.
 MISSING_CHECKS: dict[str, str] = {}
 # Gaps of the twin's control plane (moto 5.2.5 plus the gap layer): the fault cannot be applied or reverted.
-TWIN_GAPS = {
-    "spa-client-secret": "control plane: cognito-idp AddUserPoolClientSecret/ListUserPoolClientSecrets/"
-                         "DeleteUserPoolClientSecret are not implemented (HTTP 500)",
-}
+TWIN_GAPS: dict[str, str] = {}

@@ -17,6 +17,7 @@ import pytest
 from tests.selftest.known_gaps import TWIN_GAPS
 from tests.selftest.twins import ROOT, Twin, start_twin, stop_twin
 from twin.faults import AREAS, FaultContext, FaultError, Revert, catalogue
+from twin.faults.undo import Undo
 
 pytestmark = pytest.mark.selftest
 NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)+$")
@@ -130,6 +131,40 @@ def test_cli_apply_and_revert(twin: Twin) -> None:
     assert not record.exists()
     password = json.loads((twin.state_dir / "credentials.json").read_text())["app_password"]
     assert password not in applied.stdout + applied.stderr + reverted.stdout + reverted.stderr
+
+
+def test_cli_prints_the_suites_env_overrides_and_clears_them(twin: Twin, ctx: FaultContext) -> None:
+    """spa-client-secret recreates the web client with a secret: `apply` prints the pipeline's new
+    client id as one export line, the env file itself is untouched, and `revert` unsets it."""
+    where = ["--env-file", str(twin.env_file), "--state-dir", str(twin.state_dir)]
+    env_text = twin.env_file.read_text()
+    applied = cli("apply", "spa-client-secret", *where)
+    assert applied.returncode == 0, applied.stderr
+    exports = [line for line in applied.stdout.splitlines() if line.startswith("export ")]
+    assert len(exports) == 1 and re.fullmatch(r"export E2E_COGNITO__CLIENT_ID=\w+", exports[0]), applied.stdout
+    new_id = exports[0].split("=", 1)[1]
+    idp = ctx.client("cognito-idp")
+    try:
+        secret = idp.describe_user_pool_client(UserPoolId=ctx.target.user_pool_id, ClientId=new_id)[
+            "UserPoolClient"]["ClientSecret"]
+        assert secret not in applied.stdout + applied.stderr
+        assert secret not in (twin.state_dir / "faults" / "spa-client-secret.json").read_text()
+        assert twin.env_file.read_text() == env_text  # the override is the pipeline's, not the env file's
+    finally:
+        reverted = cli("revert", "spa-client-secret", *where)
+    assert reverted.returncode == 0, reverted.stderr
+    assert reverted.stdout.splitlines()[-1] == "unset E2E_COGNITO__CLIENT_ID"
+    with pytest.raises(idp.exceptions.ResourceNotFoundException):
+        idp.describe_user_pool_client(UserPoolId=ctx.target.user_pool_id, ClientId=new_id)
+
+
+def test_suite_env_overrides_stay_in_the_harness_namespace() -> None:
+    undo = Undo()
+    for name, value in (("PATH", "/tmp"), ("E2E_COGNITO_CLIENT_ID", "x"), ("E2E_COGNITO__CLIENT_ID", "a\nb")):
+        with pytest.raises(ValueError, match="E2E_<SECTION>__<KEY>"):
+            undo.suite_env(name, value)
+    undo.suite_env("E2E_COGNITO__CLIENT_ID", "abc")
+    assert undo.replay(ctx=None) == [] and undo.env == {}  # type: ignore[arg-type]  # no steps: no context needed
 
 
 @pytest.mark.parametrize(("args", "code", "text"), [

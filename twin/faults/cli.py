@@ -3,6 +3,9 @@
 Hand-written argparse front end. An applied fault's revert (undo log and the observation from
 before) is kept in `<state-dir>/faults/<NAME>.json` with mode 0600, since it can hold the DB
 secret's previous value; `revert` replays it, checks the stack reads as before and deletes it.
+A fault that changes what the team's pipeline hands the e2e suite (an `E2E_` override such as a
+recreated app client's id) gets one `export ...` line from `apply` and one `unset ...` from `revert`,
+for a shell to eval before running the suite by hand.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -76,7 +80,14 @@ def _apply(fault: Fault, ctx: FaultContext, state_dir: Path) -> int:
         json.dump(revert.to_json(), handle)
     print(f"applied {fault.name} (areas {', '.join(sorted(fault.areas))}); revert with "
           f"`python -m twin.faults revert {fault.name} --env-file ... --state-dir ...`")
+    if revert.env:
+        print(export_line(revert.env))
     return 0
+
+
+def export_line(env: dict[str, str]) -> str:
+    """`export A=1 B=2`: what the pipeline would set for the suite, ready for a shell."""
+    return "export " + " ".join(f"{name}={shlex.quote(value)}" for name, value in sorted(env.items()))
 
 
 def _revert(fault: Fault, ctx: FaultContext, state_dir: Path) -> int:
@@ -85,7 +96,11 @@ def _revert(fault: Fault, ctx: FaultContext, state_dir: Path) -> int:
         data = json.loads(path.read_text())
     except (OSError, json.JSONDecodeError):
         raise FaultError(f"{fault.name} is not applied to this twin (no readable {path})") from None
-    Revert.from_json(fault, data)(ctx)
+    revert = Revert.from_json(fault, data)
+    overrides = sorted(revert.env)
+    revert(ctx)
     path.unlink()
     print(f"reverted {fault.name}; the stack reads as before")
+    if overrides:
+        print("unset " + " ".join(overrides))
     return 0

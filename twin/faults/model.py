@@ -82,6 +82,11 @@ class Revert:
     undo: Undo
     before: Any
 
+    @property
+    def env(self) -> dict[str, str]:
+        """E2E_ overrides the pipeline sets for the suite while the change is in place (empty once reverted)."""
+        return dict(self.undo.env)
+
     def __call__(self, ctx: FaultContext) -> None:
         problems = self.undo.replay(ctx)
         paths = differences(self.before, stable(self.fault.observe(ctx)))
@@ -91,11 +96,12 @@ class Revert:
             raise FaultError(f"revert of {self.fault.name} is incomplete: {'; '.join(problems)}")
 
     def to_json(self) -> dict[str, Any]:
-        return {"fault": self.fault.name, "undo": self.undo.to_json(), "before": encode(self.before)}
+        return {"fault": self.fault.name, "undo": self.undo.to_json(), "before": encode(self.before),
+                "env": self.env}
 
     @classmethod
     def from_json(cls, fault: Fault, data: dict[str, Any]) -> Revert:
-        return cls(fault, Undo.from_json(data["undo"]), decode(data["before"]))
+        return cls(fault, Undo.from_json(data["undo"], data.get("env")), decode(data["before"]))
 
 
 CATALOGUE: dict[str, Fault] = {}

@@ -1,15 +1,15 @@
 """Cognito user pool and app client faults (cognito-idp UpdateUserPoolClient / UpdateUserPool, which
-reset every field not passed, so each change sends the whole current configuration)."""
+reset every field not passed, so each change sends the whole current configuration), and the web
+client recreated with a secret and rolled out (the only way an app client gets its first secret)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from botocore.exceptions import ClientError
-
+from twin.faults.catalogue.authorizer import observe_authorizer, update_jwt
 from twin.faults.context import FaultContext
-from twin.faults.model import FaultUnavailable, fault
+from twin.faults.model import fault
 from twin.faults.undo import Undo
 
 CLIENT_FIELDS = (
@@ -27,6 +27,7 @@ POOL_FIELDS = (
     "PoolName", "UserPoolTier",
 )  # fmt: skip
 LEGACY_CLIENT = "learninghub-legacy-spa"
+SSR_SUFFIX = "-ssr"
 
 
 def describe_client(ctx: FaultContext) -> dict[str, Any]:
@@ -143,36 +144,38 @@ def _legacy_client(ctx: FaultContext, undo: Undo) -> None:
     undo.aws("cognito-idp", "delete_user_pool_client", UserPoolId=ctx.target.user_pool_id, ClientId=client)
 
 
-def observe_client_secrets(ctx: FaultContext) -> dict[str, Any]:
-    return {"client": describe_client(ctx), "secrets": _secret_ids(ctx)}
+def observe_ssr_rollout(ctx: FaultContext) -> dict[str, Any]:
+    """The web client as it was, every client of the pool (name, has a secret) and the JWT authorizer."""
+    idp = ctx.client("cognito-idp")
+    page = idp.get_paginator("list_user_pool_clients").paginate(
+        UserPoolId=ctx.target.user_pool_id, MaxResults=60).build_full_result()
+    clients = [idp.describe_user_pool_client(UserPoolId=ctx.target.user_pool_id, ClientId=c["ClientId"])
+               ["UserPoolClient"] for c in page["UserPoolClients"]]
+    return {"web_client": describe_client(ctx), "authorizer": observe_authorizer(ctx),
+            "clients": sorted([c["ClientName"], bool(c.get("ClientSecret"))] for c in clients)}
 
 
-def _secret_ids(ctx: FaultContext) -> list[str]:
-    try:
-        listed = ctx.client("cognito-idp").list_user_pool_client_secrets(
-            UserPoolId=ctx.target.user_pool_id, ClientId=ctx.target.client_id)
-    except ClientError as exc:
-        if exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 500:
-            return []  # a control plane without the client-secret API: reported when applying
-        raise
-    return sorted(s["ClientSecretId"] for s in listed.get("ClientSecrets", []))
-
-
+# AWS cannot give an existing public client a secret (AddUserPoolClientSecret takes confidential clients
+# only), so a team that wants one recreates the client and rolls the new id out. The old client stays in
+# the authorizer's audience and as the identity pool's provider, neither named by the env any more: the
+# API keeps trusting a client without a secret and the identity pool refuses the app's new tokens, so
+# those two areas really fail as well.
 @fault(
     "spa-client-secret",
-    story="A backend developer adds a client secret to the browser app's client (AddUserPoolClientSecret) "
-          "for a server-side call; a secret in a single-page app is public.",
+    story="For a server-side rendering migration the web client is recreated with a generated secret and the "
+          "same settings, its id is added to the API's audience and becomes the suite's client id in the "
+          "pipeline; the old client is kept for a rollback.",
     areas={"cognito"},
-    observe=observe_client_secrets,
+    collateral={"authorizer", "identity_pool"},
+    observe=observe_ssr_rollout,
 )
 def _client_secret(ctx: FaultContext, undo: Undo) -> None:
-    try:
-        added = ctx.client("cognito-idp").add_user_pool_client_secret(
-            UserPoolId=ctx.target.user_pool_id, ClientId=ctx.target.client_id)
-    except ClientError as exc:
-        if exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 500:
-            raise FaultUnavailable("the control plane does not implement cognito-idp AddUserPoolClientSecret "
-                                   "(AWS API since 2025), the only way to give an existing client a secret") from None
-        raise
-    undo.aws("cognito-idp", "delete_user_pool_client_secret", UserPoolId=ctx.target.user_pool_id,
-             ClientId=ctx.target.client_id, ClientSecretId=added["ClientSecretDescriptor"]["ClientSecretId"])
+    current = describe_client(ctx)
+    settings = {k: current[k] for k in CLIENT_FIELDS if k in current}
+    settings["ClientName"] = f"{current['ClientName']}{SSR_SUFFIX}"
+    created = ctx.client("cognito-idp").create_user_pool_client(
+        UserPoolId=ctx.target.user_pool_id, GenerateSecret=True, **settings)["UserPoolClient"]
+    undo.aws("cognito-idp", "delete_user_pool_client", UserPoolId=ctx.target.user_pool_id,
+             ClientId=created["ClientId"])
+    update_jwt(ctx, undo, audience=[*observe_authorizer(ctx)["JwtConfiguration"]["Audience"], created["ClientId"]])
+    undo.suite_env("E2E_COGNITO__CLIENT_ID", created["ClientId"])
