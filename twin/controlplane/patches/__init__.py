@@ -21,6 +21,8 @@ PATCHES = (
     "lambda_permissions",
     "apigw_authorizers",
     "apigw_routes",
+    "apigw_quick_create",
+    "apigw_default_route",
     "identity_classic_flow",
     "client_secrets",
     "log_retention",
