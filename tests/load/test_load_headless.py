@@ -36,11 +36,11 @@ def test_a_passing_run_gates_0_writes_final_outputs_and_cleans_up(fresh_stack, e
     assert (run.report_dir / "load.html").stat().st_size > 10_000
     assert (run.report_dir / "load_chart.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert fresh_stack.api.rejected == 0, "every request carried a valid token"
-    # Cognito: the run's lease (taken, dropped), one pool lookup, 4 users x (create, password, sign-in), then
-    # 4 deletes; nothing per virtual user.
+    # Cognito: the run's lease (taken, dropped), one pool and one app client lookup, 4 users x (create, password,
+    # sign-in), then 4 deletes; nothing per virtual user.
     assert dict(fresh_stack.cognito.calls) == {
-        "CreateGroup": 1, "DescribeUserPool": 1, "AdminCreateUser": 4, "AdminSetUserPassword": 4,
-        "AdminInitiateAuth": 4, "AdminDeleteUser": 4, "DeleteGroup": 1,
+        "CreateGroup": 1, "DescribeUserPool": 1, "DescribeUserPoolClient": 1, "AdminCreateUser": 4,
+        "AdminSetUserPassword": 4, "AdminInitiateAuth": 4, "AdminDeleteUser": 4, "DeleteGroup": 1,
     }
     assert not any("cognito" in name.lower() for name in rows), "Cognito traffic is not in the API statistics"
     assert fresh_stack.pool_usernames() == [], "the run's users are deleted at the end"
