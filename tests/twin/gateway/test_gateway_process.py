@@ -1,5 +1,5 @@
 """The gateway as a process: READY line, clean stop with its workers ended, one-line errors, the default API on
-the bare address, an API made the way the guide's CLI makes it, and configuration changes within a second."""
+the bare address, and configuration changes within a second (the guide's CLI commands: tests/twin/test_guide_cli.py)."""
 
 from __future__ import annotations
 
@@ -15,13 +15,10 @@ import pytest
 import requests
 
 from tests.twin.gateway.gateway_support import (
-    ACCOUNT,
-    REGION,
     ROOT,
     GatewayProcess,
     OidcServer,
     call,
-    create_function,
     deploy_api,
     eventually,
     mint,
@@ -82,36 +79,6 @@ def test_bad_input_is_one_line(args: list[str], needle: str) -> None:
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert result.stdout == ""
-
-
-def test_api_made_the_way_the_guide_does(gateway: GatewayProcess, clients: dict[str, Any], oidc: OidcServer) -> None:
-    apigw, lam = clients["apigatewayv2"], clients["lambda"]
-    function_arn = create_function(clients, "gw-guide-fn")
-    # aws apigatewayv2 create-api --name learninghub-api --protocol-type HTTP --target <lambda arn>
-    api_id = apigw.create_api(Name="learninghub-api", ProtocolType="HTTP", Target=function_arn)["ApiId"]
-    if not apigw.get_routes(ApiId=api_id)["Items"]:
-        # moto ignores Target; AWS's quick create makes these three resources, so make them as AWS would.
-        integration = apigw.create_integration(ApiId=api_id, IntegrationType="AWS_PROXY", IntegrationUri=function_arn,
-                                               PayloadFormatVersion="2.0", TimeoutInMillis=30000)
-        apigw.create_route(ApiId=api_id, RouteKey="$default", Target=f"integrations/{integration['IntegrationId']}")
-        apigw.create_stage(ApiId=api_id, StageName="$default", AutoDeploy=True)
-    # aws apigatewayv2 create-authorizer --authorizer-type JWT --name CognitoJWTAuth --identity-source ...
-    authorizer_id = apigw.create_authorizer(
-        ApiId=api_id, AuthorizerType="JWT", Name="CognitoJWTAuth", IdentitySource=["$request.header.Authorization"],
-        JwtConfiguration={"Issuer": OidcServer.issuer_id("main"), "Audience": ["client-a"]})["AuthorizerId"]
-    # aws apigatewayv2 update-route --route-key "GET /courses" --authorization-type JWT --authorizer-id ...
-    route_id = apigw.get_routes(ApiId=api_id)["Items"][0]["RouteId"]
-    apigw.update_route(ApiId=api_id, RouteId=route_id, RouteKey="GET /courses", AuthorizationType="JWT",
-                       AuthorizerId=authorizer_id)
-    # aws lambda add-permission ... --source-arn arn:aws:execute-api:<region>:<account>:${apiId}/*/*/*
-    lam.add_permission(FunctionName="gw-guide-fn", StatementId="apigw-invoke", Action="lambda:InvokeFunction",
-                       Principal="apigateway.amazonaws.com",
-                       SourceArn=f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{api_id}/*/*/*")
-    token = mint(oidc.issuers["main"], {"aud": "client-a"})
-    resp = eventually(lambda: (r := call(gateway, api_id, "GET", "/courses", token=token)).status_code == 200 and r)
-    assert resp.json()["event"]["routeKey"] == "GET /courses"
-    assert call(gateway, api_id, "GET", "/courses").status_code == 401
-    assert call(gateway, api_id, "GET", "/elsewhere", token=token).status_code == 404
 
 
 def test_changes_are_visible_within_one_second(gateway: GatewayProcess, clients: dict[str, Any]) -> None:
