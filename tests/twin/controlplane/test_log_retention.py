@@ -24,3 +24,17 @@ def test_a_stream_keeps_its_newest_events_only(aws):
     assert newest[0]["message"] == f"event {2 * BATCH - 1}"
     found = logs.filter_log_events(logGroupName=group, filterPattern='"event 11999"')["events"]
     assert [e["message"] for e in found] == ["event 11999"]
+
+
+def test_log_events_are_not_kept_by_moto_s_instance_tracker(aws):
+    from moto.logs.models import LogEvent
+
+    logs = aws("logs")
+    group = f"/aws/lambda/f-{uuid.uuid4().hex[:6]}"
+    logs.create_log_group(logGroupName=group)
+    logs.create_log_stream(logGroupName=group, logStreamName="s")
+    tracked = len(LogEvent.instances_tracked)
+    now = int(time.time() * 1000)
+    logs.put_log_events(logGroupName=group, logStreamName="s",
+                        logEvents=[{"timestamp": now + i, "message": f"e{i}"} for i in range(100)])
+    assert len(LogEvent.instances_tracked) == tracked
