@@ -73,10 +73,14 @@ def test_chosen_secret_is_not_echoed_and_must_match_the_pattern(idp, confidentia
     assert "ClientSecretValue" not in added and added["ClientSecretId"].startswith(f"{client_id}--")
 
 
-def test_rotation_accepts_both_secrets_then_only_the_new_one(idp, confidential, sign_in):
+def test_rotation_accepts_both_secrets_then_only_the_new_one(idp, confidential):
     pool, client_id, old = confidential
     new = idp.add_user_pool_client_secret(UserPoolId=pool.id, ClientId=client_id)["ClientSecretDescriptor"]
-    token = sign_in(pool, client_id)["RefreshToken"]
+    token = idp.admin_initiate_auth(
+        UserPoolId=pool.id, ClientId=client_id, AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": pool.username, "PASSWORD": pool.password,
+                        "SECRET_HASH": _secret_hash(new["ClientSecretValue"], pool.username, client_id)},
+    )["AuthenticationResult"]["RefreshToken"]
 
     def refresh(secret):
         return idp.initiate_auth(ClientId=client_id, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters={

@@ -3,7 +3,7 @@
 `apply_all` imports and installs them once per process (imported lazily so that a moto mismatch
 surfaces as one MotoMismatch at start). Order matters where patches wrap the same method: the last
 one applied runs first, so for InitiateAuth the client's ExplicitAuthFlows are checked, then the
-refresh token, then the SRP challenge, then moto itself.
+SECRET_HASH of a client with a secret, then the refresh token, then the SRP challenge, then moto itself.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ PATCHES = (
     "srp",
     "refresh",
     "sign_in_errors",
+    "secret_hash",
     "auth_flows",
     "identity_pools",
     "lambda_permissions",
