@@ -18,6 +18,7 @@ from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUserPoolClient
 from moto.core.exceptions import JsonRESTError
 
 from ._guard import replace, require
+from ._sign_in import wrap_sign_ins
 
 require(
     "auth_flows",
@@ -85,35 +86,13 @@ def validate_names(flows: Iterable[str] | None) -> None:
         )
 
 
-def _find_client(backend: CognitoIdpBackend, client_id: str) -> CognitoIdpUserPoolClient | None:
-    for pool in backend.user_pools.values():
-        if client_id in pool.clients:
-            return pool.clients[client_id]
-    return None
-
-
-def _enforced_initiate(original: Callable[..., Any]) -> Callable[..., Any]:
-    def initiate_auth(self: CognitoIdpBackend, client_id: str, auth_flow: str,
-                      auth_parameters: dict[str, str]) -> dict[str, Any]:
-        client = _find_client(self, client_id)
-        # Unknown flows and clients, and admin flows here: moto's own checks answer as Cognito does.
-        if client is not None and auth_flow in USER_FLOWS and not is_enabled(client, auth_flow):
-            raise InvalidParameterException(f"{auth_flow} flow not enabled for this client")
-        return original(self, client_id, auth_flow, auth_parameters)
-
-    return initiate_auth
-
-
-def _enforced_admin_initiate(original: Callable[..., Any]) -> Callable[..., Any]:
-    def admin_initiate_auth(self: CognitoIdpBackend, user_pool_id: str, client_id: str, auth_flow: str,
-                            auth_parameters: dict[str, str]) -> dict[str, Any]:
-        pool = self.user_pools.get(user_pool_id)
-        client = pool.clients.get(client_id) if pool else None
-        if client is not None and auth_flow in ADMIN_FLOWS and not is_enabled(client, auth_flow):
-            raise InvalidParameterException("Auth flow not enabled for this client")
-        return original(self, user_pool_id, client_id, auth_flow, auth_parameters)
-
-    return admin_initiate_auth
+def _enforced(call: Callable[[], dict[str, Any]], client: CognitoIdpUserPoolClient | None, auth_flow: str,
+              params: dict[str, str], admin: bool) -> dict[str, Any]:
+    # Unknown flows and clients, and the other API's flows: moto's own checks answer as Cognito does.
+    if client is not None and auth_flow in (ADMIN_FLOWS if admin else USER_FLOWS) and not is_enabled(client, auth_flow):
+        raise InvalidParameterException("Auth flow not enabled for this client" if admin
+                                        else f"{auth_flow} flow not enabled for this client")
+    return call()
 
 
 def _validated_create(original: Callable[..., Any]) -> Callable[..., Any]:
@@ -135,7 +114,6 @@ def _validated_update(original: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def apply() -> None:
-    replace(CognitoIdpBackend, "initiate_auth", _enforced_initiate, "auth_flows")
-    replace(CognitoIdpBackend, "admin_initiate_auth", _enforced_admin_initiate, "auth_flows")
+    wrap_sign_ins(_enforced, "auth_flows")
     replace(CognitoIdpBackend, "create_user_pool_client", _validated_create, "auth_flows")
     replace(CognitoIdpBackend, "update_user_pool_client", _validated_update, "auth_flows")

@@ -15,18 +15,11 @@ from typing import Any
 
 from moto.cognitoidp import models as idp_models
 from moto.cognitoidp.exceptions import NotAuthorizedError
-from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUserPoolClient
+from moto.cognitoidp.models import CognitoIdpUserPoolClient
 
-from ._guard import MotoMismatch, replace, require
+from ._guard import MotoMismatch
+from ._sign_in import wrap_sign_ins
 
-require(
-    "secret_hash",
-    CognitoIdpBackend,
-    [
-        ("initiate_auth", ("self", "client_id", "auth_flow", "auth_parameters")),
-        ("admin_initiate_auth", ("self", "user_pool_id", "client_id", "auth_flow", "auth_parameters")),
-    ],
-)
 if not callable(getattr(idp_models, "check_secret_hash", None)):
     raise MotoMismatch("secret_hash: moto.cognitoidp.models.check_secret_hash is missing")
 
@@ -35,7 +28,7 @@ MOTO_CHECKED = {"USER_SRP_AUTH", "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"}
 
 
 def _checked(call: Callable[[], dict[str, Any]], client: CognitoIdpUserPoolClient | None, auth_flow: str,
-             params: dict[str, str]) -> dict[str, Any]:
+             params: dict[str, str], admin: bool) -> dict[str, Any]:
     if client is None or not client.generate_secret:
         return call()
     refused = NotAuthorizedError(f"Unable to verify secret hash for client {client.id}")
@@ -52,28 +45,5 @@ def _checked(call: Callable[[], dict[str, Any]], client: CognitoIdpUserPoolClien
         raise
 
 
-def _initiate(original: Callable[..., Any]) -> Callable[..., Any]:
-    def initiate_auth(self: CognitoIdpBackend, client_id: str, auth_flow: str,
-                      auth_parameters: dict[str, str]) -> dict[str, Any]:
-        pool = next((p for p in self.user_pools.values() if client_id in p.clients), None)
-        client = pool.clients[client_id] if pool else None
-        return _checked(lambda: original(self, client_id, auth_flow, auth_parameters), client, auth_flow,
-                        auth_parameters or {})
-
-    return initiate_auth
-
-
-def _admin_initiate(original: Callable[..., Any]) -> Callable[..., Any]:
-    def admin_initiate_auth(self: CognitoIdpBackend, user_pool_id: str, client_id: str, auth_flow: str,
-                            auth_parameters: dict[str, str]) -> dict[str, Any]:
-        pool = self.user_pools.get(user_pool_id)
-        client = pool.clients.get(client_id) if pool else None
-        return _checked(lambda: original(self, user_pool_id, client_id, auth_flow, auth_parameters), client,
-                        auth_flow, auth_parameters or {})
-
-    return admin_initiate_auth
-
-
 def apply() -> None:
-    replace(CognitoIdpBackend, "initiate_auth", _initiate, "secret_hash")
-    replace(CognitoIdpBackend, "admin_initiate_auth", _admin_initiate, "secret_hash")
+    wrap_sign_ins(_checked, "secret_hash")

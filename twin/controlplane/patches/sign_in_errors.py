@@ -12,18 +12,9 @@ from collections.abc import Callable
 from typing import Any
 
 from moto.cognitoidp.exceptions import NotAuthorizedError, UserNotFoundError
-from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUserPoolClient
+from moto.cognitoidp.models import CognitoIdpUserPoolClient
 
-from ._guard import replace, require
-
-require(
-    "sign_in_errors",
-    CognitoIdpBackend,
-    [
-        ("initiate_auth", ("self", "client_id", "auth_flow", "auth_parameters")),
-        ("admin_initiate_auth", ("self", "user_pool_id", "client_id", "auth_flow", "auth_parameters")),
-    ],
-)
+from ._sign_in import wrap_sign_ins
 
 WRONG = "Incorrect username or password."
 PASSWORD_FLOWS = {"USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH", "USER_SRP_AUTH"}
@@ -34,9 +25,10 @@ def _hides_users(client: CognitoIdpUserPoolClient | None) -> bool:
 
 
 def _reworded(call: Callable[[], dict[str, Any]], client: CognitoIdpUserPoolClient | None,
-              auth_flow: str, username: str | None) -> dict[str, Any]:
+              auth_flow: str, params: dict[str, str], admin: bool) -> dict[str, Any]:
     if auth_flow not in PASSWORD_FLOWS:
         return call()
+    username = params.get("USERNAME")
     try:
         return call()
     except NotAuthorizedError as exc:
@@ -49,28 +41,5 @@ def _reworded(call: Callable[[], dict[str, Any]], client: CognitoIdpUserPoolClie
         raise
 
 
-def _initiate(original: Callable[..., Any]) -> Callable[..., Any]:
-    def initiate_auth(self: CognitoIdpBackend, client_id: str, auth_flow: str,
-                      auth_parameters: dict[str, str]) -> dict[str, Any]:
-        pool = next((p for p in self.user_pools.values() if client_id in p.clients), None)
-        client = pool.clients[client_id] if pool else None
-        return _reworded(lambda: original(self, client_id, auth_flow, auth_parameters), client, auth_flow,
-                         (auth_parameters or {}).get("USERNAME"))
-
-    return initiate_auth
-
-
-def _admin_initiate(original: Callable[..., Any]) -> Callable[..., Any]:
-    def admin_initiate_auth(self: CognitoIdpBackend, user_pool_id: str, client_id: str, auth_flow: str,
-                            auth_parameters: dict[str, str]) -> dict[str, Any]:
-        pool = self.user_pools.get(user_pool_id)
-        client = pool.clients.get(client_id) if pool else None
-        return _reworded(lambda: original(self, user_pool_id, client_id, auth_flow, auth_parameters), client,
-                         auth_flow, (auth_parameters or {}).get("USERNAME"))
-
-    return admin_initiate_auth
-
-
 def apply() -> None:
-    replace(CognitoIdpBackend, "initiate_auth", _initiate, "sign_in_errors")
-    replace(CognitoIdpBackend, "admin_initiate_auth", _admin_initiate, "sign_in_errors")
+    wrap_sign_ins(_reworded, "sign_in_errors")
