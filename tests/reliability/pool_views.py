@@ -33,6 +33,9 @@ def all_pools(idp: Any) -> list[dict[str, Any]]:
     return idp.get_paginator("list_user_pools").paginate(MaxResults=60).build_full_result()["UserPools"]
 
 
+NOTHING: dict[str, list[str]] = {"users": [], "foreign pools": [], "foreign clients": [], "lease": []}
+
+
 def leftovers(idp: Any, pool_id: str, run_id: str) -> dict[str, list[str]]:
     """Users, temporary foreign user pools and app clients, and the lease of run `run_id` still present."""
     foreign = f"e2e-foreign-{run_id}-"

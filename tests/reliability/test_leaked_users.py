@@ -15,14 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pool_views import all_pools, leftovers, run_users
+from pool_views import NOTHING, all_pools, leftovers, run_users
 from reliability_runs import Twin, finish, pytest_cmd, run, signal_group, start, wait_for
 
 from fixtures.config import load_config
 from fixtures.lease import RunLease, read_until
 from fixtures.users import CognitoUsers
-
-NOTHING: dict[str, list[str]] = {"users": [], "foreign pools": [], "foreign clients": [], "lease": []}
 
 
 def new_id(label: str) -> str:

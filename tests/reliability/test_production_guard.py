@@ -10,10 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pool_views import leftovers
+from pool_views import NOTHING, leftovers
 from reliability_runs import Twin, locust_cmd, pytest_cmd, run, write_env
 
-NOTHING: dict[str, list[str]] = {"users": [], "foreign pools": [], "lease": []}
 REFUSAL = "is protected ([env] protected = true): refusing to create Cognito test users; pass --allow-protected"
 
 
