@@ -59,6 +59,17 @@ def test_port_in_use_is_refused_before_anything_starts(tmp_path: Path) -> None:
     assert not (tmp_path / "s" / "logs").exists(), "nothing may be started when a port is taken"
 
 
+def test_missing_dependency_is_named_before_anything_starts(tmp_path: Path) -> None:
+    # sys.modules[name] = None makes the import system report the package as not installed.
+    hide_moto = "import sys; sys.modules['moto'] = None; from twin.cli import main; sys.exit(main())"
+    result = subprocess.run(
+        [sys.executable, "-c", hide_moto, "up", "--state-dir", str(tmp_path / "s")],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )
+    assert_one_line_error(result, "missing Python package 'moto'", "make setup")
+    assert not (tmp_path / "s" / "logs").exists(), "nothing may be started without its dependencies"
+
+
 def test_state_dir_that_is_a_file_is_refused(tmp_path: Path) -> None:
     not_a_dir = tmp_path / "state"
     not_a_dir.write_text("")

@@ -3,7 +3,6 @@ from Secrets Manager on the control plane: reads, writes, ownership, and a broke
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 import secrets
@@ -19,9 +18,6 @@ import pytest
 from tests.twin.backend.events import OTHER_SUB, SUB, id_claims, make_event
 from twin.services import Service, start_service, stop_services, wait_ready
 
-pytestmark = pytest.mark.skipif(
-    importlib.util.find_spec("twin.mssql.__main__") is None, reason="the SQL Server stand-in has not landed yet"
-)
 APP_PASSWORD = "App#" + secrets.token_hex(8)
 SEED_IDS = [*range(1, 21), 9001]
 ROOT = Path(__file__).resolve().parents[3]
