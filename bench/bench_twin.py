@@ -133,7 +133,8 @@ def main() -> None:
     print(
         f"twin: cold start {result['cold_start_s']['median']} s (goal 5); GET /courses at {args.connections} conns: "
         f"{load['rps']:.0f} req/s (goal 1000), p50 {load['p50_ms']:.1f} ms, p99 {load['p99_ms']:.1f} ms (goal 25), "
-        f"non-2xx {load['non_2xx']}" + (f"; warm-up {warmup['rps']:.0f} req/s, p99 {warmup['p99_ms']:.1f} ms" if warmup else "")
+        f"non-2xx {load['non_2xx']}"
+        + (f"; warm-up {warmup['rps']:.0f} req/s, p99 {warmup['p99_ms']:.1f} ms" if warmup else "")
     )
 
 

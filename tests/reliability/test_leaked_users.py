@@ -1,6 +1,6 @@
 """No leaked users: a run killed with SIGKILL is swept by the next run (and nothing of a live run
-is), Ctrl-C and SIGTERM clean up, and the janitor command sweeps dead runs, old users and the
-authorizer checks' temporary pools without touching a live run. All on one shared twin, which
+is), for e2e and load runs alike; Ctrl-C and SIGTERM clean up; and the janitor command sweeps dead
+runs, old users and the authorizer checks' temporary pools without touching a live run. All on one shared twin, which
 stands in for a shared AWS account: every test uses run ids of its own."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from pool_views import NOTHING, all_pools, leftovers, run_users
-from reliability_runs import Twin, finish, pytest_cmd, run, signal_group, start, wait_for
+from reliability_runs import Twin, finish, locust_cmd, pytest_cmd, run, signal_group, start, wait_for
 
 from fixtures.config import load_config
 from fixtures.lease import RunLease, read_until
@@ -117,6 +117,63 @@ def test_ctrl_c_and_sigterm_mid_run_clean_up(signum: int, twin: Twin, idp: Any, 
     output = (tmp_path / "run.log").read_text()
     assert code == 2, output[-3000:]  # pytest's "interrupted"
     assert "Traceback" not in output
+    assert leftovers(idp, twin.pool_id, run_id) == NOTHING
+
+
+LOAD_RUN_ID = re.compile(r"run (load[0-9a-f]{6}): creating")
+
+
+def load_cmd(twin: Twin, reports: Path, *args: str) -> list[str]:
+    return locust_cmd("--headless", "--env-file", str(twin.env_file), "--report-dir", str(reports), *args)
+
+
+def started_swarm(log: Path, idp: Any, twin: Twin, pool_size: int) -> str:
+    """The run id of the Locust run writing `log`, once its pool is filled and its users send requests."""
+    wait_for(lambda: LOAD_RUN_ID.search(log.read_text()) is not None, timeout=60, what="the load run's id")
+    run_id = LOAD_RUN_ID.search(log.read_text())[1]
+    wait_for(lambda: len(run_users(idp, twin.pool_id, run_id)) == pool_size, timeout=60, what="the token pool")
+    wait_for(lambda: "All users spawned" in log.read_text(), timeout=60, what="the swarm")
+    return run_id
+
+
+def test_a_load_run_killed_mid_swarm_is_swept_by_the_next_load_run(
+    twin: Twin, idp: Any, bystanders: Bystanders, tmp_path: Path
+) -> None:
+    first = start(load_cmd(twin, tmp_path / "killed", "-u", "4", "-r", "4", "-t", "60s", "--pool-size", "3",
+                           "--run-lease-seconds", "3"), tmp_path / "killed.log")  # fmt: skip
+    try:
+        killed = started_swarm(tmp_path / "killed.log", idp, twin, 3)
+    finally:
+        signal_group(first, signal.SIGKILL)  # mid-swarm: no cleanup can run
+        first.wait(timeout=30)
+    left = leftovers(idp, twin.pool_id, killed)
+    assert len(left["users"]) == 3 and left["lease"], f"the kill should leave users and the lease behind: {left}"
+
+    wait_for(lambda: (read_until(idp, twin.pool_id, killed) or 0) < time.time(), timeout=15, what="lease to lapse")
+    second = run(load_cmd(twin, tmp_path / "next", "-u", "2", "-r", "2", "-t", "2s", "--pool-size", "1"))
+    assert second.returncode == 0, second.stderr[-3000:]
+    following = LOAD_RUN_ID.search(second.stderr)[1]
+    janitor_line = next(line for line in second.stderr.splitlines() if "janitor:" in line)
+    assert "deleted 3 test users" in janitor_line and re.search(rf"dead runs: [^;]*\b{killed}\b", janitor_line)
+    assert leftovers(idp, twin.pool_id, killed) == NOTHING
+    assert leftovers(idp, twin.pool_id, following) == NOTHING
+    assert bystanders.intact(), "a live run's resources or a young user of no known run were deleted"
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_ctrl_c_and_sigterm_mid_swarm_delete_the_load_runs_users(
+    signum: int, twin: Twin, idp: Any, tmp_path: Path
+) -> None:
+    proc = start(load_cmd(twin, tmp_path / "reports", "-u", "4", "-r", "4", "-t", "60s", "--pool-size", "3"),
+                 tmp_path / "run.log")  # fmt: skip
+    try:
+        run_id = started_swarm(tmp_path / "run.log", idp, twin, 3)
+    finally:
+        signal_group(proc, signum)
+    finish(proc, timeout=60)
+    output = (tmp_path / "run.log").read_text()
+    assert "Traceback" not in output
+    assert "deleted 3/3 test users" in output, output[-3000:]
     assert leftovers(idp, twin.pool_id, run_id) == NOTHING
 
 

@@ -27,6 +27,7 @@ from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 
 from fixtures.config import ConfigError, EnvConfig, load_config
+from fixtures.janitor import janitor
 from fixtures.lease import RunLease
 from fixtures.preflight import describe_aws_error
 from fixtures.redaction import install_log_redaction
@@ -90,6 +91,10 @@ class LoadRun:
             log.error("%s", exc)
             self.cleanup()
             sys.exit(EXIT_CRASH)
+        except Exception as exc:  # anything else (an unknown AWS profile, a broken env) is one line too
+            log.error("setup failed: %s", describe_aws_error(exc))
+            self.cleanup()
+            sys.exit(EXIT_CRASH)
 
     def setup(self, environment: Environment) -> None:
         opts = environment.parsed_options
@@ -119,25 +124,36 @@ class LoadRun:
         environment.host = (environment.host or cfg.api.base_url).rstrip("/")
         check_reachable(environment.host)
         cognito = Cognito(cfg, run_id=self.run_id, allow_protected=opts.allow_protected)
-        self.take_lease(cognito, cfg)
+        self.take_lease(cognito, cfg, opts.run_lease_seconds)
+        self.sweep(cognito, cfg, opts.janitor_max_age_hours)
         self.pool = TokenPool(cognito, token_use=opts.token_use, concurrency=opts.cognito_concurrency)
-        log.info("creating %d test users in %s (env %s)", opts.pool_size, cfg.cognito.user_pool_id, cfg.env.name)
+        log.info("run %s: creating %d test users in %s (env %s)", self.run_id, opts.pool_size,
+                 cfg.cognito.user_pool_id, cfg.env.name)
         self.pool.fill(opts.pool_size)
         scenarios.PROBE["value"] = self.run_id
         self.hand_out(environment)
         self.refresher = gevent.spawn(self.refresh_loop, environment)
         self.sampler = HistorySampler(environment)
 
-    def take_lease(self, cognito: Cognito, cfg: EnvConfig) -> None:
+    def take_lease(self, cognito: Cognito, cfg: EnvConfig, ttl_s: float) -> None:
         """Hold the run lease the e2e harness holds, so a killed load run's users are swept by the next run at
         once instead of after the janitor's age limit."""
-        lease = RunLease(cognito.idp, cfg.cognito.user_pool_id, self.run_id)
+        lease = RunLease(cognito.idp, cfg.cognito.user_pool_id, self.run_id, ttl_s=ttl_s)
         try:
             lease.acquire()
         except Exception as exc:  # without a lease the users still go at the end, or by age after a kill
             self.notes.append(f"run lease not taken ({describe_aws_error(exc)}): a killed run is swept by age only")
             return
         self.lease = lease
+
+    def sweep(self, cognito: Cognito, cfg: EnvConfig, max_age_h: float) -> None:
+        """The e2e harness's janitor, before this run creates users: what killed runs (either suite) left."""
+        try:
+            report = janitor(cognito.idp, cfg.cognito.user_pool_id, max_age_h * 3600)
+        except Exception as exc:  # a janitor without ListUsers rights must not block the run
+            self.notes.append(f"janitor skipped: {describe_aws_error(exc)}")
+            return
+        self.notes.append(f"janitor: {report.summary(max_age_h)}")
 
     # --- tokens ---------------------------------------------------------------------------
 
@@ -259,13 +275,17 @@ class LoadRun:
         out_dir = Path(opts.report_dir)
         if not out_dir.is_absolute():
             out_dir = PROJECT_ROOT / out_dir
-        paths = write_reports(environment, verdict, history, out_dir, opts.report_name)
+        try:
+            where = f"reports: {write_reports(environment, verdict, history, out_dir, opts.report_name)['html'].parent}"
+        except Exception as exc:  # the verdict still prints; a run whose reports are lost is not a pass
+            code = environment.process_exit_code = EXIT_CRASH
+            where = f"reports not written to {out_dir}: {type(exc).__name__}: {exc}"
         name = self.config.env.name if self.config else "?"
         title = (
             f"SLO gate: env {name}, {stats.total.num_requests:,} requests, {stats.total.total_rps:,.1f} req/s, "
             f"{stats.total.num_failures:,} failures"
         )
-        self.table = summary_table(verdict, title, code) + f"\nreports: {paths['html'].parent}"
+        self.table = summary_table(verdict, title, code) + f"\n{where}"
 
     def on_quit(self, exit_code: int, **_: Any) -> None:
         if self.table:

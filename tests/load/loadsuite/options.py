@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from fixtures.janitor import DEFAULT_MAX_AGE_H
+from fixtures.lease import DEFAULT_TTL_S, MIN_TTL_S
 from loadsuite.errors import SetupError
 from loadsuite.plans import PLANS
 from loadsuite.pool import MAX_POOL_SIZE
@@ -56,6 +58,21 @@ def add_arguments(parser: Any) -> None:
         "--report-name", default="load", include_in_web_ui=False, help="file name prefix of the outputs"
     )
     parser.add_argument(
+        "--janitor-max-age-hours",
+        type=float,
+        default=DEFAULT_MAX_AGE_H,
+        include_in_web_ui=False,
+        help="before creating users, delete harness users of dead runs and any older than this (both suites)",
+    )
+    parser.add_argument(
+        "--run-lease-seconds",
+        type=float,
+        default=DEFAULT_TTL_S,
+        include_in_web_ui=False,
+        help="lifetime of the run's lease, renewed while it lives: once a killed run's lease lapses, "
+        "the next run's janitor deletes its users at once",
+    )
+    parser.add_argument(
         "--cognito-concurrency",
         type=int,
         default=4,
@@ -77,5 +94,9 @@ def check(options: Any) -> None:
         raise SetupError(f"--token-refresh-fraction {options.token_refresh_fraction} must be between 0 and 1")
     if options.slo_abort_grace < 0:
         raise SetupError("--slo-abort-grace must be zero or more seconds")
+    if options.janitor_max_age_hours < 0:
+        raise SetupError("--janitor-max-age-hours must be zero or more hours")
+    if options.run_lease_seconds < MIN_TTL_S:
+        raise SetupError(f"--run-lease-seconds must be at least {MIN_TTL_S:g}")
     if not 1 <= options.cognito_concurrency <= 16:
         raise SetupError("--cognito-concurrency must be 1..16")
