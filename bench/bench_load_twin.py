@@ -5,7 +5,9 @@ control plane (the Cognito endpoint), and runs the suite's user class headless o
 without think time (`--tags browse`, generator pinned to CPU1) for --seconds, refreshing tokens
 every --refresh-fraction of their lifetime so a short run shows what a long one does. Goals:
 Cognito sign-in calls = pool size and refresh calls = pool size x refresh rounds (nothing per
-virtual user); sustained requests/s on GET /courses with 0 failures. Prints JSON plus one line.
+virtual user); sustained requests/s on GET /courses with 0 failures, and where the bottleneck is: the
+CPU seconds each twin role (gateway, Lambda workers, SQL stand-in, control plane) and the generator
+spent during the run (psutil on the twin's process tree, getrusage on Locust). Prints JSON plus one line.
 
     .venv/bin/python bench/bench_load_twin.py [--seconds 90] [--users 20] [--pool-size 10]
 """
@@ -16,6 +18,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -30,6 +33,37 @@ LOCUST = str(Path(sys.executable).parent / "locust")
 
 def twin(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "twin", *args], cwd=ROOT, capture_output=True, text=True, check=False)
+
+
+ROLES = (("twin.controlplane", "control plane"), ("twin.mssql", "sql stand-in"), ("twin.gateway", "gateway"),
+         ("worker.py", "lambda workers"), ("logship", "log shipper"))
+
+
+def twin_cpu(state_dir: Path) -> dict[str, float]:
+    """CPU seconds so far of each role of the twin started in `state_dir` (its supervisor's process tree)."""
+    import psutil  # a Locust dependency
+
+    from twin.cli import read_state
+
+    state = read_state(state_dir) or {}
+    totals: dict[str, float] = {}
+    try:
+        tree = psutil.Process(int(state["supervisor_pid"])).children(recursive=True)
+    except (KeyError, psutil.Error):
+        return totals
+    for proc in tree:
+        try:
+            line, times = " ".join(proc.cmdline()), proc.cpu_times()
+        except psutil.Error:
+            continue  # ended meanwhile
+        role = next((name for needle, name in ROLES if needle in line), "other")
+        totals[role] = totals.get(role, 0.0) + times.user + times.system
+    return totals
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main() -> int:
@@ -63,7 +97,10 @@ def main() -> int:
             "--token-refresh-fraction", str(opts.refresh_fraction), "--slo", "fail_ratio<=0",
             "--report-dir", str(work / "reports"),
         ]  # fmt: skip
+        cpu_before, generator_before = twin_cpu(work / "state"), children_cpu()
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=opts.seconds + 180, check=False)
+        generator_s = children_cpu() - generator_before
+        cpu_after = twin_cpu(work / "state")
         verdict_path = work / "reports" / "load_slo.json"
         if not verdict_path.exists():
             sys.exit(f"bench: locust failed: {(done.stderr.strip().splitlines() or ['no output'])[-1]}")
@@ -74,6 +111,9 @@ def main() -> int:
             twin("down", "--state-dir", str(work / "state"))
         shutil.rmtree(work, ignore_errors=True)
 
+    cpu = {role: round(cpu_after[role] - cpu_before.get(role, 0.0), 1) for role in cpu_after}
+    cpu["generator (locust, CPU1)"] = round(generator_s, 1)
+    busiest = max(cpu, key=cpu.get) if cpu_after else "unknown (a running twin was given)"
     calls = dict(proxy.calls)
     sign_ins = calls.get("AdminInitiateAuth", 0) + calls.get("InitiateAuth", 0)
     expected = opts.pool_size * (1 + rounds)
@@ -91,13 +131,17 @@ def main() -> int:
         "rps": round(verdict["rps"], 1),
         "p95_ms": verdict["p95_ms"],
         "exit_code": done.returncode,
+        "cpu_s_by_role": cpu,
+        "busiest": busiest,
         "load_average_1m": round(os.getloadavg()[0], 2),
     }
     print(json.dumps(result))
     print(
         f"twin, {opts.users} users, {opts.seconds} s: GET /courses {result['rps']:,.0f} req/s, "
         f"{result['failures']} failures, p95 {result['p95_ms']} ms; Cognito sign-ins+refreshes {sign_ins} "
-        f"(pool {opts.pool_size} x (1 + {rounds} rounds) = {expected}), {sum(calls.values())} Cognito calls in all"
+        f"(pool {opts.pool_size} x (1 + {rounds} rounds) = {expected}), {sum(calls.values())} Cognito calls in all; "
+        f"CPU s by role: {', '.join(f'{k} {v}' for k, v in sorted(cpu.items(), key=lambda kv: -kv[1]))} "
+        f"(2 cores x {opts.seconds} s = {2 * opts.seconds} s)"
     )
     return 0
 
