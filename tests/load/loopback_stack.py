@@ -275,7 +275,7 @@ class Stack:
         return [u["Username"] for u in users]
 
     def write_env(self, path: Path, *, protected: bool = False, base_url: str | None = None,
-                  endpoint_url: str | None = None, user_pool_id: str | None = None) -> Path:
+                  endpoint_url: str | None = None, user_pool_id: str | None = None, profile: str = "") -> Path:
         path.write_text(
             f"""[env]
 name = "load-test-stack"
@@ -283,6 +283,7 @@ protected = {str(protected).lower()}
 [aws]
 region = "us-east-1"
 endpoint_url = "{endpoint_url or self.cognito.url}"
+{f'profile = "{profile}"' if profile else ""}
 [cognito]
 user_pool_id = "{user_pool_id or self.user_pool_id}"
 client_id = "{self.client_id}"

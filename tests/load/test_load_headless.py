@@ -36,12 +36,15 @@ def test_a_passing_run_gates_0_writes_final_outputs_and_cleans_up(fresh_stack, e
     assert (run.report_dir / "load.html").stat().st_size > 10_000
     assert (run.report_dir / "load_chart.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert fresh_stack.api.rejected == 0, "every request carried a valid token"
-    # Cognito: the run's lease (taken, dropped), one pool and one app client lookup, 4 users x (create, password,
-    # sign-in), then 4 deletes; nothing per virtual user.
+    # Cognito: the run's lease (taken, dropped), the janitor's listings (leases, harness users, foreign pools
+    # and clients: one page each), one pool and one app client lookup, 4 users x (create, password, sign-in),
+    # then 4 deletes; nothing per virtual user.
     assert dict(fresh_stack.cognito.calls) == {
-        "CreateGroup": 1, "DescribeUserPool": 1, "DescribeUserPoolClient": 1, "AdminCreateUser": 4,
+        "CreateGroup": 1, "ListGroups": 1, "ListUsers": 1, "ListUserPools": 1, "ListUserPoolClients": 1,
+        "DescribeUserPool": 1, "DescribeUserPoolClient": 1, "AdminCreateUser": 4,
         "AdminSetUserPassword": 4, "AdminInitiateAuth": 4, "AdminDeleteUser": 4, "DeleteGroup": 1,
     }
+    assert "janitor: deleted 0 test users" in run.stderr, "the janitor ran before the pool was filled"
     assert not any("cognito" in name.lower() for name in rows), "Cognito traffic is not in the API statistics"
     assert fresh_stack.pool_usernames() == [], "the run's users are deleted at the end"
     assert fresh_stack.idp().list_groups(UserPoolId=fresh_stack.user_pool_id)["Groups"] == [], "and the lease"
@@ -128,6 +131,10 @@ BAD_INPUTS = {
         "cannot reach Cognito",
     ),
     "protected env": (lambda s, p: ["--env-file", _bad_env(s, p / "e.toml", protected=True)], "is protected"),
+    "unknown AWS profile": (
+        lambda s, p: ["--env-file", _bad_env(s, p / "e.toml", profile="no-such-profile")],
+        "(no-such-profile) could not be found: set [aws] profile",
+    ),
 }
 
 
