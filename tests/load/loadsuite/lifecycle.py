@@ -15,6 +15,7 @@ import atexit
 import contextlib
 import logging
 import secrets
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -85,6 +86,10 @@ class LoadRun:
             runner.register_message(TOKENS_MESSAGE, self.on_tokens)
             return
         atexit.register(self.cleanup)
+        # Locust installs its SIGTERM handler only after a headless shape run has ended, so until then
+        # SIGTERM (a CI cancel) would kill the process with no cleanup; treat it as Ctrl-C, which Locust
+        # handles at every stage. Locust's own handler replaces this one once it is installed.
+        gevent.signal_handler(signal.SIGTERM, _interrupt_main)
         try:
             self.setup(environment)
         except SetupError as exc:
@@ -306,6 +311,12 @@ class LoadRun:
             self.twin.stop()
             log.info("local twin stopped")
 
+
+
+def _interrupt_main() -> None:
+    """KeyboardInterrupt in the main greenlet, thrown from the hub the way gevent delivers Ctrl-C."""
+    hub = gevent.get_hub()
+    hub.loop.run_callback(hub.parent.throw, KeyboardInterrupt)
 
 
 def check_reachable(host: str) -> None:
