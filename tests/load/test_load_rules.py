@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -121,3 +125,17 @@ def test_each_worker_gets_distinct_users_and_too_small_a_pool_is_refused():
     with pytest.raises(SetupError, match="smaller than the 3 connected workers"):
         slices(entries[:2], ["w0", "w1", "w2"])
     assert "token" not in repr(entries[0])
+
+
+def test_every_documented_argument_is_listed_on_the_command_line(tmp_path):
+    # `locust --help` cannot show the suite's arguments (it prints before loading the locustfile).
+    root = Path(__file__).resolve().parents[2]
+    script = root / "tests" / "load" / "show_arguments.py"
+    shown = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert shown.returncode == 0, shown.stderr[-2000:]
+    table = (root / "docs" / "load.md").read_text().split("## Arguments", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in table.splitlines() if line.startswith("| `--")]
+    documented = {name for row in rows for name in re.findall(r"`(--[a-z-]+)`", row.split("|")[1])}
+    listed = set(re.findall(r"^  (--[a-z-]+)", shown.stdout, re.M))
+    assert len(documented) >= 10
+    assert documented == listed, f"docs only: {documented - listed}, CLI only: {listed - documented}"
