@@ -1,6 +1,7 @@
 """Throttling and flaky calls: the whole e2e suite stays green while the twin throttles 30 % of the
 Cognito calls (seeded) and while every 4th connection to the AWS endpoint is dropped; a refused
-sign-in is never retried, even between throttled answers."""
+sign-in is never retried, even between throttled answers; a user whose creation answer was lost is
+taken, not refused as already existing."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 import requests
 from botocore.exceptions import ClientError
+from pool_views import cognito, run_users
 from reliability_runs import Twin, pytest_cmd, run, write_env
 from wire_proxy import WireProxy
 
@@ -82,3 +84,22 @@ def test_the_e2e_suite_is_green_when_every_4th_aws_connection_drops(twin: Twin, 
     assert done.returncode == 0, done.stdout[-4000:]
     assert proxy.dropped >= 20, f"only {proxy.dropped} of {proxy.connections} connections dropped"
     assert proxy.forwarded >= 3 * proxy.dropped - 3
+
+
+def test_a_user_whose_creation_answer_was_lost_is_taken_not_refused(twin: Twin, idp: Any, tmp_path: Path) -> None:
+    proxy = WireProxy(twin.control_url, lose_first_answer_of="AdminCreateUser").start()
+    run_id = f"lost{secrets.token_hex(3)}"
+    try:
+        config = load_config(write_env(twin.env_file, tmp_path / "env.toml", aws__endpoint_url=proxy.url), environ={})
+        users = CognitoUsers(config, cognito(tmp_path / "env.toml"), run_id=run_id, worker="gw0")
+        try:
+            user = users.create("lost")
+            assert proxy.lost == ["AdminCreateUser"], "the first creation's answer must have been lost"
+            direct = idp.admin_get_user(UserPoolId=config.cognito.user_pool_id, Username=user.username)
+            assert user.sub == next(a["Value"] for a in direct["UserAttributes"] if a["Name"] == "sub")
+            assert users.sign_in(user).access_token, "the taken user has the harness's password"
+        finally:
+            users.cleanup()
+    finally:
+        proxy.stop()
+    assert run_users(idp, twin.pool_id, run_id) == []

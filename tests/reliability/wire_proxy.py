@@ -5,6 +5,8 @@
   harness never registered for redaction.
 - `drop_every=N` closes every Nth connection without an answer: a flaky network, deterministic
   so that no two consecutive connections fail and every bounded retry policy can recover.
+- `lose_first_answer_of=Operation` forwards the first call of that operation (X-Amz-Target) and
+  closes the connection instead of relaying the answer: the call took effect, the client cannot know.
 
 Hand-written because both are observation and fault points on a real socket; moto and the twin
 have neither. One connection per request, as the twin's control plane does (no keep-alive).
@@ -62,10 +64,12 @@ class WireProxy:
     def passwords(self) -> set[str]:
         return {value for value, key in self.secrets.items() if "password" in key.lower()}
 
-    def __init__(self, upstream: str, *, drop_every: int = 0) -> None:
+    def __init__(self, upstream: str, *, drop_every: int = 0, lose_first_answer_of: str = "") -> None:
         target = urlparse(upstream)
         self.upstream_host, self.upstream_port = target.hostname or "127.0.0.1", target.port or 80
         self.drop_every = drop_every
+        self.lose_answer_of = lose_first_answer_of
+        self.lost: list[str] = []  # operations whose answer was lost
         self.secrets: dict[str, str] = {}  # value -> the JSON key it came in
         self.connections = 0
         self.dropped = 0
@@ -93,6 +97,13 @@ class WireProxy:
             drop = self.drop_every > 0 and self.connections % self.drop_every == 0
             self.dropped += drop
             return drop
+
+    def _lose_answer(self, target: str) -> bool:
+        with self._lock:
+            lose = bool(self.lose_answer_of) and target.endswith(f".{self.lose_answer_of}") and not self.lost
+            if lose:
+                self.lost.append(self.lose_answer_of)
+            return lose
 
     def _observe(self, body: bytes) -> None:
         try:
@@ -133,6 +144,10 @@ class WireProxy:
                 proxy._observe(data)
                 with proxy._lock:
                     proxy.forwarded += 1
+                if proxy._lose_answer(self.headers.get("X-Amz-Target", "")):
+                    self.close_connection = True
+                    self.connection.close()
+                    return
                 self.send_response(status, reason)
                 for name, value in answer_headers:
                     if name.lower() not in HOP_HEADERS | {"content-length"}:
