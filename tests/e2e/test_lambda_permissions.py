@@ -1,10 +1,12 @@
 """Lambda permissions: only API Gateway, and only this API, may invoke the function; every route's
-integration points at a function that exists and answers without a server error."""
+integration points at a function that exists, and every route really invokes it (its x-e2e-probe
+shows up in the function's logs) without a server error."""
 
 from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -14,8 +16,9 @@ from botocore.exceptions import ClientError
 
 from fixtures.api import ApiClient
 from fixtures.config import EnvConfig
+from fixtures.lambda_logs import PROBE_HEADER, find_probes, new_probe
 from fixtures.lambda_policy import function_policy, policy_problems
-from fixtures.reject_round import body_for, concrete
+from fixtures.reject_round import CLOCK_SKEW_MS, LOG_WAIT_S, body_for, concrete
 from fixtures.routes import deployed_routes
 from fixtures.users import TestUser
 
@@ -113,24 +116,61 @@ def test_every_integration_targets_an_existing_function(
         fail(f"integrations point at functions that do not exist {missing}: fix the integration URI or deploy them")
 
 
-@allure.title("Every route invokes the function without a server error")
+@allure.title("Every route invokes the function (probe in its logs) without a server error")
 def test_every_route_invokes_without_server_error(
     env_config: EnvConfig,
     api_client: ApiClient,
     test_user: TestUser,
     path_values: dict[str, str],
+    integrated_functions: dict[str, list[str]],
+    lambda_logs: Any,
+    harness: Any,
 ) -> None:
     token = test_user.tokens().id_token
-    errors = {}
+    function_of = {key: arn.split(":")[6] for arn, keys in integrated_functions.items() for key in keys}
+    since_ms = int(time.time() * 1000) - CLOCK_SKEW_MS
+    errors, refused = {}, {}
+    probes: dict[str, set[str]] = {}  # function name -> probes of the requests that should have invoked it
+    route_of: dict[str, str] = {}
     for key in [*env_config.api.public_routes, *env_config.api.protected_routes]:
-        if key == "$default":
-            continue
+        if key == "$default" or key in env_config.api.scoped_routes:
+            continue  # sign-in tokens lack custom scopes: test_scoped_routes_forbid_tokens_without_scope
         method, path = concrete(key, path_values)
+        probe = new_probe(harness.run_id, "invoke")
         protected = key in env_config.api.protected_routes
         response = api_client.request(
-            method, path, token=token if protected else None, json=body_for(method, env_config)
+            method,
+            path,
+            token=token if protected else None,
+            headers={PROBE_HEADER: probe},
+            json=body_for(method, env_config),
         )
         if response.status_code >= 500:
             errors[key] = f"{response.status_code}: {SERVER_ERRORS.get(response.status_code, 'server error')}"
+        elif response.status_code in (401, 403):
+            # The authorizer answered, so nothing reached the function; test_authorizer reports the refusal.
+            refused[key] = response.status_code
+        else:
+            function = function_of.get(key, env_config.lambda_.function_name)
+            probes.setdefault(function, set()).add(probe)
+            route_of[probe] = f"{key} ({response.status_code}, logs /aws/lambda/{function})"
     if errors:
         fail(f"routes answered with server errors: {errors}")
+    if not route_of:
+        pytest.skip(f"the authorizer refused every route {refused} (reported by the authorizer checks): no invocation")
+    seen: set[str] = set()
+    for function, sent in probes.items():
+        seen |= find_probes(lambda_logs, function, sent, since_ms=since_ms, until_found=sent, timeout_s=LOG_WAIT_S)
+    if not seen:
+        fail(
+            f"none of the requests' x-e2e-probe headers appeared in {', '.join(f'/aws/lambda/{f}' for f in probes)} "
+            "within 2 minutes, "
+            "so the invocations cannot be proven: the function must log the x-e2e-probe header and the runner "
+            "needs logs:FilterLogEvents"
+        )
+    missing = sorted(route for probe, route in route_of.items() if probe not in seen)
+    if missing:
+        fail(
+            f"routes {missing} answered without invoking the function (their x-e2e-probe never reached its logs "
+            "while other requests' did): deploy each route with an AWS_PROXY integration to the function"
+        )
