@@ -2,26 +2,57 @@
 
 Written at quit time from Locust's in-memory statistics, because Locust's periodic `--csv` files
 are not refreshed at shutdown (locustio/locust#2299) and so lag the final numbers. The CSV columns
-are Locust's own (`StatsCSV`) and the HTML is Locust's report. The history is sampled here every
-second (Locust's own `stats.history` only every 5 s, too coarse for short runs) and drawn as a PNG
-with matplotlib's Agg backend.
+are Locust's own (`StatsCSV`) and the HTML is Locust's report. Every text output is redacted; in the
+HTML only the line that carries the run's data, because Locust's bundled script (`password:!0`) would
+match the redactor's field rule and break. The history is sampled here every second (Locust's own
+`stats.history` only every 5 s, too coarse for short runs) and drawn as a PNG with matplotlib's Agg
+backend.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import re
 import time
 from pathlib import Path
 from typing import Any
 
 import gevent
+from jinja2.utils import htmlsafe_json_dumps
 from locust import stats as locust_stats
 from locust.env import Environment
 from locust.html import get_html_report
 
 from fixtures.redaction import redact
 from loadsuite.gate import Verdict
+
+# The one line of Locust's report template (`window.templateArgs = {{ template_args|tojson }}`) that holds data.
+REPORT_DATA_RE = re.compile(r"^(\s*window\.templateArgs = )(.+)$", re.M)
+
+
+def _redacted(value: Any) -> Any:
+    """`value` with every string in it, dict keys included, passed through `redact`."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {_redacted(k): _redacted(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_redacted(v) for v in value]
+    return value
+
+
+def _redacted_report(html: str) -> str:
+    """Locust's HTML report with its data redacted after decoding, so an escaped secret (`<` is `\\u003c` there)
+    is found too; the page around it is left byte for byte."""
+    if len(REPORT_DATA_RE.findall(html)) != 1:
+        raise RuntimeError("Locust's HTML report no longer has one `window.templateArgs` line: cannot redact it")
+
+    def data(m: re.Match[str]) -> str:
+        # Re-encoded as Jinja's `tojson` filter does: HTML-safe, keys sorted.
+        return m.group(1) + str(htmlsafe_json_dumps(_redacted(json.loads(m.group(2))), sort_keys=True))
+
+    return REPORT_DATA_RE.sub(data, html)
 
 
 class _RedactingWriter:
@@ -93,7 +124,8 @@ def write_reports(
         out = csv.writer(handle)
         out.writerow(["seconds", "users", "rps", "failures_per_s", "p50_ms", "p95_ms"])
         out.writerows(history)
-    paths["html"].write_text(get_html_report(environment, show_download_link=False), encoding="utf-8")
+    html = _redacted_report(get_html_report(environment, show_download_link=False))
+    paths["html"].write_text(html, encoding="utf-8")
     total = environment.stats.total
     summary = {
         **verdict.as_dict(),
@@ -102,7 +134,7 @@ def write_reports(
         "rps": total.total_rps,
         "p95_ms": total.get_response_time_percentile(0.95) if total.num_requests else None,
     }
-    paths["verdict"].write_text(json.dumps(summary, indent=2), encoding="utf-8")
+    paths["verdict"].write_text(json.dumps(_redacted(summary), indent=2), encoding="utf-8")
     _chart(history, paths["chart"])
     return paths
 
