@@ -14,7 +14,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
 
 from tests.e2e.posture.expect import named_clients
 from tests.e2e.posture.policy import (
@@ -26,11 +25,12 @@ from tests.e2e.posture.policy import (
     uncovered_grants,
     wildcard_findings,
 )
-from tests.e2e.posture.verdict import fail_on
+from tests.e2e.posture.verdict import aws_errors_fail, fail_on
 
 pytestmark = pytest.mark.identity_pool
 
 MAX_PAGES = 50
+FIX_POOL_ID = "copy the ID from Cognito > Identity pools into the env file, or remove the key"
 
 
 def role_name(arn: str) -> str:
@@ -56,17 +56,15 @@ def iam(aws_client: Callable[[str], Any]) -> Any:
 
 @pytest.fixture(scope="module")
 def description(identity: Any, pool_id: str) -> dict[str, Any]:
-    return identity.describe_identity_pool(IdentityPoolId=pool_id)
+    with aws_errors_fail(f"describing [cognito] identity_pool_id {pool_id}", FIX_POOL_ID):
+        return identity.describe_identity_pool(IdentityPoolId=pool_id)
 
 
 @pytest.fixture(scope="module")
 def mapped(identity: Any, pool_id: str) -> dict[str, str]:
     """{"authenticated": arn, "unauthenticated": arn} as the pool maps them ({} when it maps none)."""
-    try:
+    with aws_errors_fail(f"reading the roles of [cognito] identity_pool_id {pool_id}", FIX_POOL_ID):
         return dict(identity.get_identity_pool_roles(IdentityPoolId=pool_id).get("Roles") or {})
-    except ClientError as exc:
-        pytest.fail(f"GetIdentityPoolRoles on {pool_id} failed ({exc.response['Error'].get('Code')}); grant the "
-                    "suite cognito-identity:GetIdentityPoolRoles.", pytrace=False)
 
 
 @pytest.fixture(scope="module")

@@ -21,9 +21,11 @@ from fixtures.lambda_policy import function_policy, policy_problems
 from fixtures.reject_round import CLOCK_SKEW_MS, LOG_WAIT_S, body_for, concrete
 from fixtures.routes import deployed_routes
 from fixtures.users import TestUser
+from tests.e2e.posture.verdict import FIX_FUNCTION_NAME, aws_errors_fail
 
 pytestmark = pytest.mark.lambda_permissions
 FUNCTION_IN_URI = re.compile(r"(arn:aws[\w-]*:lambda:[\w-]+:\d{12}:function:[\w-]+(?::[\w$-]+)?)")
+FIX_API_ID = "set [api] api_id to the ID of the HTTP API (API Gateway > APIs)"
 SERVER_ERRORS = {
     500: "the function failed or API Gateway may not invoke it (read the function's logs and resource policy)",
     502: "the function returned a response API Gateway cannot map (payload format 2.0 shape)",
@@ -42,10 +44,17 @@ def integrated_functions(env_config: EnvConfig, aws_client: Callable[[str], Any]
     apigw = aws_client("apigatewayv2")
     api_id = env_config.api.api_id
     functions: dict[str, list[str]] = {}
-    for route in deployed_routes(apigw, api_id):
-        if not route.target or not route.target.startswith("integrations/"):
+    with aws_errors_fail(f"reading the routes and integrations of [api] api_id {api_id}", FIX_API_ID):
+        routes = deployed_routes(apigw, api_id)
+        integrations = {
+            r.target: apigw.get_integration(ApiId=api_id, IntegrationId=r.target.split("/", 1)[1])
+            for r in routes
+            if r.target and r.target.startswith("integrations/")
+        }
+    for route in routes:
+        integration = integrations.get(route.target)
+        if integration is None:
             continue
-        integration = apigw.get_integration(ApiId=api_id, IntegrationId=route.target.split("/", 1)[1])
         match = FUNCTION_IN_URI.search(integration.get("IntegrationUri", ""))
         if match:
             functions.setdefault(match.group(1), []).append(route.key)
@@ -57,13 +66,15 @@ def test_function_policy_allows_only_this_api(
     env_config: EnvConfig, aws_client: Callable[[str], Any], integrated_functions: dict[str, list[str]]
 ) -> None:
     lam = aws_client("lambda")
-    functions = set(integrated_functions) or {env_config.lambda_.function_name}
+    functions = dict(integrated_functions) or {env_config.lambda_.function_name: []}
     findings = {}
-    for function in sorted(functions):
-        arn = lam.get_function(FunctionName=function)["Configuration"]["FunctionArn"]
+    for function, keys in sorted(functions.items()):
+        fix = f"deploy it or fix the integration URI of {keys}" if keys else FIX_FUNCTION_NAME
+        with aws_errors_fail(f"reading function {function}", fix):
+            arn = lam.get_function(FunctionName=function)["Configuration"]["FunctionArn"]
+            statements = function_policy(lam, function)
         _, partition, _, region, account, *_ = arn.split(":")
         prefix = f"arn:{partition}:execute-api:{region}:{account}:{env_config.api.api_id}/"
-        statements = function_policy(lam, function)
         allure.attach(
             json.dumps(statements, indent=2), name=f"policy of {function}", attachment_type="application/json"
         )
@@ -81,12 +92,13 @@ def test_function_policy_allows_only_this_api(
 @allure.title("The function has no public function URL")
 def test_no_public_function_url(env_config: EnvConfig, aws_client: Callable[[str], Any]) -> None:
     lam = aws_client("lambda")
-    try:
-        url = lam.get_function_url_config(FunctionName=env_config.lambda_.function_name)
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] == "ResourceNotFoundException":
-            return
-        raise
+    with aws_errors_fail(f"reading the function URL of {env_config.lambda_.function_name}", FIX_FUNCTION_NAME):
+        try:
+            url = lam.get_function_url_config(FunctionName=env_config.lambda_.function_name)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ResourceNotFoundException":
+                return
+            raise
     if url.get("AuthType") == "NONE":
         fail(
             f"function {env_config.lambda_.function_name} has a public function URL ({url.get('FunctionUrl')}) that "
@@ -106,12 +118,13 @@ def test_every_integration_targets_an_existing_function(
         fail(f"routes {without} have no Lambda integration: attach the function's AWS_PROXY integration to them")
     missing = {}
     for function, keys in integrated_functions.items():
-        try:
-            lam.get_function(FunctionName=function)
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ResourceNotFoundException":
-                raise
-            missing[function] = keys
+        with aws_errors_fail(f"reading function {function}", f"fix the integration URI of {keys}"):
+            try:
+                lam.get_function(FunctionName=function)
+            except ClientError as exc:
+                if exc.response["Error"]["Code"] != "ResourceNotFoundException":
+                    raise
+                missing[function] = keys
     if missing:
         fail(f"integrations point at functions that do not exist {missing}: fix the integration URI or deploy them")
 

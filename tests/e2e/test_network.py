@@ -29,11 +29,12 @@ from tests.e2e.posture.network import (
     sql_ingress_findings,
     subnet_ids,
 )
-from tests.e2e.posture.verdict import fail_on
+from tests.e2e.posture.verdict import FIX_FUNCTION_NAME, aws_errors_fail, fail_on
 
 pytestmark = pytest.mark.network
 
 CONNECT_TIMEOUT_S = 3.0
+FIX_INSTANCE_ID = "copy the database's instance ID from EC2 > Instances into the env file, or remove the key"
 
 
 @pytest.fixture(scope="module")
@@ -46,10 +47,11 @@ def instance(env_config: Any, ec2: Any) -> dict[str, Any]:
     instance_id = env_config.database.instance_id
     if not instance_id:
         pytest.skip("the env file has no [database] instance_id: the database host is not an EC2 instance here")
-    reservations = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"]
+    with aws_errors_fail(f"describing [database] instance_id {instance_id}", FIX_INSTANCE_ID):
+        reservations = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"]
     found = [i for r in reservations for i in r["Instances"]]
     if not found:
-        pytest.fail(f"instance {instance_id} from [database] instance_id does not exist; fix the env file.",
+        pytest.fail(f"instance {instance_id} from [database] instance_id does not exist: {FIX_INSTANCE_ID}",
                     pytrace=False)
     return found[0]
 
@@ -68,7 +70,8 @@ def lambda_vpc(env_config: Any, aws_client: Callable[[str], Any], ec2: Any) -> d
     """The function's VpcConfig, with its VPCs taken from its subnets: the subnets are what places the
     function (moto 5.2.5 answers a constant VpcConfig.VpcId)."""
     name = env_config.lambda_.function_name
-    config = aws_client("lambda").get_function_configuration(FunctionName=name).get("VpcConfig") or {}
+    with aws_errors_fail(f"reading the configuration of [lambda] function_name {name}", FIX_FUNCTION_NAME):
+        config = aws_client("lambda").get_function_configuration(FunctionName=name).get("VpcConfig") or {}
     subnets = config.get("SubnetIds") or []
     vpcs = {s["VpcId"] for s in ec2.describe_subnets(SubnetIds=subnets)["Subnets"]} if subnets else set()
     return {"name": name, "subnets": subnets, "groups": config.get("SecurityGroupIds") or [], "vpcs": vpcs}

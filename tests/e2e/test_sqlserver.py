@@ -7,15 +7,16 @@ import json
 import secrets
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, NoReturn
 
 import allure
 import pytest
 
 from fixtures.api import ApiClient
 from fixtures.config import EnvConfig
-from fixtures.dbprobe import DbSecret, query, read_secret
+from fixtures.dbprobe import API_PROBE, SECRET_SHAPE_ERRORS, DbProbeError, DbSecret, query, read_secret, shape_problem
 from fixtures.users import TestUser
+from tests.e2e.posture.verdict import aws_errors_fail
 
 pytestmark = pytest.mark.sqlserver
 UNKNOWN_COURSE_ID = 987654321
@@ -23,7 +24,7 @@ PAGE = 100
 MAX_PAGES = 50
 
 
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
     pytest.fail(message, pytrace=False)
 
 
@@ -33,10 +34,20 @@ def require_routes(env_config: EnvConfig, *keys: str) -> None:
         pytest.skip(f"the env file lists no {missing} (these checks target the reference API)")
 
 
-def expect_status(response: Any, status: int, what: str, fix: str) -> Any:
+def expect_status(response: Any, status: int, what: str, fix: str) -> dict[str, Any]:
+    """The JSON object the response carries, once its status is `status`."""
     if response.status_code != status:
         fail(f"{what} answered {response.status_code} {response.text[:200]!r}, expected {status}: {fix}")
-    return response.json()
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        fail(
+            f"{what} answered {status} with {response.text[:200]!r}, which is not a JSON object: the Lambda must "
+            "return a JSON object body (payload format 2.0, content-type application/json)"
+        )
+    return body
 
 
 @pytest.fixture(scope="session")
@@ -56,7 +67,19 @@ def submitted_exam(env_config: EnvConfig, api_client: ApiClient, test_user: Test
 def db_secret(env_config: EnvConfig, aws_client: Callable[[str], Any]) -> DbSecret:
     if env_config.database.probe != "direct":
         pytest.skip('[database] probe is "api": the direct comparison with SQL Server is off')
-    return read_secret(aws_client("secretsmanager"), env_config.database.secret_id)
+    secret_id = env_config.database.secret_id
+    with aws_errors_fail(f"reading [database] secret_id {secret_id!r}", f"fix the secret's name, {API_PROBE}"):
+        try:
+            return read_secret(aws_client("secretsmanager"), secret_id)
+        except SECRET_SHAPE_ERRORS as exc:
+            fail(shape_problem(secret_id, exc))
+
+
+def db_rows(secret: DbSecret, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    try:
+        return query(secret, sql, params)
+    except DbProbeError as exc:
+        fail(str(exc))
 
 
 @allure.title("The canary course arrives through GET /courses")
@@ -142,7 +165,7 @@ def test_api_courses_equal_database_rows(
     env_config: EnvConfig, api_client: ApiClient, id_token: str, db_secret: DbSecret
 ) -> None:
     require_routes(env_config, "GET /courses")
-    rows = query(
+    rows = db_rows(
         db_secret, "SELECT CourseId, Code, Title, Credits, Price, IsPublished FROM dbo.Courses ORDER BY CourseId"
     )
     from_db = [
@@ -170,7 +193,7 @@ def test_api_courses_equal_database_rows(
 
 @allure.title("The exam row in SQL Server equals what the API returned (direct probe)")
 def test_exam_row_equals_database_row(test_user: TestUser, submitted_exam: dict[str, Any], db_secret: DbSecret) -> None:
-    rows = query(
+    rows = db_rows(
         db_secret,
         "SELECT ExamId, CourseId, UserSub, Answers FROM dbo.ExamSubmissions WHERE ExamId = %s",
         (submitted_exam["id"],),
