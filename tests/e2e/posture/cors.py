@@ -38,6 +38,7 @@ THIRD_PARTY_ORIGINS = (
 SPECIAL_CHARACTERS = ("_", "-", '"', "{", "}", "+", "^", "%60", "!", "~", "`", ";", "|", "&", "'", "(", ")",
                       "*", ",", "$", "=", "%0b")
 ATTACKER = "evil.com"
+DEFAULT_PORTS = {"http": 80, "https": 443}
 # Origins of developers' local front ends (React/Next, Vite, Angular, Vue CLI/webpack, Django/Flask, bare):
 # left in AllowOrigins, they let any page a developer serves locally, or malware on a laptop, read the API.
 LOCAL_DEV_ORIGINS = (
@@ -82,7 +83,9 @@ def hostile_origins(allowed: str) -> list[HostileOrigin]:
     if scheme == "https":
         out.append(HostileOrigin("https_trust_http", f"http://{netloc}"))
     port = f":{parts.port}" if parts.port else ""
-    out.append(HostileOrigin("other_port", f"{scheme}://{host}:{(parts.port or 443) + 1}"))
+    own_port = parts.port or DEFAULT_PORTS.get(scheme, 443)
+    bracketed = f"[{host}]" if ":" in host else host  # an IPv6 literal keeps its brackets in an origin
+    out.append(HostileOrigin("other_port", f"{scheme}://{bracketed}:{own_port + 1}"))
     if not _is_ip(host):
         for target in dict.fromkeys(filter(None, [_registrable(host), host])):
             out.append(HostileOrigin("suffix_match", f"{scheme}://evil{target}{port}"))
