@@ -29,6 +29,8 @@ import requests
 from botocore.config import Config
 from moto.server import ThreadedMotoServer
 
+from tests.ports import free_port
+
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
 JWT_SHAPE = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}")
 THROTTLED = json.dumps({"__type": "TooManyRequestsException", "message": "Rate exceeded"}).encode()
@@ -36,14 +38,6 @@ COURSES = [
     {"id": i, "code": f"C-{i:03d}", "title": f"Course {i}", "credits": 3, "price": "49.00", "published": True}
     for i in range(1, 21)
 ]
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class _Server(ThreadingHTTPServer):

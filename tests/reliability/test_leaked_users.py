@@ -15,12 +15,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from pool_views import NOTHING, all_pools, leftovers, run_users
 from reliability_runs import Twin, finish, locust_cmd, pytest_cmd, run, signal_group, start, wait_for
 
 from fixtures.config import load_config
 from fixtures.lease import RunLease, read_until
 from fixtures.users import CognitoUsers
+from tests.ports import free_port
 
 
 def new_id(label: str) -> str:
@@ -160,20 +162,31 @@ def test_a_load_run_killed_mid_swarm_is_swept_by_the_next_load_run(
     assert bystanders.intact(), "a live run's resources or a young user of no known run were deleted"
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+@pytest.mark.parametrize(
+    ("signum", "mode"),
+    [(signal.SIGINT, "headless"), (signal.SIGTERM, "headless"), (signal.SIGTERM, "web-ui")],
+    ids=["ctrl-c", "sigterm", "sigterm-web-ui"],
+)
 def test_ctrl_c_and_sigterm_mid_swarm_delete_the_load_runs_users(
-    signum: int, twin: Twin, idp: Any, tmp_path: Path
+    signum: int, mode: str, twin: Twin, idp: Any, tmp_path: Path
 ) -> None:
-    proc = start(load_cmd(twin, tmp_path / "reports", "-u", "4", "-r", "4", "-t", "60s", "--pool-size", "3"),
-                 tmp_path / "run.log")  # fmt: skip
+    port = free_port()
+    ui = ["--web-host", "127.0.0.1", "--web-port", str(port)] if mode == "web-ui" else ["--headless"]
+    cmd = locust_cmd(*ui, "--env-file", str(twin.env_file), "--report-dir", str(tmp_path / "reports"),
+                     "-u", "4", "-r", "4", "-t", "60s", "--pool-size", "3")  # fmt: skip
+    proc = start(cmd, tmp_path / "run.log")
     try:
+        if mode == "web-ui":  # the form's Start button, without a browser (Locust's SIGTERM path differs here)
+            wait_for(lambda: "token pool ready" in (tmp_path / "run.log").read_text(), timeout=60, what="the pool")
+            form = {"user_count": 4, "spawn_rate": 4, "host": twin.settings["api"]["base_url"], "pool_size": 3}
+            requests.post(f"http://127.0.0.1:{port}/swarm", data=form, timeout=10).raise_for_status()
         run_id = started_swarm(tmp_path / "run.log", idp, twin, 3)
     finally:
         signal_group(proc, signum)
     finish(proc, timeout=60)
     output = (tmp_path / "run.log").read_text()
-    assert "Traceback" not in output
-    assert "deleted 3/3 test users" in output, output[-3000:]
+    assert "Traceback" not in output, output[-3000:]
+    assert output.count("deleted 3/3 test users") == 1, output[-3000:]
     assert leftovers(idp, twin.pool_id, run_id) == NOTHING
 
 

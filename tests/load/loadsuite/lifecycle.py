@@ -62,6 +62,10 @@ class LoadRun:
         self.watcher: AbortWatcher | None = None
         self.refresher: gevent.Greenlet | None = None
         self.refreshing = BoundedSemaphore()
+        # Locust 2.47 can run its shutdown twice at once (its SIGTERM handler and the main greenlet of
+        # a web-UI run; _sigterm_as_ctrl_c avoids the known case): the verdict and the cleanup happen once.
+        self.quitting_done = False
+        self.cleaning = BoundedSemaphore()
         self.sampler: HistorySampler | None = None
         self.failed_setup = ""
         self.notes: list[str] = []
@@ -86,10 +90,7 @@ class LoadRun:
             runner.register_message(TOKENS_MESSAGE, self.on_tokens)
             return
         atexit.register(self.cleanup)
-        # Locust installs its SIGTERM handler only after a headless shape run has ended, so until then
-        # SIGTERM (a CI cancel) would kill the process with no cleanup; treat it as Ctrl-C, which Locust
-        # handles at every stage. Locust's own handler replaces this one once it is installed.
-        gevent.signal_handler(signal.SIGTERM, _interrupt_main)
+        _sigterm_as_ctrl_c()
         try:
             self.setup(environment)
         except SetupError as exc:
@@ -216,6 +217,7 @@ class LoadRun:
     def on_test_start(self, environment: Environment, **_: Any) -> None:
         if isinstance(environment.runner, WorkerRunner) or self.pool is None:
             return
+        _sigterm_as_ctrl_c()  # again: Locust has installed its own handler since init
         opts = environment.parsed_options
         try:  # the web UI form may have changed any argument since init
             suite_options.check(opts)
@@ -245,8 +247,9 @@ class LoadRun:
     # --- end ------------------------------------------------------------------------------
 
     def on_quitting(self, environment: Environment, **_: Any) -> None:
-        if isinstance(environment.runner, WorkerRunner) or self.pool is None:
+        if isinstance(environment.runner, WorkerRunner) or self.pool is None or self.quitting_done:
             return
+        self.quitting_done = True
         if self.refresher is not None:
             # Let a refresh round in flight finish, so the summary's call count matches its rounds.
             if self.refreshing.acquire(timeout=REFRESH_WAIT_S):
@@ -295,10 +298,15 @@ class LoadRun:
     def on_quit(self, exit_code: int, **_: Any) -> None:
         if self.table:
             summary_log.info("\n%s", self.table)
+            self.table = ""
         self.cleanup()
 
     def cleanup(self) -> None:
-        """Delete this run's users and stop the twin this run started; safe to call more than once."""
+        """Delete this run's users and stop the twin this run started; safe to call more than once, at once."""
+        with self.cleaning:
+            self._clean_up()
+
+    def _clean_up(self) -> None:
         if self.pool is not None and self.pool.users:
             count = len(self.pool.users)
             deleted = self.pool.delete_all()
@@ -313,10 +321,12 @@ class LoadRun:
 
 
 
-def _interrupt_main() -> None:
-    """KeyboardInterrupt in the main greenlet, thrown from the hub the way gevent delivers Ctrl-C."""
-    hub = gevent.get_hub()
-    hub.loop.run_callback(hub.parent.throw, KeyboardInterrupt)
+def _sigterm_as_ctrl_c() -> None:
+    """SIGTERM (a CI cancel) handled exactly as Ctrl-C, which Locust handles once at every stage. Locust's
+    own SIGTERM handling is missing until a headless shape run ends (the process dies with no cleanup),
+    and in a web-UI run it shuts down twice at once (its handler and the main greenlet). A plain signal
+    handler, not gevent's: gevent's watchers add up, this replaces Locust's at the C level."""
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
 
 
 def check_reachable(host: str) -> None:
