@@ -1,4 +1,5 @@
-"""Distributed mode: one master (the only Cognito client) and two worker processes on loopback."""
+"""Distributed mode: one master (the only Cognito client) and two worker processes on loopback, started
+by hand or forked by --processes."""
 
 from __future__ import annotations
 
@@ -59,3 +60,18 @@ def test_master_mints_and_refreshes_and_each_worker_gets_its_own_users(fresh_sta
     outputs.update({f"worker {i}": out + err for i, (out, err) in enumerate(w_outs)})
     outputs.update({p.name: p.read_text(errors="replace") for p in report_dir.glob("*") if p.suffix != ".png"})
     assert_no_secrets(fresh_stack, outputs)
+
+
+def test_processes_forks_workers_that_get_distinct_users_from_the_master(fresh_stack, env_file, run_locust):
+    # Locust's --processes: the same master/worker split, with the workers forked from one command.
+    run = run_locust("--processes", "2", "-u", "6", "-r", "6", "-t", "4s", "--env-file", str(env_file),
+                     "--pool-size", "4", timeout=90)  # fmt: skip
+
+    assert run.returncode == 0, run.stderr[-3000:]
+    probes = {p: subs for p, subs in fresh_stack.api.subs_by_probe.items() if p}
+    assert len(probes) == 2, probes
+    first, second = probes.values()
+    assert first and second and not first & second, "each forked worker uses its own users"
+    assert fresh_stack.cognito.calls["AdminInitiateAuth"] == 4, "one sign-in per pool user, from the master only"
+    assert fresh_stack.pool_usernames() == []
+    assert_no_secrets(fresh_stack, {"stdout": run.stdout, "stderr": run.stderr, **run.report_texts()})
