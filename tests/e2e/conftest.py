@@ -124,7 +124,13 @@ def reject_round(
     tokens = test_user.tokens()
     cases = [
         *MISSING_CASES,
-        *build_cases(tokens.id_token, tokens.access_token, tokens.refresh_token, jwks(env_config)),
+        *build_cases(
+            tokens.id_token,
+            tokens.access_token,
+            tokens.refresh_token,
+            jwks(env_config),
+            other_client_id=env_config.cognito.expiry_client_id,  # in the audience: only the signature rejects it
+        ),
     ]
     return run_reject_round(
         env_config=env_config,
