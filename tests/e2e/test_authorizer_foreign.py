@@ -27,11 +27,16 @@ def fail(message: str) -> None:
     pytest.fail(message, pytrace=False)
 
 
-def skip_if_denied(exc: ClientError, what: str) -> None:
-    code = exc.response.get("Error", {}).get("Code")
-    if code in DENIED:
-        pytest.skip(f"the runner may not {what} ({code}): grant it to run this check")
-    raise exc
+@contextlib.contextmanager
+def skip_if_denied(what: str) -> Iterator[None]:
+    """A call the runner's policy refuses skips the check, naming the right; any other error propagates."""
+    try:
+        yield
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code")
+        if code in DENIED:
+            pytest.skip(f"the runner may not {what} ({code}): grant it to run this check")
+        raise
 
 
 @pytest.fixture
@@ -47,12 +52,10 @@ def other_client_id(
     """A temporary second app client of the same pool, deleted afterwards."""
     idp = aws_client("cognito-idp")
     pool = env_config.cognito.user_pool_id
-    try:
+    with skip_if_denied("create app clients (cognito-idp:CreateUserPoolClient)"):
         client = idp.create_user_pool_client(
             UserPoolId=pool, ClientName=foreign_name(harness.run_id), ExplicitAuthFlows=FLOWS
         )["UserPoolClient"]
-    except ClientError as exc:
-        skip_if_denied(exc, "create app clients (cognito-idp:CreateUserPoolClient)")
     yield client["ClientId"]
     with contextlib.suppress(ClientError):
         idp.delete_user_pool_client(UserPoolId=pool, ClientId=client["ClientId"])
@@ -62,17 +65,20 @@ def other_client_id(
 def other_pool_tokens(aws_client: Callable[[str], Any], harness: Any, may_create_resources: None) -> Iterator[Any]:
     """Tokens of a user in a temporary second user pool, deleted afterwards."""
     idp = aws_client("cognito-idp")
-    try:
+    with skip_if_denied("create user pools (cognito-idp:CreateUserPool)"):
         pool = idp.create_user_pool(PoolName=foreign_name(harness.run_id))["UserPool"]["Id"]
-    except ClientError as exc:
-        skip_if_denied(exc, "create user pools (cognito-idp:CreateUserPool)")
     try:
-        client = idp.create_user_pool_client(UserPoolId=pool, ClientName="e2e-foreign", ExplicitAuthFlows=FLOWS)
-        client_id = client["UserPoolClient"]["ClientId"]
         username, password = f"e2e-{harness.run_id}-foreign", make_password(16)
-        idp.admin_create_user(UserPoolId=pool, Username=username, MessageAction="SUPPRESS")
-        idp.admin_set_user_password(UserPoolId=pool, Username=username, Password=password, Permanent=True)
-        yield sign_in(idp, pool, client_id, username, password)
+        with skip_if_denied("create app clients (cognito-idp:CreateUserPoolClient)"):
+            client = idp.create_user_pool_client(UserPoolId=pool, ClientName="e2e-foreign", ExplicitAuthFlows=FLOWS)
+        client_id = client["UserPoolClient"]["ClientId"]
+        with skip_if_denied("create users (cognito-idp:AdminCreateUser)"):
+            idp.admin_create_user(UserPoolId=pool, Username=username, MessageAction="SUPPRESS")
+        with skip_if_denied("set passwords (cognito-idp:AdminSetUserPassword)"):
+            idp.admin_set_user_password(UserPoolId=pool, Username=username, Password=password, Permanent=True)
+        with skip_if_denied("sign users in (cognito-idp:AdminInitiateAuth)"):
+            tokens = sign_in(idp, pool, client_id, username, password)
+        yield tokens
     finally:
         with contextlib.suppress(ClientError):
             idp.delete_user_pool(UserPoolId=pool)
@@ -82,7 +88,8 @@ def other_pool_tokens(aws_client: Callable[[str], Any], harness: Any, may_create
 def test_token_of_another_app_client_rejected(
     other_client_id: str, test_user: TestUser, api_client: ApiClient, control_route: tuple[str, str]
 ) -> None:
-    tokens = test_user.sign_in_fresh(client_id=other_client_id)
+    with skip_if_denied("sign in with another app client (cognito-idp:AdminInitiateAuth)"):
+        tokens = test_user.sign_in_fresh(client_id=other_client_id)
     method, path = control_route
     for kind in ("id_token", "access_token"):
         status = api_client.request(method, path, token=getattr(tokens, kind)).status_code
