@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from tests.tokens import throwaway_jwt
 from tests.twin.backend.events import SUB, id_claims, log_lines, make_event
 
 Loader = Callable[..., ModuleType]
@@ -37,7 +38,7 @@ def test_health_answers_and_logs_one_line(load_backend: Loader, capsys: Capture)
 
 def test_log_line_never_carries_the_token(load_backend: Loader, capsys: Capture) -> None:
     app = load_backend()
-    token = "eyJraWQiOiJrMSJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"
+    token = throwaway_jwt(kid="k1")
     app.handler(make_event("GET /me", "/me", claims=id_claims(), headers={"authorization": f"Bearer {token}"}), None)
     out = capsys.readouterr()
     assert token not in out.out + out.err
