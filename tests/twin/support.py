@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,3 +33,9 @@ def alive(pid: int) -> bool:
             return fh.read().split(") ", 1)[1][0] != "Z"  # the state follows the command name, which may hold spaces
     except FileNotFoundError:
         return False
+
+
+def secret_hash(secret: str, username: str, client_id: str) -> str:
+    """Cognito's SECRET_HASH, computed here from AWS's documented formula (not the harness's code)."""
+    digest = hmac.new(secret.encode(), (username + client_id).encode(), hashlib.sha256).digest()
+    return base64.b64encode(digest).decode()

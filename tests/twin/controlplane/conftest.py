@@ -117,6 +117,15 @@ def sign_in(idp: Any) -> Callable[[Pool], dict[str, Any]]:
     return run
 
 
+@pytest.fixture
+def confidential(idp: Any, make_pool: Callable[..., Pool]) -> tuple[Pool, str, str]:
+    """(pool, client id, creation secret) of an extra app client created with GenerateSecret."""
+    pool = make_pool()
+    client = idp.create_user_pool_client(UserPoolId=pool.id, ClientName=_name("confidential"), GenerateSecret=True,
+                                         ExplicitAuthFlows=ALL_FLOWS)["UserPoolClient"]
+    return pool, client["ClientId"], client["ClientSecret"]
+
+
 TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
 

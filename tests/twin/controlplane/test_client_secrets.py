@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import re
-import uuid
 
 import pytest
 from botocore.exceptions import ClientError
 
-FLOWS = ["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+from tests.twin.support import secret_hash
 
 
 def _error(exc):
     return exc.value.response["ResponseMetadata"]["HTTPStatusCode"], exc.value.response["Error"]["Code"]
-
-
-def _secret_hash(secret, username, client_id):
-    digest = hmac.new(secret.encode(), (username + client_id).encode(), hashlib.sha256).digest()
-    return base64.b64encode(digest).decode()
 
 
 def _describe(idp, pool, client_id):
@@ -29,15 +20,6 @@ def _describe(idp, pool, client_id):
 
 def _listed(idp, pool, client_id):
     return idp.list_user_pool_client_secrets(UserPoolId=pool.id, ClientId=client_id)["ClientSecrets"]
-
-
-@pytest.fixture
-def confidential(idp, make_pool):
-    """(pool, client id, creation secret) of a client created with GenerateSecret."""
-    pool = make_pool()
-    client = idp.create_user_pool_client(UserPoolId=pool.id, ClientName=f"c-{uuid.uuid4().hex[:6]}",
-                                         GenerateSecret=True, ExplicitAuthFlows=FLOWS)["UserPoolClient"]
-    return pool, client["ClientId"], client["ClientSecret"]
 
 
 def test_creation_secret_is_listed_without_its_value(idp, confidential):
@@ -79,12 +61,12 @@ def test_rotation_accepts_both_secrets_then_only_the_new_one(idp, confidential):
     token = idp.admin_initiate_auth(
         UserPoolId=pool.id, ClientId=client_id, AuthFlow="ADMIN_USER_PASSWORD_AUTH",
         AuthParameters={"USERNAME": pool.username, "PASSWORD": pool.password,
-                        "SECRET_HASH": _secret_hash(new["ClientSecretValue"], pool.username, client_id)},
+                        "SECRET_HASH": secret_hash(new["ClientSecretValue"], pool.username, client_id)},
     )["AuthenticationResult"]["RefreshToken"]
 
     def refresh(secret):
         return idp.initiate_auth(ClientId=client_id, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters={
-            "REFRESH_TOKEN": token, "SECRET_HASH": _secret_hash(secret, pool.username, client_id)})
+            "REFRESH_TOKEN": token, "SECRET_HASH": secret_hash(secret, pool.username, client_id)})
 
     assert refresh(old)["AuthenticationResult"]["AccessToken"]
     assert refresh(new["ClientSecretValue"])["AuthenticationResult"]["AccessToken"]

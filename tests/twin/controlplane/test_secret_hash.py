@@ -2,29 +2,10 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import uuid
-
 import pytest
 from botocore.exceptions import ClientError
 
-FLOWS = ["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH",
-         "ALLOW_REFRESH_TOKEN_AUTH"]
-
-
-def secret_hash(secret: str, username: str, client_id: str) -> str:
-    digest = hmac.new(secret.encode(), (username + client_id).encode(), hashlib.sha256).digest()
-    return base64.b64encode(digest).decode()
-
-
-@pytest.fixture
-def confidential(idp, make_pool):
-    pool = make_pool()
-    client = idp.create_user_pool_client(UserPoolId=pool.id, ClientName=f"c-{uuid.uuid4().hex[:6]}",
-                                         GenerateSecret=True, ExplicitAuthFlows=FLOWS)["UserPoolClient"]
-    return pool, client["ClientId"], client["ClientSecret"]
+from tests.twin.support import secret_hash
 
 
 def sign_in(idp, pool, client_id, flow, extra):
