@@ -18,7 +18,7 @@ from fixtures.api import ApiClient
 from fixtures.config import EnvConfig
 from fixtures.lambda_logs import PROBE_HEADER, find_probes, new_probe
 from fixtures.lambda_policy import function_policy, policy_problems
-from fixtures.reject_round import CLOCK_SKEW_MS, LOG_WAIT_S, body_for, concrete
+from fixtures.reject_round import CLOCK_SKEW_MS, LOG_WAIT_S, UNPROVEN, body_for, concrete
 from fixtures.routes import deployed_routes
 from fixtures.users import TestUser
 from tests.e2e.posture.verdict import FIX_FUNCTION_NAME, aws_errors_fail
@@ -46,11 +46,10 @@ def integrated_functions(env_config: EnvConfig, aws_client: Callable[[str], Any]
     functions: dict[str, list[str]] = {}
     with aws_errors_fail(f"reading the routes and integrations of [api] api_id {api_id}", FIX_API_ID):
         routes = deployed_routes(apigw, api_id)
+        targets = {r.target for r in routes if r.target and r.target.startswith("integrations/")}
         integrations = {
-            r.target: apigw.get_integration(ApiId=api_id, IntegrationId=r.target.split("/", 1)[1])
-            for r in routes
-            if r.target and r.target.startswith("integrations/")
-        }
+            t: apigw.get_integration(ApiId=api_id, IntegrationId=t.split("/", 1)[1]) for t in targets
+        }  # one read per integration, however many routes share it
     for route in routes:
         integration = integrations.get(route.target)
         if integration is None:
@@ -177,9 +176,7 @@ def test_every_route_invokes_without_server_error(
     if not seen:
         fail(
             f"none of the requests' x-e2e-probe headers appeared in {', '.join(f'/aws/lambda/{f}' for f in probes)} "
-            "within 2 minutes, "
-            "so the invocations cannot be proven: the function must log the x-e2e-probe header and the runner "
-            "needs logs:FilterLogEvents"
+            + UNPROVEN.format(claim="the invocations")
         )
     missing = sorted(route for probe, route in route_of.items() if probe not in seen)
     if missing:
