@@ -93,12 +93,8 @@ class LoadRun:
         _sigterm_as_ctrl_c()
         try:
             self.setup(environment)
-        except SetupError as exc:
-            log.error("%s", exc)
-            self.cleanup()
-            sys.exit(EXIT_CRASH)
-        except Exception as exc:  # anything else (an unknown AWS profile, a broken env) is one line too
-            log.error("setup failed: %s", describe_aws_error(exc))
+        except Exception as exc:  # a SetupError is already one line; anything else (an unknown AWS profile) too
+            log.error("%s", exc if isinstance(exc, SetupError) else f"setup failed: {describe_aws_error(exc)}")
             self.cleanup()
             sys.exit(EXIT_CRASH)
 
