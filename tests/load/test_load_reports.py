@@ -10,18 +10,17 @@ import csv
 import json
 import os
 import re
-import secrets
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import jwt
 import pytest
 from jinja2.utils import htmlsafe_json_dumps
 
 from fixtures.redaction import fingerprint, redact, register_secret
 from fixtures.users import make_password
+from tests.tokens import throwaway_jwt
 
 pytestmark = pytest.mark.load
 
@@ -71,7 +70,7 @@ class Written:
 @pytest.fixture(scope="module")
 def written(tmp_path_factory: pytest.TempPathFactory) -> Written:
     """Reports of a run with one failed request and one exception, both carrying a signed token and a password."""
-    token = jwt.encode({"sub": "e2e-load-0001", "token_use": "access"}, secrets.token_hex(32), algorithm="HS256")
+    token = throwaway_jwt({"sub": "e2e-load-0001", "token_use": "access"})
     password = make_password() + "<&>"  # characters the report's HTML-safe JSON escapes
     for secret in (token, password):
         register_secret(secret)  # so the child's output below can be shown without them
