@@ -126,7 +126,8 @@ LOAD_RUN_ID = re.compile(r"run (load[0-9a-f]{6}): creating")
 
 
 def load_cmd(twin: Twin, reports: Path, *args: str) -> list[str]:
-    return locust_cmd("--headless", "--env-file", str(twin.env_file), "--report-dir", str(reports), *args)
+    """A Locust run of the load suite against `twin`; `args` choose the mode (--headless or the web UI) and size."""
+    return locust_cmd("--env-file", str(twin.env_file), "--report-dir", str(reports), *args)
 
 
 def started_swarm(log: Path, idp: Any, twin: Twin, pool_size: int) -> str:
@@ -141,8 +142,8 @@ def started_swarm(log: Path, idp: Any, twin: Twin, pool_size: int) -> str:
 def test_a_load_run_killed_mid_swarm_is_swept_by_the_next_load_run(
     twin: Twin, idp: Any, bystanders: Bystanders, tmp_path: Path
 ) -> None:
-    first = start(load_cmd(twin, tmp_path / "killed", "-u", "4", "-r", "4", "-t", "60s", "--pool-size", "3",
-                           "--run-lease-seconds", "3"), tmp_path / "killed.log")  # fmt: skip
+    first = start(load_cmd(twin, tmp_path / "killed", "--headless", "-u", "4", "-r", "4", "-t", "60s",
+                           "--pool-size", "3", "--run-lease-seconds", "3"), tmp_path / "killed.log")  # fmt: skip
     try:
         killed = started_swarm(tmp_path / "killed.log", idp, twin, 3)
     finally:
@@ -152,7 +153,7 @@ def test_a_load_run_killed_mid_swarm_is_swept_by_the_next_load_run(
     assert len(left["users"]) == 3 and left["lease"], f"the kill should leave users and the lease behind: {left}"
 
     wait_for(lambda: (read_until(idp, twin.pool_id, killed) or 0) < time.time(), timeout=15, what="lease to lapse")
-    second = run(load_cmd(twin, tmp_path / "next", "-u", "2", "-r", "2", "-t", "2s", "--pool-size", "1"))
+    second = run(load_cmd(twin, tmp_path / "next", "--headless", "-u", "2", "-r", "2", "-t", "2s", "--pool-size", "1"))
     assert second.returncode == 0, second.stderr[-3000:]
     following = LOAD_RUN_ID.search(second.stderr)[1]
     janitor_line = next(line for line in second.stderr.splitlines() if "janitor:" in line)
@@ -172,8 +173,7 @@ def test_ctrl_c_and_sigterm_mid_swarm_delete_the_load_runs_users(
 ) -> None:
     port = free_port()
     ui = ["--web-host", "127.0.0.1", "--web-port", str(port)] if mode == "web-ui" else ["--headless"]
-    cmd = locust_cmd(*ui, "--env-file", str(twin.env_file), "--report-dir", str(tmp_path / "reports"),
-                     "-u", "4", "-r", "4", "-t", "60s", "--pool-size", "3")  # fmt: skip
+    cmd = load_cmd(twin, tmp_path / "reports", *ui, "-u", "4", "-r", "4", "-t", "60s", "--pool-size", "3")
     proc = start(cmd, tmp_path / "run.log")
     try:
         if mode == "web-ui":  # the form's Start button, without a browser (Locust's SIGTERM path differs here)
