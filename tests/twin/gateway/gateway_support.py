@@ -205,11 +205,21 @@ def deploy_api(clients: dict[str, Any], routes: dict[str, dict[str, Any]], *, is
                audience: list[str] | None = None, cors: dict[str, Any] | None = None, function: str | None = None,
                timeout_ms: int = 29000, permission: str | None = "*/*/*", stage: bool = True,
                function_source: str = ECHO_SOURCE, function_timeout: int = 10) -> Deployed:
-    """An HTTP API with one Lambda proxy integration; `routes` maps route keys to {"auth": bool, "scopes": [...]}."""
+    """An HTTP API with one Lambda proxy integration; `routes` maps route keys to {"auth": bool, "scopes": [...]}.
+
+    The integration targets a new function, or the existing `function` when given (several APIs sharing one
+    function share one resource policy). Order of creation: API (with its CORS), integration, authorizer, the
+    routes in the order of `routes`, the `$default` stage, the permission. The gateway reads an API's routes
+    before its stage, in one listing, so an answer through the LAST route's key (`wait_routed`) proves that the
+    whole API is served; a 200 through any earlier route does not (a snapshot may hold only the first routes).
+    """
     apigw = clients["apigatewayv2"]
     suffix = uuid.uuid4().hex[:8]
-    function = function or f"gw-fn-{suffix}"
-    function_arn = create_function(clients, function, function_source, function_timeout)
+    if function is None:
+        function = f"gw-fn-{suffix}"
+        function_arn = create_function(clients, function, function_source, function_timeout)
+    else:
+        function_arn = str(clients["lambda"].get_function_configuration(FunctionName=function)["FunctionArn"])
     api = apigw.create_api(Name=f"gw-api-{suffix}", ProtocolType="HTTP",
                            **({"CorsConfiguration": cors} if cors else {}))
     api_id = api["ApiId"]
@@ -233,7 +243,7 @@ def deploy_api(clients: dict[str, Any], routes: dict[str, dict[str, Any]], *, is
     if stage:
         apigw.create_stage(ApiId=api_id, StageName="$default", AutoDeploy=True)
     if permission:
-        grant(clients, function, api_id, permission)
+        grant(clients, function, api_id, permission, sid=f"apigw-{api_id}")  # one sid per API: functions are shared
     return Deployed(api_id, function, function_arn, integration["IntegrationId"], authorizer_id, route_ids)
 
 
@@ -289,8 +299,25 @@ def call(gw: GatewayProcess, api_id: str | None, method: str, path: str, *, head
     return requests.request(method, gw.url + path, headers=hdrs, data=data, timeout=timeout, allow_redirects=False)
 
 
-def eventually(check: Callable[[], Any], timeout: float = 5.0, interval: float = 0.05) -> Any:
-    """Poll `check` until it returns something truthy (bounded); returns that value or fails."""
+def routed(gw: GatewayProcess, api_id: str, method: str, path: str, **kwargs: Any) -> str | None:
+    """The route key the echo function saw for this request, or None when it was not invoked with success (API or
+    route not loaded yet: 404; permission not read yet: 500; ...)."""
+    resp = call(gw, api_id, method, path, **kwargs)
+    return resp.json()["event"]["routeKey"] if resp.status_code == 200 else None
+
+
+def wait_routed(gw: GatewayProcess, api_id: str, method: str, path: str, route_key: str, **kwargs: Any) -> None:
+    """Wait until `method path` reaches the echo function through `route_key` exactly: a 200 alone may come from
+    another route (`$default`, a greedy one) of a snapshot that does not hold `route_key` yet."""
+    eventually(lambda: routed(gw, api_id, method, path, **kwargs) == route_key)
+
+
+def eventually(check: Callable[[], Any], timeout: float = 30.0, interval: float = 0.05) -> Any:
+    """Poll `check` until it returns something truthy (bounded); returns that value or fails.
+
+    Callers wait for an observable only the final state has, so the wait ends as soon as that state is served;
+    the ceiling is generous because a refresh round, a Lambda cold start or both can take seconds when the
+    machine is busy (2 cores shared with other test runs)."""
     deadline = time.monotonic() + timeout
     last: Any = None
     while time.monotonic() < deadline:

@@ -4,6 +4,7 @@ request limits, warm environments and code updates."""
 from __future__ import annotations
 
 import time
+import uuid
 from typing import Any
 
 import pytest
@@ -15,9 +16,11 @@ from tests.twin.gateway.gateway_support import (
     Deployed,
     GatewayProcess,
     call,
+    create_function,
     deploy_api,
     eventually,
     grant,
+    wait_routed,
     zip_of,
 )
 
@@ -108,15 +111,36 @@ class TestResourcePolicy:
         eventually(lambda: call(gateway, deployed.api_id, "GET", "/x").status_code == 200, timeout=3)
 
     def test_source_account_condition(self, gateway: GatewayProcess, clients: dict[str, Any]) -> None:
-        good = deploy_api(clients, {"GET /p": {}}, permission=None)
-        bad = deploy_api(clients, {"GET /p": {}}, permission=None)
-        for deployed, account in ((good, ACCOUNT), (bad, "999999999999")):
+        # Both APIs integrate with ONE function, so one get_policy read holds both statements; the bad-account
+        # statement is added first, so a policy that lets `good` through (200) holds it too, and bad's 500 can
+        # only come from its SourceAccount, never from a policy the gateway has not read yet.
+        function = f"gw-fn-{uuid.uuid4().hex[:8]}"
+        create_function(clients, function)
+        bad = deploy_api(clients, {"GET /p": {}}, function=function, permission=None)
+        good = deploy_api(clients, {"GET /p": {}}, function=function, permission=None)
+
+        def allow(deployed: Deployed, sid: str, account: str) -> None:
             clients["lambda"].add_permission(
-                FunctionName=deployed.function, StatementId="acct", Action="lambda:InvokeFunction",
+                FunctionName=function, StatementId=sid, Action="lambda:InvokeFunction",
                 Principal="apigateway.amazonaws.com", SourceAccount=account,
                 SourceArn=f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{deployed.api_id}/*")
-        eventually(lambda: call(gateway, good.api_id, "GET", "/p").status_code == 200)
-        assert call(gateway, bad.api_id, "GET", "/p").status_code == 500
+
+        allow(bad, "bad-account", "999999999999")
+        allow(good, "good-account", ACCOUNT)
+
+        def statuses() -> tuple[int, int]:
+            # Both requested each round: both stay hot, so the gateway re-reads both APIs and the shared policy.
+            return (call(gateway, good.api_id, "GET", "/p").status_code,
+                    call(gateway, bad.api_id, "GET", "/p").status_code)
+
+        # bad != 404: its route is in the snapshot (an API read before its route was created answers 404).
+        eventually(lambda: (s := statuses())[0] == 200 and s[1] != 404 and s)
+        resp = call(gateway, bad.api_id, "GET", "/p")
+        assert resp.status_code == 500
+        assert resp.json() == SERVER_ERROR
+        # The same statement with the right account lets bad through: its ARN and route were never the problem.
+        allow(bad, "bad-fixed", ACCOUNT)
+        wait_routed(gateway, bad.api_id, "GET", "/p", "GET /p")
 
     def test_missing_function_is_500(self, gateway: GatewayProcess, clients: dict[str, Any]) -> None:
         deployed = deploy_api(clients, {"GET /p": {}})
