@@ -15,7 +15,6 @@ import atexit
 import contextlib
 import logging
 import secrets
-import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -27,9 +26,11 @@ from locust import log as locust_log
 from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 
+from fixtures import interrupts
 from fixtures.config import ConfigError, EnvConfig, load_config
 from fixtures.janitor import janitor
 from fixtures.lease import RunLease
+from fixtures.local_twin import signal_twin
 from fixtures.preflight import describe_aws_error
 from fixtures.redaction import install_log_redaction
 from loadsuite import options as suite_options
@@ -63,7 +64,7 @@ class LoadRun:
         self.refresher: gevent.Greenlet | None = None
         self.refreshing = BoundedSemaphore()
         # Locust 2.47 can run its shutdown twice at once (its SIGTERM handler and the main greenlet of
-        # a web-UI run; _sigterm_as_ctrl_c avoids the known case): the verdict and the cleanup happen once.
+        # a web-UI run; fixtures.interrupts avoids the known case): the verdict and the cleanup happen once.
         self.quitting_done = False
         self.cleaning = BoundedSemaphore()
         self.sampler: HistorySampler | None = None
@@ -90,7 +91,7 @@ class LoadRun:
             runner.register_message(TOKENS_MESSAGE, self.on_tokens)
             return
         atexit.register(self.cleanup)
-        _sigterm_as_ctrl_c()
+        interrupts.install(self.farewell)
         try:
             self.setup(environment)
         except Exception as exc:  # a SetupError is already one line; anything else (an unknown AWS profile) too
@@ -213,7 +214,7 @@ class LoadRun:
     def on_test_start(self, environment: Environment, **_: Any) -> None:
         if isinstance(environment.runner, WorkerRunner) or self.pool is None:
             return
-        _sigterm_as_ctrl_c()  # again: Locust has installed its own handler since init
+        interrupts.install(self.farewell)  # again: Locust has installed its own SIGTERM handler since init
         opts = environment.parsed_options
         try:  # the web UI form may have changed any argument since init
             suite_options.check(opts)
@@ -302,6 +303,17 @@ class LoadRun:
         with self.cleaning:
             self._clean_up()
 
+    def farewell(self) -> str:
+        """A second Ctrl-C: the run ends at once; this says what it leaves behind (a twin it started is told
+        to stop, without waiting)."""
+        head = f"second interrupt: load run {self.run_id} stopped without cleanup"
+        if self.twin is not None:
+            return f"{head}; its local twin was told to stop" if signal_twin(self.twin.state_dir) else head
+        users = len(self.pool.users) if self.pool is not None else 0
+        where = self.config.source if self.config is not None else "F"
+        return (f"{head}; the next run deletes its {users} test users, or now: "
+                f"python -m fixtures.janitor --env-file {where}")
+
     def _clean_up(self) -> None:
         if self.pool is not None and self.pool.users:
             count = len(self.pool.users)
@@ -315,14 +327,6 @@ class LoadRun:
             self.twin.stop()
             log.info("local twin stopped")
 
-
-
-def _sigterm_as_ctrl_c() -> None:
-    """SIGTERM (a CI cancel) handled exactly as Ctrl-C, which Locust handles once at every stage. Locust's
-    own SIGTERM handling is missing until a headless shape run ends (the process dies with no cleanup),
-    and in a web-UI run it shuts down twice at once (its handler and the main greenlet). A plain signal
-    handler, not gevent's: gevent's watchers add up, this replaces Locust's at the C level."""
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
 
 
 def check_reachable(host: str) -> None:
