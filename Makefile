@@ -6,8 +6,12 @@ PYTEST := .venv/bin/pytest
 ALLURE := .tools/node_modules/.bin/allure
 REPORTS := reports
 WORKERS ?= 2
+# Bytecode caches on: the suites start hundreds of Python processes (every e2e run of the self-test is
+# three), and without pytest's cached assertion rewrites each one re-parses every test module and
+# plugin package (hypothesis alone costs seconds on a loaded machine). Some images set this variable.
+unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: setup e2e test lint report twin clean
+.PHONY: setup e2e test test-hog lint report twin clean
 
 setup: .venv/.installed .tools/.installed .system/.installed
 
@@ -45,6 +49,12 @@ report:
 # self-test, load).
 test: setup lint
 	$(PYTEST) -n $(WORKERS) $(TEST_ARGS)
+
+# The same, HOG_RUNS times in a row with a busy loop on every core: the tests must stay deterministic on a
+# loaded 2-core machine (bench/under_cpu_hog.py prints each run's exit code and wall time).
+HOG_RUNS ?= 3
+test-hog: setup
+	$(PY) bench/under_cpu_hog.py --runs $(HOG_RUNS) -- $(MAKE) --no-print-directory test
 
 lint:
 	.venv/bin/ruff check .
