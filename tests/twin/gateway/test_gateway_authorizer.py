@@ -20,6 +20,7 @@ from tests.twin.gateway.gateway_support import (
     deploy_api,
     eventually,
     mint,
+    wait_routed,
 )
 
 MAIN = OidcServer.issuer_id("main")
@@ -29,12 +30,12 @@ UNAUTHORIZED = {"message": "Unauthorized"}
 @pytest.fixture(scope="module")
 def api(clients: dict[str, Any], gateway: GatewayProcess) -> Deployed:
     deployed = deploy_api(clients, {
-        "GET /open": {},
         "GET /secure": {"auth": True},
         "GET /scoped": {"auth": True, "scopes": ["read:items", "admin"]},
         "GET /dangling": {"auth": True, "authorizer_id": "nosuchid"},
+        "GET /open": {},  # last: its route key proves the routes before it are served (deploy_api)
     }, issuer=MAIN, audience=["client-a", "client-b"])
-    eventually(lambda: call(gateway, deployed.api_id, "GET", "/open").status_code == 200)
+    wait_routed(gateway, deployed.api_id, "GET", "/open", "GET /open")
     return deployed
 
 
@@ -44,12 +45,16 @@ def issuer(oidc: OidcServer) -> Any:
 
 
 def invoked_probes(clients: dict[str, Any], function: str) -> set[str]:
-    events = clients["logs"].filter_log_events(logGroupName=f"/aws/lambda/{function}")["events"]
     probes = set()
-    for event in events:
-        if event["message"].startswith("{"):
-            probes.add(json.loads(event["message"]).get("probe"))
-    return probes
+    kwargs: dict[str, Any] = {"logGroupName": f"/aws/lambda/{function}"}
+    while True:  # every page: a probe on a later page must not go unseen
+        page = clients["logs"].filter_log_events(**kwargs)
+        for event in page["events"]:
+            if event["message"].startswith("{"):
+                probes.add(json.loads(event["message"]).get("probe"))
+        if not page.get("nextToken"):
+            return probes
+        kwargs["nextToken"] = page["nextToken"]
 
 
 def assert_unauthorized(resp: Any, description: str | None = None) -> None:
@@ -139,8 +144,8 @@ def test_only_rsa_algorithms(gateway: GatewayProcess, api: Deployed, issuer: Any
                 token=mint(issuer, {"aud": "client-a"}, alg="RS384")).status_code == 401
     other = oidc.issuers["other"]
     other.pin_alg = False
-    free = deploy_api(clients, {"GET /open": {}, "GET /s": {"auth": True}}, issuer=OidcServer.issuer_id("other"))
-    eventually(lambda: call(gateway, free.api_id, "GET", "/open").status_code == 200)
+    free = deploy_api(clients, {"GET /s": {"auth": True}, "GET /open": {}}, issuer=OidcServer.issuer_id("other"))
+    wait_routed(gateway, free.api_id, "GET", "/open", "GET /open")
     for alg in ("RS256", "RS384", "RS512", "PS256", "PS512"):
         resp = call(gateway, free.api_id, "GET", "/s", token=mint(other, {"aud": "client-a"}, alg=alg))
         assert resp.status_code == 200, alg
@@ -215,10 +220,14 @@ def test_rejected_requests_never_invoke_lambda(gateway: GatewayProcess, api: Dep
     dangling_probe = f"rej-dangling-{uuid.uuid4().hex[:6]}"
     assert call(gateway, api.api_id, "GET", "/dangling", headers={"x-e2e-probe": dangling_probe},
                 token=mint(issuer, {"aud": "client-a"})).status_code == 500
-    marker = f"ok-{uuid.uuid4().hex[:6]}"
-    assert call(gateway, api.api_id, "GET", "/secure", headers={"x-e2e-probe": marker},
-                token=mint(issuer, {"aud": "client-a"})).status_code == 200
-    probes = eventually(lambda: (p := invoked_probes(clients, api.function)) and marker in p and p, timeout=10)
+    # Two accepted requests as a barrier: the log shipper reads every stream file each round, so the round that
+    # ships `first` read whatever the refused requests would have logged, and `second`, made after `first` was
+    # seen, is shipped by a later round: once it shows, that earlier round has shipped all it read.
+    token = mint(issuer, {"aud": "client-a"})
+    for marker in (f"ok1-{uuid.uuid4().hex[:6]}", f"ok2-{uuid.uuid4().hex[:6]}"):
+        assert call(gateway, api.api_id, "GET", "/secure", headers={"x-e2e-probe": marker},
+                    token=token).status_code == 200
+        probes = eventually(lambda m=marker: (p := invoked_probes(clients, api.function)) and m in p and p)
     assert not ({*rejected.values(), scope_probe, dangling_probe} & probes)
 
 
@@ -227,7 +236,8 @@ def test_query_string_identity_source(gateway: GatewayProcess, clients: dict[str
     clients["apigatewayv2"].update_authorizer(ApiId=deployed.api_id, AuthorizerId=deployed.authorizer_id,
                                               IdentitySource=["$request.querystring.access_token"])
     token = mint(issuer, {"aud": "client-a"})
-    eventually(lambda: call(gateway, deployed.api_id, "GET", f"/q?access_token={token}").status_code == 200)
+    # 200 only once the updated identity source is read: before, the token in the query string is not looked at.
+    wait_routed(gateway, deployed.api_id, "GET", f"/q?access_token={token}", "GET /q")
     assert call(gateway, deployed.api_id, "GET", "/q", token=token).status_code == 401
 
 
@@ -236,10 +246,11 @@ def test_unreachable_or_oversized_jwks_refuses(gateway: GatewayProcess, clients:
     oidc.issuers["slow"].delay_s = 2.0  # over the 1.5 s fetch bound
     oidc.issuers["huge"].pad_bytes = 160_000  # over the 150 kB JWKS bound
     for name in ("slow", "huge"):
-        deployed = deploy_api(clients, {"GET /open": {}, "GET /s": {"auth": True}}, issuer=OidcServer.issuer_id(name))
-        eventually(lambda d=deployed: call(gateway, d.api_id, "GET", "/open").status_code == 200)
+        deployed = deploy_api(clients, {"GET /s": {"auth": True}, "GET /open": {}}, issuer=OidcServer.issuer_id(name))
+        wait_routed(gateway, deployed.api_id, "GET", "/open", "GET /open")
         resp = call(gateway, deployed.api_id, "GET", "/s", token=mint(oidc.issuers[name], {"aud": "client-a"}))
-        assert resp.status_code == 401, name
+        # The description proves the refusal is the key set's, not a route or token problem.
+        assert_unauthorized(resp, "unable to fetch the signing keys of the issuer")
 
 
 def test_cognito_tokens_via_issuer_mapping(gateway: GatewayProcess, clients: dict[str, Any]) -> None:
@@ -252,9 +263,9 @@ def test_cognito_tokens_via_issuer_mapping(gateway: GatewayProcess, clients: dic
     tokens = idp.admin_initiate_auth(UserPoolId=pool, ClientId=client_id, AuthFlow="ADMIN_USER_PASSWORD_AUTH",
                                      AuthParameters={"USERNAME": "alice", "PASSWORD": "Str0ng#Passw0rd!"})
     result = tokens["AuthenticationResult"]
-    deployed = deploy_api(clients, {"GET /open": {}, "GET /me": {"auth": True}},
+    deployed = deploy_api(clients, {"GET /me": {"auth": True}, "GET /open": {}},
                           issuer=f"https://cognito-idp.us-east-1.amazonaws.com/{pool}", audience=[client_id])
-    eventually(lambda: call(gateway, deployed.api_id, "GET", "/open").status_code == 200)
+    wait_routed(gateway, deployed.api_id, "GET", "/open", "GET /open")
     id_resp = call(gateway, deployed.api_id, "GET", "/me", token=result["IdToken"])
     assert id_resp.status_code == 200, id_resp.text
     assert id_resp.json()["event"]["requestContext"]["authorizer"]["jwt"]["claims"]["cognito:username"] == "alice"

@@ -7,7 +7,16 @@ from typing import Any
 
 import pytest
 
-from tests.twin.gateway.gateway_support import Deployed, GatewayProcess, OidcServer, call, deploy_api, eventually, mint
+from tests.twin.gateway.gateway_support import (
+    Deployed,
+    GatewayProcess,
+    OidcServer,
+    call,
+    deploy_api,
+    eventually,
+    mint,
+    wait_routed,
+)
 
 MAIN = OidcServer.issuer_id("main")
 CORS = {"AllowOrigins": ["https://app.test", "http://*"], "AllowMethods": ["GET", "POST", "OPTIONS"],
@@ -84,7 +93,7 @@ def test_default_route_takes_options_and_its_authorizer_applies(gateway: Gateway
                                                                 clients: dict[str, Any], oidc: OidcServer) -> None:
     deployed = deploy_api(clients, {"$default": {"auth": True}}, issuer=MAIN, cors=CORS, permission="*/$default")
     token = mint(oidc.issuers["main"], {"aud": "client-a"})
-    eventually(lambda: call(gateway, deployed.api_id, "GET", "/x", token=token).status_code == 200)
+    wait_routed(gateway, deployed.api_id, "GET", "/x", "$default", token=token)
     resp = preflight(gateway, deployed.api_id, "/x", APP)
     assert resp.status_code == 401  # no automatic preflight: the $default route (and its JWT authorizer) handles it
 

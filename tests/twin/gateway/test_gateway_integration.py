@@ -78,7 +78,7 @@ def test_code_update_starts_a_cold_environment(gateway: GatewayProcess, clients:
     eventually(lambda: call(gateway, deployed.api_id, "GET", "/v").status_code == 200)
     new_code = "def handler(event, context):\n    return {'version': 2}\n"
     clients["lambda"].update_function_code(FunctionName=deployed.function, ZipFile=zip_of({"app.py": new_code}))
-    eventually(lambda: call(gateway, deployed.api_id, "GET", "/v").json() == {"version": 2}, timeout=3)
+    eventually(lambda: call(gateway, deployed.api_id, "GET", "/v").json() == {"version": 2})
 
 
 class TestResourcePolicy:
@@ -87,28 +87,42 @@ class TestResourcePolicy:
         eventually(lambda: call(gateway, deployed.api_id, "GET", "/p").status_code == 500)
         assert call(gateway, deployed.api_id, "GET", "/p").json() == SERVER_ERROR
         grant(clients, deployed.function, deployed.api_id, "*/GET/other", sid="only-other")
-        eventually(lambda: call(gateway, deployed.api_id, "GET", "/other").status_code == 200, timeout=3)
+        eventually(lambda: call(gateway, deployed.api_id, "GET", "/other").status_code == 200)
         assert call(gateway, deployed.api_id, "GET", "/p").status_code == 500
         grant(clients, deployed.function, deployed.api_id, "$default/GET/p", sid="p")
-        eventually(lambda: call(gateway, deployed.api_id, "GET", "/p").status_code == 200, timeout=3)
+        eventually(lambda: call(gateway, deployed.api_id, "GET", "/p").status_code == 200)
         clients["lambda"].remove_permission(FunctionName=deployed.function, StatementId="p")
-        eventually(lambda: call(gateway, deployed.api_id, "GET", "/p").status_code == 500, timeout=3)
+        eventually(lambda: call(gateway, deployed.api_id, "GET", "/p").status_code == 500)
 
     def test_wildcards_follow_arn_like(self, gateway: GatewayProcess, clients: dict[str, Any]) -> None:
         deployed = deploy_api(clients, {"GET /items/{id}": {}}, permission="*/GET/items/*")
         eventually(lambda: call(gateway, deployed.api_id, "GET", "/items/1").status_code == 200)
-        other = deploy_api(clients, {"GET /items/{id}": {}}, permission="*/POST/*")
-        template = deploy_api(clients, {"GET /items/{id}": {}}, permission="$default/GET/items/{id}")
-        eventually(lambda: call(gateway, template.api_id, "GET", "/items/2").status_code == 200)
+        # `other` and `template` share one function, hence one policy read: other's grant is made first, so once
+        # template answers 200 the gateway holds other's grant too, and other's 500 is its ArnLike refusal, not a
+        # policy not read yet.
+        function = f"gw-fn-{uuid.uuid4().hex[:8]}"
+        create_function(clients, function)
+        other = deploy_api(clients, {"GET /items/{id}": {}}, function=function, permission="*/POST/*")
+        template = deploy_api(clients, {"GET /items/{id}": {}}, function=function,
+                              permission="$default/GET/items/{id}")
+
+        def statuses() -> tuple[int, int]:
+            # Both requested each round: both stay hot, so the gateway re-reads both APIs and the shared policy.
+            return (call(gateway, template.api_id, "GET", "/items/2").status_code,
+                    call(gateway, other.api_id, "GET", "/items/1").status_code)
+
+        eventually(lambda: (s := statuses())[0] == 200 and s[1] != 404 and s)  # != 404: other's route is read
         assert call(gateway, other.api_id, "GET", "/items/1").status_code == 500
 
     def test_default_route_needs_its_own_arn(self, gateway: GatewayProcess, clients: dict[str, Any]) -> None:
-        deployed = deploy_api(clients, {"$default": {}}, permission="*/*/*")
-        eventually(lambda: call(gateway, deployed.api_id, "GET", "/x").status_code != 404)
+        # GET /probe (made after $default, covered by `*/*/*`) answering proves both routes and the `*/*/*` grant
+        # are read; a 500 on $default before that could be a policy the gateway has not read yet.
+        deployed = deploy_api(clients, {"$default": {}, "GET /probe": {}}, permission="*/*/*")
+        wait_routed(gateway, deployed.api_id, "GET", "/probe", "GET /probe")
         # `api/$default/$default` has one slash too few for `*/*/*`: the guide's grant does not cover $default.
         assert call(gateway, deployed.api_id, "GET", "/x").status_code == 500
         grant(clients, deployed.function, deployed.api_id, "*/$default", sid="default-route")
-        eventually(lambda: call(gateway, deployed.api_id, "GET", "/x").status_code == 200, timeout=3)
+        wait_routed(gateway, deployed.api_id, "GET", "/x", "$default")
 
     def test_source_account_condition(self, gateway: GatewayProcess, clients: dict[str, Any]) -> None:
         # Both APIs integrate with ONE function, so one get_policy read holds both statements; the bad-account
@@ -146,7 +160,7 @@ class TestResourcePolicy:
         deployed = deploy_api(clients, {"GET /p": {}})
         eventually(lambda: call(gateway, deployed.api_id, "GET", "/p").status_code == 200)
         clients["lambda"].delete_function(FunctionName=deployed.function)
-        eventually(lambda: call(gateway, deployed.api_id, "GET", "/p").status_code == 500, timeout=3)
+        eventually(lambda: call(gateway, deployed.api_id, "GET", "/p").status_code == 500)
         assert call(gateway, deployed.api_id, "GET", "/p").json() == SERVER_ERROR
 
 

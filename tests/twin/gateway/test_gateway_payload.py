@@ -13,13 +13,13 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.twin.gateway.gateway_support import Deployed, GatewayProcess, call, deploy_api, eventually
+from tests.twin.gateway.gateway_support import Deployed, GatewayProcess, call, deploy_api, wait_routed
 
 
 @pytest.fixture(scope="module")
 def api(clients: dict[str, Any], gateway: GatewayProcess) -> Deployed:
     deployed = deploy_api(clients, {"ANY /echo": {}, "GET /items/{itemId}": {}})
-    eventually(lambda: call(gateway, deployed.api_id, "GET", "/echo").status_code == 200)
+    wait_routed(gateway, deployed.api_id, "GET", "/items/1", "GET /items/{itemId}")  # the last route (deploy_api)
     return deployed
 
 

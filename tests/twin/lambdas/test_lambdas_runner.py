@@ -124,23 +124,19 @@ def test_update_starts_cold(control_url: str, function: str, clients: dict[str, 
         before = result(await runner.invoke(function, payload(), 5))
         clients["lambda"].update_function_configuration(FunctionName=function, Environment={"Variables": {"FOO": "v2"}})
 
-        async def changed() -> Any:
-            for _ in range(60):
-                out = result(await runner.invoke(function, payload(), 5))
-                if out["env"]["FOO"] == "v2":
-                    return out
+        async def until(wanted: Callable[[Any], bool], what: str) -> Any:
+            # A deadline, not a count of tries: on a busy machine one cold start can take seconds.
+            deadline = time.monotonic() + 30
+            while not wanted(out := result(await runner.invoke(function, payload(), 15))):
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"{what} not picked up (last: {out!r})")
                 await asyncio.sleep(0.05)
-            raise AssertionError("configuration change not picked up")
+            return out
 
-        after_config = await changed()
+        after_config = await until(lambda out: out.get("env", {}).get("FOO") == "v2", "configuration change")
         clients["lambda"].update_function_code(
             FunctionName=function, ZipFile=zip_of({"app.py": "def handler(e, c):\n    return {'v': 3}\n"}))
-        for _ in range(60):
-            out = result(await runner.invoke(function, payload(), 5))
-            if out == {"v": 3}:
-                return before, after_config, out
-            await asyncio.sleep(0.05)
-        raise AssertionError("code change not picked up")
+        return before, after_config, await until(lambda out: out == {"v": 3}, "code change")
 
     before, after_config, after_code = run(control_url, tmp_path, body)
     assert after_config["pid"] != before["pid"]
@@ -171,10 +167,11 @@ def test_caller_timeout_leaves_the_function_running(control_url: str, function: 
         started = time.monotonic()
         inv = await runner.invoke(function, payload(sleep=1), 0.2)
         elapsed = time.monotonic() - started
-        await asyncio.sleep(1.2)  # the abandoned invocation finishes; its environment is idle again
-        return inv, elapsed, result(await runner.invoke(function, payload(), 5))
+        # One environment at most, so this call waits until the abandoned invocation has ended and its
+        # environment is free (no fixed sleep that a slow machine could outrun).
+        return inv, elapsed, result(await runner.invoke(function, payload(), 30))
 
-    inv, elapsed, after = run(control_url, tmp_path, body)
+    inv, elapsed, after = run(control_url, tmp_path, body, max_concurrency=1)
     assert inv.status == "timeout"
     assert inv.payload == b""
     assert elapsed < 0.6
@@ -253,7 +250,9 @@ def test_logs_reach_cloudwatch_and_files(control_url: str, function: str, client
         events = clients["logs"].filter_log_events(logGroupName=f"/aws/lambda/{function}")["events"]
         return [e["message"] for e in events]
 
-    lines = eventually(lambda: (m := messages()) and any(probe in x for x in m) and m)
+    # The REPORT line is the invocation's last: waiting for the probe line alone could stop before END/REPORT.
+    lines = eventually(lambda: (m := messages()) and any(x.startswith(f"REPORT RequestId: {inv.request_id}")
+                                                        for x in m) and m)
     rid = inv.request_id
     start = lines.index(f"START RequestId: {rid} Version: $LATEST")
     assert lines[start + 1] == f"count 1 probe {probe}"
