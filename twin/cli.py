@@ -4,6 +4,7 @@
 the guide's steps, starts the gateway, writes the env file and then waits (foreground) until
 SIGINT/SIGTERM or a service dies. `--detach` runs that same supervisor in its own session and
 returns once the env file is written. `down` stops a detached twin through its state folder.
+`--issuer-type ORIGINAL|UPDATED` chooses the user pool's IssuerConfiguration (and the authorizer's issuer).
 `--enforce-iam` makes moto check every AWS call against IAM (see twin.iam and docs/iam.md): the env file
 then names the CI user's profile, whose keys are in `<state>/iam/credentials`.
 
@@ -78,6 +79,15 @@ def _seconds(value: str) -> float:
     return seconds
 
 
+ISSUER_TYPES = ("ORIGINAL", "UPDATED")  # = twin.provision.names.ISSUER_TYPES (not imported: boto3 is slow)
+
+
+def _issuer_type(value: str) -> str:
+    if value not in ISSUER_TYPES:
+        raise argparse.ArgumentTypeError(f"must be ORIGINAL or UPDATED (IssuerConfiguration.Type), got {value!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m twin", description="Local twin of the Cognito/HTTP API/Lambda/SQL Server stack.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -88,6 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--control-port", type=_port, default=0, help="0 (default) picks a free port")
     up.add_argument("--sql-port", type=_port, default=0, help="0 (default) picks a free port")
     up.add_argument("--ready-timeout", type=_seconds, default=60.0, help="seconds to wait for readiness")
+    up.add_argument("--issuer-type", type=_issuer_type, default="ORIGINAL",
+                    help="the user pool's issuer: ORIGINAL (default, https://cognito-idp...) or UPDATED "
+                         "(https://issuer-cognito-idp...); the authorizer names the same one")
     up.add_argument("--enforce-iam", action="store_true",
                     help="moto checks every AWS call; the harness signs as the CI user (docs/iam.md)")
     up.add_argument("--ci-policy", type=Path, default=None,
@@ -256,7 +269,8 @@ def _start_all(args: argparse.Namespace, state_dir: Path, services: list[Service
     from twin.provision import env_file_text, provision  # imported late: boto3 import is slow
 
     try:
-        stack = provision(control_url, db_host="127.0.0.1", db_port=sql_port, db_app_password=creds["app_password"])
+        stack = provision(control_url, db_host="127.0.0.1", db_port=sql_port, db_app_password=creds["app_password"],
+                          issuer_type=args.issuer_type)
     except Exception as exc:  # a provisioning failure is the user's one line, not a traceback
         raise TwinError(f"provisioning failed: {type(exc).__name__}: {exc}") from None
     iam = _enforce_iam(args, state_dir, control_url, stack) if args.enforce_iam else None
@@ -290,6 +304,7 @@ def _start_all(args: argparse.Namespace, state_dir: Path, services: list[Service
             "supervisor_pid": os.getpid(),
             "env_file": str(env_out),
             "api_id": stack.api_id,
+            "issuer_type": stack.issuer_type,
             "services": {s.name: {"pid": s.pid, **s.info} for s in services},
             **({"iam": {"profile": iam.profile, "credentials_file": str(iam.credentials_file)}} if iam else {}),
         },
@@ -348,6 +363,7 @@ def _detach(args: argparse.Namespace, state_dir: Path) -> int:
         "--control-port", str(args.control_port),
         "--sql-port", str(args.sql_port),
         "--ready-timeout", str(args.ready_timeout),
+        "--issuer-type", args.issuer_type,
         *(["--enforce-iam", "--ci-policy", str(args.ci_policy)] if args.enforce_iam else []),
     ]
     log_path = log_dir / "supervisor.log"

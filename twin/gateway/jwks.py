@@ -31,11 +31,15 @@ KEY_TTL_S = 7200.0  # "API Gateway can cache the public key for two hours"
 UNKNOWN_KID_REFETCH_S = 10.0  # at most one re-fetch per issuer this often when a token names an unknown kid
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 COGNITO_ISSUER = re.compile(r"^https://cognito-idp\.[a-z0-9-]+\.amazonaws\.com/(?P<pool>[\w-]+)$")
+# A user pool on the UPDATED issuer type; the control plane serves it under /issuer-cognito-idp/{pool}.
+COGNITO_UPDATED_ISSUER = re.compile(r"^https://issuer-cognito-idp\.[a-z0-9-]+\.amazonaws\.com/(?P<pool>[\w-]+)$")
 
 
 class IssuerMap:
-    """Where to find an issuer's discovery document: an explicit table, then the Cognito rule, then the issuer
-    itself when it is already a loopback URL. Anything else has no reachable keys (tokens are refused)."""
+    """Where to find an issuer's discovery document: an explicit table, then the Cognito rules (ORIGINAL
+    `https://cognito-idp.R.amazonaws.com/P` -> `{control}/P`, UPDATED `https://issuer-cognito-idp.R.amazonaws.com/P`
+    -> `{control}/issuer-cognito-idp/P`), then the issuer itself when it is already a loopback URL. Anything else
+    has no reachable keys (tokens are refused)."""
 
     def __init__(self, control_url: str, explicit: dict[str, str] | None = None) -> None:
         self._control_url = control_url.rstrip("/")
@@ -47,6 +51,9 @@ class IssuerMap:
         m = COGNITO_ISSUER.match(issuer)
         if m:
             return f"{self._control_url}/{m.group('pool')}"
+        m = COGNITO_UPDATED_ISSUER.match(issuer)
+        if m:
+            return f"{self._control_url}/issuer-cognito-idp/{m.group('pool')}"
         if is_loopback_url(issuer):
             return issuer.rstrip("/")
         return None

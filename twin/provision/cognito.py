@@ -13,19 +13,16 @@ from twin.provision import names
 from twin.provision.aws import only
 
 
-def ensure_user_pool(idp: Any) -> str:
-    found = [
-        pool["Id"]
-        for page in idp.get_paginator("list_user_pools").paginate(MaxResults=60)
-        for pool in page["UserPools"]
-        if pool["Name"] == names.USER_POOL
-    ]
-    existing = only(found, f"user pools named {names.USER_POOL}")
-    if existing:
-        return existing
-    pool = idp.create_user_pool(
-        PoolName=names.USER_POOL,
-        Policies={
+def issuer(region: str, pool_id: str, issuer_type: str) -> str:
+    """The `iss` of the pool's tokens, which the JWT authorizer must name exactly."""
+    host = "issuer-cognito-idp" if issuer_type == "UPDATED" else "cognito-idp"
+    return f"https://{host}.{region}.amazonaws.com/{pool_id}"
+
+
+def _pool_settings(issuer_type: str) -> dict[str, Any]:
+    """The pool's settings that UpdateUserPool also takes (it resets whatever it is not given)."""
+    return {
+        "Policies": {
             "PasswordPolicy": {
                 "MinimumLength": names.PASSWORD_MIN_LENGTH,
                 "RequireUppercase": True,
@@ -35,12 +32,34 @@ def ensure_user_pool(idp: Any) -> str:
                 "TemporaryPasswordValidityDays": 7,
             }
         },
+        "AutoVerifiedAttributes": ["email"],
+        "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": True},
+        "MfaConfiguration": "OFF",
+        "AccountRecoverySetting": {"RecoveryMechanisms": [{"Priority": 1, "Name": "verified_email"}]},
+        "UserPoolTags": names.PROJECT_TAG,
+        "IssuerConfiguration": {"Type": issuer_type},
+    }
+
+
+def ensure_user_pool(idp: Any, issuer_type: str = names.DEFAULT_ISSUER_TYPE) -> str:
+    """The pool's id; an existing pool on another issuer type is moved to `issuer_type` (with all its settings,
+    since UpdateUserPool sets the ones it is not given back to their defaults)."""
+    found = [
+        pool["Id"]
+        for page in idp.get_paginator("list_user_pools").paginate(MaxResults=60)
+        for pool in page["UserPools"]
+        if pool["Name"] == names.USER_POOL
+    ]
+    existing = only(found, f"user pools named {names.USER_POOL}")
+    if existing:
+        current = idp.describe_user_pool(UserPoolId=existing)["UserPool"].get("IssuerConfiguration") or {}
+        if current.get("Type", names.DEFAULT_ISSUER_TYPE) != issuer_type:
+            idp.update_user_pool(UserPoolId=existing, **_pool_settings(issuer_type))
+        return existing
+    pool = idp.create_user_pool(
+        PoolName=names.USER_POOL,
         Schema=[{"Name": "email", "AttributeDataType": "String", "Required": True, "Mutable": True}],
-        AutoVerifiedAttributes=["email"],
-        AdminCreateUserConfig={"AllowAdminCreateUserOnly": True},
-        MfaConfiguration="OFF",
-        AccountRecoverySetting={"RecoveryMechanisms": [{"Priority": 1, "Name": "verified_email"}]},
-        UserPoolTags=names.PROJECT_TAG,
+        **_pool_settings(issuer_type),
     )
     return pool["UserPool"]["Id"]
 
@@ -96,6 +115,7 @@ def ensure_domain(idp: Any, pool_id: str) -> str:
 
 
 def provider_name(region: str, pool_id: str) -> str:
+    """The identity pool's provider name: GetId documents this form only, whatever the pool's issuer type."""
     return f"cognito-idp.{region}.amazonaws.com/{pool_id}"
 
 

@@ -3,6 +3,8 @@
 Steps 1-4 (Cognito), then what the guide's architecture assumes already exists (the VPC, the
 SQL Server host and its secret), then 5 (roles), the Lambda, 6 (HTTP API), 7 (permission) and
 8 (CORS). Each step is idempotent, so the whole is: a second run returns the same Stack.
+`issuer_type` (ORIGINAL or UPDATED) is the user pool's IssuerConfiguration; the JWT authorizer names the
+matching issuer, and a second run with another type moves both.
 """
 
 from __future__ import annotations
@@ -22,17 +24,20 @@ def provision(
     db_host: str,
     db_port: int,
     db_app_password: str,
+    issuer_type: str = names.DEFAULT_ISSUER_TYPE,
 ) -> Stack:
+    if issuer_type not in names.ISSUER_TYPES:
+        raise ValueError(f"issuer type must be one of {', '.join(names.ISSUER_TYPES)}, not {issuer_type!r}")
     aws = Clients(endpoint_url, region)
     account_id = aws("sts").get_caller_identity()["Account"]
 
     idp = aws("cognito-idp")
-    pool_id = cognito.ensure_user_pool(idp)
+    pool_id = cognito.ensure_user_pool(idp, issuer_type)
     client_id = cognito.ensure_app_client(idp, pool_id, names.WEB_CLIENT, token_minutes=60, refresh_days=30)
     expiry_id = cognito.ensure_app_client(idp, pool_id, names.EXPIRY_CLIENT, token_minutes=5, refresh_days=1)
     domain = cognito.ensure_domain(idp, pool_id)
     identity_pool_id = cognito.ensure_identity_pool(aws("cognito-identity"), region, pool_id, client_id)
-    issuer = f"https://{cognito.provider_name(region, pool_id)}"
+    issuer = cognito.issuer(region, pool_id, issuer_type)  # the authorizer names the tokens' issuer exactly
 
     net = network.ensure_network(aws("ec2"), region)
     instance_id = network.ensure_db_instance(aws("ec2"), aws("ssm"), net)
@@ -98,4 +103,5 @@ def provision(
         route_ids=route_ids,
         stage=names.STAGE,
         source_arn=source_arn,
+        issuer_type=issuer_type,
     )

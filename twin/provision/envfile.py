@@ -45,6 +45,7 @@ def env_file_text(stack: Stack, base_url: str, endpoint_url: str) -> str:
             "expiry_client_id": stack.expiry_client_id,
             "password_min_length": names.PASSWORD_MIN_LENGTH,
             "allowed_auth_flows": names.AUTH_FLOWS,
+            "issuer_type": stack.issuer_type,
             "callback_localhost_allowed": False,
         },
         "api": {

@@ -37,6 +37,10 @@ def ensure_authorizer(agw: Any, api_id: str, issuer: str, audience: list[str]) -
     found = [a for a in _items(agw, "get_authorizers", ApiId=api_id) if a["Name"] == names.AUTHORIZER]
     existing = only(found, f"authorizers named {names.AUTHORIZER}")
     if existing:
+        current = existing.get("JwtConfiguration") or {}
+        if current.get("Issuer") != issuer:  # the pool moved to another issuer type: follow it
+            agw.update_authorizer(ApiId=api_id, AuthorizerId=existing["AuthorizerId"],
+                                  JwtConfiguration={**current, "Issuer": issuer})
         return existing["AuthorizerId"]
     return agw.create_authorizer(
         ApiId=api_id,

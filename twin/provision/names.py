@@ -8,6 +8,9 @@ from __future__ import annotations
 PROJECT_TAG = {"Project": "learninghub", "ManagedBy": "twin-provision"}
 
 USER_POOL = "learninghub-userpool"
+# IssuerConfiguration.Type of the user pool (`python -m twin up --issuer-type`); ORIGINAL is Cognito's default.
+ISSUER_TYPES = ("ORIGINAL", "UPDATED")
+DEFAULT_ISSUER_TYPE = "ORIGINAL"
 PASSWORD_MIN_LENGTH = 12
 WEB_CLIENT = "learninghub-web-client"
 EXPIRY_CLIENT = "learninghub-expiry-probe"

@@ -43,3 +43,4 @@ class Stack:
     route_ids: Mapping[str, str]  # route key -> route id
     stage: str
     source_arn: str
+    issuer_type: str = "ORIGINAL"  # the user pool's IssuerConfiguration.Type; `issuer` is its form

@@ -60,10 +60,12 @@ class Pool:
     username: str
     password: str
     sub: str
+    issuer_type: str = "ORIGINAL"  # as created; a test that updates the pool knows its new type itself
 
     @property
     def issuer(self) -> str:
-        return f"https://cognito-idp.{REGION}.amazonaws.com/{self.id}"
+        host = "issuer-cognito-idp" if self.issuer_type == "UPDATED" else "cognito-idp"
+        return f"https://{host}.{REGION}.amazonaws.com/{self.id}"
 
     @property
     def provider(self) -> str:
@@ -74,16 +76,19 @@ def _name(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
+POOL_POLICIES = {"PasswordPolicy": {"MinimumLength": 12, "RequireUppercase": True, "RequireLowercase": True,
+                                    "RequireNumbers": True, "RequireSymbols": True}}
+
+
 @pytest.fixture
 def make_pool(idp: Any) -> Callable[..., Pool]:
-    """A fresh pool + app client + confirmed user (email verified) per call."""
+    """A fresh pool (optionally with an IssuerConfiguration type) + app client + confirmed user (email verified)."""
 
-    def make(flows: list[str] | None = ALL_FLOWS, **client_settings: Any) -> Pool:
+    def make(flows: list[str] | None = ALL_FLOWS, issuer_type: str | None = None, **client_settings: Any) -> Pool:
         pool_id = idp.create_user_pool(
             PoolName=_name("pool"),
-            Policies={"PasswordPolicy": {"MinimumLength": 12, "RequireUppercase": True,
-                                         "RequireLowercase": True, "RequireNumbers": True,
-                                         "RequireSymbols": True}},
+            Policies=POOL_POLICIES,
+            **({"IssuerConfiguration": {"Type": issuer_type}} if issuer_type else {}),
         )["UserPool"]["Id"]
         settings = dict(client_settings)
         if flows is not None:
@@ -99,7 +104,7 @@ def make_pool(idp: Any) -> Callable[..., Pool]:
         )["User"]
         idp.admin_set_user_password(UserPoolId=pool_id, Username=username, Password=PASSWORD, Permanent=True)
         sub = next(a["Value"] for a in user["Attributes"] if a["Name"] == "sub")
-        return Pool(pool_id, client_id, username, PASSWORD, sub)
+        return Pool(pool_id, client_id, username, PASSWORD, sub, issuer_type or "ORIGINAL")
 
     return make
 

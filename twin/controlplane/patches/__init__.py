@@ -12,6 +12,7 @@ import importlib
 
 PATCHES = (
     "tokens",
+    "issuer",
     "validity",
     "srp",
     "refresh",

@@ -4,9 +4,10 @@ Hand-written: moto 5.2.5 has no SetIdentityPoolRoles / GetIdentityPoolRoles (HTT
 new random IdentityId from GetId on every call, accepts any Logins (or none, even when
 unauthenticated identities are off) and answers an unknown pool with HTTP 500. Here GetId
 verifies each Logins token as Cognito does (provider configured on the pool, issuer equal to the
-provider, signature by that user pool's keys, not expired, `aud` one of the provider's client ids),
-keeps one IdentityId per (pool, provider, sub), and refuses unauthenticated access when the pool
-does not allow it. GetCredentialsForIdentity checks the same way that the identity exists and that
+user pool's current issuer, which for an ORIGINAL pool is `https://` + the provider name, signature
+by that user pool's keys, not expired, `aud` one of the provider's client ids), keeps one
+IdentityId per (pool, provider, sub), and refuses unauthenticated access when the pool does not
+allow it. GetCredentialsForIdentity checks the same way that the identity exists and that
 the Logins prove it (then returns moto's fixed credentials). The role settings are stored on the
 pool object and read back verbatim.
 """
@@ -22,10 +23,10 @@ from moto.cognitoidentity.exceptions import ResourceNotFoundError
 from moto.cognitoidentity.models import CognitoIdentityPool, cognitoidentity_backends
 from moto.cognitoidentity.responses import CognitoIdentityResponse
 from moto.cognitoidentity.utils import get_random_identity_id
-from moto.cognitoidp.models import cognitoidp_backends
+from moto.cognitoidp.models import CognitoIdpUserPool, cognitoidp_backends
 from moto.core.exceptions import JsonRESTError
 
-from . import keys
+from . import issuer, keys
 from ._guard import add, replace, require
 
 require(
@@ -70,11 +71,12 @@ def verify_login(pool: CognitoIdentityPool, account_id: str, provider: str, toke
         claims = jwt.decode(token, options={"verify_signature": False})
     except jwt.InvalidTokenError as exc:
         raise NotAuthorized("Invalid login token. Not a valid OpenId Connect identity token.") from exc
-    if claims.get("iss") != f"https://{provider}":
+    user_pool = _user_pool(account_id, provider)
+    # The provider name keeps the original form for every issuer type (GetId's documented name); the token
+    # must carry the pool's current issuer (for an UPDATED pool the issuer-cognito-idp form: unconfirmed).
+    expected = issuer.issuer_of(user_pool) if user_pool is not None else f"https://{provider}"
+    if claims.get("iss") != expected:
         raise NotAuthorized("Invalid login token. Issuer doesn't match providerName")
-    host, _, user_pool_id = provider.partition("/")
-    region = host.removeprefix("cognito-idp.").removesuffix(".amazonaws.com")
-    user_pool = cognitoidp_backends[account_id][region].user_pools.get(user_pool_id)
     try:
         if user_pool is None:
             raise jwt.InvalidSignatureError("no such user pool")
@@ -89,6 +91,18 @@ def verify_login(pool: CognitoIdentityPool, account_id: str, provider: str, toke
     if claims["aud"] not in client_ids:
         raise NotAuthorized("Invalid login token. Incorrect token audience.")
     return str(claims["sub"])
+
+
+def _user_pool(account_id: str, provider: str) -> CognitoIdpUserPool | None:
+    """The user pool a provider name (`cognito-idp.<region>.amazonaws.com/<pool>`) names, if it exists."""
+    host, _, user_pool_id = provider.partition("/")
+    region = host.removeprefix("cognito-idp.").removesuffix(".amazonaws.com")
+    if not user_pool_id or "/" in region or "." in region:
+        return None
+    try:
+        return cognitoidp_backends[account_id][region].user_pools.get(user_pool_id)
+    except KeyError:  # not a region moto knows
+        return None
 
 
 def get_id(self: CognitoIdentityResponse) -> str:

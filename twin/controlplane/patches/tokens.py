@@ -4,7 +4,8 @@ Hand-written: moto's `CognitoIdpUserPool.create_jwt` signs with the shared dummy
 lifetime at 3600 s, copies only `ReadAttributes` as strings and omits `event_id` / `version`.
 This replacement signs with the pool's own ID or access key (`keys.py`), takes the lifetime from the
 app client (`validity.py`), renders standard attributes in the ID token the way AWS does
-(`email_verified` a JSON boolean), and adds `event_id` (both tokens) and `version: 2` (access token).
+(`email_verified` a JSON boolean), adds `event_id` (both tokens) and `version: 2` (access token), and
+puts the pool's current issuer in `iss` (`issuer.py`: ORIGINAL or UPDATED form) for every flow.
 Each sign-in (one origin_jti) keeps its `auth_time` and `event_id` across refreshes, as on AWS;
 `create_refresh_token` also records the refresh token's expiry for `refresh.py`.
 """
@@ -19,7 +20,7 @@ from typing import Any
 
 from moto.cognitoidp.models import CognitoIdpUserPool
 
-from . import keys, validity
+from . import issuer, keys, validity
 from ._guard import replace, require
 
 require(
@@ -94,7 +95,7 @@ def _create_jwt(_original: Callable[..., Any]) -> Callable[..., Any]:
         now = int(time.time())
         claims: dict[str, Any] = {
             "sub": user.id,
-            "iss": f"https://cognito-idp.{self.region}.amazonaws.com/{self.id}",
+            "iss": issuer.issuer_of(self),  # ORIGINAL or UPDATED form, as the pool is configured now
             "client_id" if token_use == "access" else "aud": client_id,
             "event_id": sign_in.event_id,
             "token_use": token_use,
