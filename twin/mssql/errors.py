@@ -21,6 +21,15 @@ class SqlError(Exception):
         self.fatal = fatal
 
 
+def invalid_rpc_value(ordinal: int, name: str, type_name: str) -> SqlError:
+    """8023: an RPC parameter value outside its type's domain. SQL Server answers the request with
+    it and keeps the connection; `ordinal` is 1-based over the whole call, `name` as sent (with '@')."""
+    return SqlError(8023, "The incoming tabular data stream (TDS) remote procedure call (RPC) protocol stream is "
+                    f'incorrect. Parameter {ordinal} ("{name}"): The supplied value is not a valid instance of data '
+                    f"type {type_name}. Check the source data for invalid values. An example of an invalid value is "
+                    "data of numeric type with scale greater than precision.", cls=16, state=1)
+
+
 def syntax_error(near: str) -> SqlError:
     return SqlError(102, f"Incorrect syntax near '{near}'.", cls=15, state=1, batch_abort=True)
 

@@ -4,18 +4,24 @@ Hand-written (MS-TDS 2.2.6.6 and 2.2.5.5.1): the server has to decode whatever t
 picks for a parameter (pytds sends strings as NVARCHAR(MAX) PLP, msodbcsql18 the smallest type,
 VARCHAR with a collation ...). Each decoded value keeps the type it arrived as, so SQL Server's
 conversion rules can be applied against the declared type.
+
+A value outside its type's domain (a DATETIME before 1753, a time of day past midnight, a decimal
+wider than its precision, a NaN float ...) is answered as SQL Server answers it, with 8023 naming
+the parameter, and the connection goes on. Each check is explicit: Python's own date and Decimal
+limits are not SQL Server's, and an exception of theirs must never reach the session.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import struct
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
 from twin.mssql import types as T
-from twin.mssql.errors import SqlError
+from twin.mssql.errors import SqlError, invalid_rpc_value
 from twin.mssql.packets import ProtocolError, Reader
 from twin.mssql.types import SqlType
 
@@ -32,6 +38,21 @@ _USHORTLEN = {0xA5: "varbinary", 0xA7: "varchar", 0xAD: "varbinary", 0xAF: "varc
               0xEF: "nvarchar"}
 _LONGLEN = {0x23: "varchar", 0x63: "nvarchar", 0x22: "varbinary"}
 _BASE_1900 = dt.datetime(1900, 1, 1)
+# SQL Server's domains, in the units of the wire encoding (MS-TDS 2.2.5.5.1.8).
+_DATETIME_DAYS = (-53_690, 2_958_463)   # 1753-01-01 .. 9999-12-31, days from 1900-01-01
+_T300_PER_DAY = 300 * 86_400            # DATETIME time of day: 1/300 s, below 24:00:00
+_MINUTES_PER_DAY = 1_440                # SMALLDATETIME time of day (its u16 days end at 2079-06-06, its max)
+_MAX_DAYS = 3_652_058                   # DATE / DATETIME2 / DATETIMEOFFSET: 9999-12-31, days from 0001-01-01
+_MAX_OFFSET = 840                       # DATETIMEOFFSET: -14:00 .. +14:00, in minutes
+_DECIMAL_NAMES = {0x6A: "decimal", 0x37: "decimal", 0x6C: "numeric", 0x3F: "numeric"}
+
+
+class _Invalid(Exception):
+    """A value outside its type's domain; read_value turns it into 8023 for the parameter at hand."""
+
+    def __init__(self, type_name: str) -> None:
+        super().__init__(type_name)
+        self.type_name = type_name
 
 
 @dataclass
@@ -80,7 +101,7 @@ def parse_rpc(payload: bytes, tds72: bool = True) -> list[RpcCall]:
                 break
             name = r.b_varchar()
             status = r.u8()
-            value, wire = read_value(r)
+            value, wire = read_value(r, len(params) + 1, name)
             params.append(Param(name.lstrip("@"), bool(status & BY_REF), value, wire))
             if len(params) > 2100:
                 raise SqlError(8003, "The incoming request has too many parameters. The server supports a maximum "
@@ -111,15 +132,57 @@ def _le_int(b: bytes, signed: bool = True) -> int:
 
 
 def _datetime(days: int, t300: int) -> dt.datetime:
+    if not _DATETIME_DAYS[0] <= days <= _DATETIME_DAYS[1] or not 0 <= t300 < _T300_PER_DAY:
+        raise _Invalid("datetime")
     return _BASE_1900 + dt.timedelta(days=days, microseconds=round(t300 * 10_000 / 3))
 
 
-def _time_ticks(data: bytes, scale: int) -> int:
-    return _le_int(data, signed=False) * 10 ** (7 - scale)
+def _smalldatetime(days: int, minutes: int) -> dt.datetime:
+    if minutes >= _MINUTES_PER_DAY:
+        raise _Invalid("smalldatetime")
+    return _BASE_1900 + dt.timedelta(days=days, minutes=minutes)
 
 
-def read_value(r: Reader) -> tuple[object, SqlType]:
-    """TYPE_INFO then the value; returns (python value, the SQL type it was sent as)."""
+def _time_ticks(data: bytes, scale: int, type_name: str) -> int:
+    """Time of day in 100 ns ticks from `scale`-digit units; at most one day minus one unit."""
+    units = _le_int(data, signed=False)
+    if units >= 86_400 * 10 ** scale:
+        raise _Invalid(type_name)
+    return units * 10 ** (7 - scale)
+
+
+def _days(data: bytes, type_name: str) -> int:
+    days = _le_int(data, signed=False)
+    if days > _MAX_DAYS:
+        raise _Invalid(type_name)
+    return days
+
+
+def _decimal(data: bytes, precision: int, scale: int, type_name: str) -> Decimal:
+    sign, magnitude = data[0], _le_int(data[1:], signed=False)
+    if sign not in (0, 1) or magnitude >= 10 ** precision:
+        raise _Invalid(type_name)
+    # Built from its digits: Decimal arithmetic (scaleb) would round to the context's 28 digits.
+    return Decimal((0 if sign == 1 or magnitude == 0 else 1, tuple(map(int, str(magnitude))), -scale))
+
+
+def _float(data: bytes) -> float:
+    value = struct.unpack("<f" if len(data) == 4 else "<d", data)[0]
+    if not math.isfinite(value):  # SQL Server has no NaN or infinity
+        raise _Invalid("real" if len(data) == 4 else "float")
+    return value
+
+
+def read_value(r: Reader, ordinal: int = 1, name: str = "") -> tuple[object, SqlType]:
+    """TYPE_INFO then the value; returns (python value, the SQL type it was sent as). A value outside
+    its type's domain raises 8023 for parameter `ordinal` (1-based in its call) named `name`."""
+    try:
+        return _read_value(r)
+    except _Invalid as exc:
+        raise invalid_rpc_value(ordinal, name, exc.type_name) from None
+
+
+def _read_value(r: Reader) -> tuple[object, SqlType]:
     tid = r.u8()
     if tid in _FIXED:
         name, size = _FIXED[tid]
@@ -140,15 +203,14 @@ def read_value(r: Reader) -> tuple[object, SqlType]:
         t = T.decimal_type(precision, scale)
         if n == 0:
             return None, t
-        data = r.take(n)
-        magnitude = _le_int(data[1:], signed=False)
-        value = Decimal(magnitude).scaleb(-scale)
-        return (value if data[0] == 1 else -value), t
+        return _decimal(r.take(n), precision, scale, _DECIMAL_NAMES[tid]), t
     if tid == 0x28:  # DATEN
         n = r.u8()
         if n == 0:
             return None, T.DATE
-        return dt.date.fromordinal(_le_int(r.take(3), signed=False) + 1), T.DATE
+        if n != 3:
+            raise ProtocolError("bad date length")
+        return dt.date.fromordinal(_days(r.take(3), "date") + 1), T.DATE
     if tid in (0x29, 0x2A, 0x2B):  # TIMEN, DATETIME2N, DATETIMEOFFSETN
         scale = r.u8()
         if scale > 7:
@@ -162,8 +224,11 @@ def read_value(r: Reader) -> tuple[object, SqlType]:
         tb = n - 3 - (2 if tid == 0x2B else 0)
         if tb not in (3, 4, 5):
             raise ProtocolError("bad datetime2 length")
-        ticks = _time_ticks(data[:tb], scale)
-        days = _le_int(data[tb:tb + 3], signed=False)
+        type_name = "datetimeoffset" if tid == 0x2B else "datetime2"
+        ticks = _time_ticks(data[:tb], scale, type_name)
+        days = _days(data[tb:tb + 3], type_name)
+        if tid == 0x2B and abs(_le_int(data[tb + 3:])) > _MAX_OFFSET:
+            raise _Invalid(type_name)
         # DATETIMEOFFSET is stored as UTC: dropping the offset is what a conversion to datetime2 does.
         return T.format_datetime(days + 1, ticks), SqlType("datetime2", scale=scale)
     if tid in _USHORTLEN:
@@ -222,10 +287,8 @@ def _fixed(name: str, data: bytes) -> object:
         return bool(data[0])
     if name in ("smallint", "int", "bigint"):
         return _le_int(data)
-    if name == "real":
-        return struct.unpack("<f", data)[0]
-    if name == "float":
-        return struct.unpack("<d", data)[0]
+    if name in ("real", "float"):
+        return _float(data)
     if name == "money":
         hi, lo = struct.unpack("<iI", data)
         return Decimal((hi << 32) | lo).scaleb(-4)
@@ -235,7 +298,7 @@ def _fixed(name: str, data: bytes) -> object:
         days, t300 = struct.unpack("<iI", data)
         return _datetime(days, t300)
     days, minutes = struct.unpack("<HH", data)
-    return _BASE_1900 + dt.timedelta(days=days, minutes=minutes)
+    return _smalldatetime(days, minutes)
 
 
 def _bytelen_type(tid: int, n: int) -> SqlType:

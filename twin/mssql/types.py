@@ -17,7 +17,7 @@ import struct
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
 from twin.mssql.errors import SqlError, conversion_failed, overflow
 
@@ -179,6 +179,15 @@ def _parse_datetime_text(text: str) -> tuple[int, int]:
     return ordinal, ticks
 
 
+_MIN_DATETIME_ORDINAL = dt.date(1753, 1, 1).toordinal()
+_MAX_ORDINAL = dt.date.max.toordinal()   # 9999-12-31, also SQL Server's last day
+
+
+def _date_out_of_range(src: SqlType, name: str) -> SqlError:
+    return SqlError(242, f"The conversion of a {src.name} data type to a {name} data type resulted in an "
+                    "out-of-range value.", batch_abort=True)
+
+
 def _round_ticks(ordinal: int, ticks: int, unit: int) -> tuple[int, int]:
     ticks = (ticks + unit // 2) // unit * unit
     if ticks >= _DAY_TICKS:
@@ -228,10 +237,19 @@ def _to_decimal(value: object, src: str) -> Decimal:
     raise SqlError(8114, f"Error converting data type {src} to numeric.", batch_abort=True)
 
 
+# DECIMAL(38) needs 38 digits plus a rounding one; the default context keeps 28 and raises
+# InvalidOperation past them, so decimal arithmetic on column values uses this one.
+_DECIMAL_CONTEXT = Context(prec=40, rounding=ROUND_HALF_UP)
+_REAL_MAX = struct.unpack("<f", b"\xff\xff\x7f\x7f")[0]   # the largest finite float32
+
+
 def quantize(value: Decimal, t: SqlType) -> Decimal:
     """Round to the type's scale as SQL Server does (half away from zero) and check the precision."""
-    q = value.quantize(Decimal(1).scaleb(-t.scale), rounding=ROUND_HALF_UP)
-    if q.adjusted() + 1 > t.precision - t.scale and q != 0:
+    int_digits = t.precision - t.scale
+    if value and value.adjusted() + 1 > int_digits:  # too wide before rounding: also keeps quantize in context
+        raise overflow(t.decl())
+    q = value.quantize(Decimal(1).scaleb(-t.scale), context=_DECIMAL_CONTEXT)
+    if q.adjusted() + 1 > int_digits and q != 0:
         raise overflow(t.decl())
     return q
 
@@ -259,7 +277,11 @@ def convert(value: object, src: SqlType, dst: SqlType, *, explicit: bool = True)
             if name == "bit" and s.lower() in ("true", "false"):
                 return 1 if s.lower() == "true" else 0
             if src.is_string and re.fullmatch(r"[+-]?\d+", s or "0"):
-                n = int(s or "0")
+                digits = s.lstrip("+-").lstrip("0")
+                if len(digits) > 19 and name != "bit":  # past bigint; also below int()'s 4,300-digit limit
+                    raise SqlError(220, f"Arithmetic overflow error for data type {name}, value = {s[:40]}.",
+                                   batch_abort=True)
+                n = 1 if len(digits) > 19 else int(("-" if s.startswith("-") else "") + (digits or "0"))
             elif src.is_string and name == "bit" and re.fullmatch(r"[+-]?\d+(\.\d*)?", s):
                 n = 1 if float(s) != 0 else 0
             else:
@@ -292,7 +314,7 @@ def convert(value: object, src: SqlType, dst: SqlType, *, explicit: bool = True)
         else:
             raise SqlError(529, f"Explicit conversion from data type {src.name} to {name} is not allowed.",
                            batch_abort=True)
-        if not math.isfinite(f):
+        if not math.isfinite(f) or (name == "real" and abs(f) > _REAL_MAX):
             raise overflow(name)
         if name == "real":
             f = struct.unpack("<f", struct.pack("<f", f))[0]
@@ -312,7 +334,13 @@ def convert(value: object, src: SqlType, dst: SqlType, *, explicit: bool = True)
         elif isinstance(value, str):
             b = value.encode("utf-16-le" if src.name == "nvarchar" else "cp1252", "replace")
         elif isinstance(value, int) and not isinstance(value, bool):
-            b = value.to_bytes(INT_SIZES.get(src.name, 8), "big", signed=True)
+            # An integer's bytes at its type's width (tinyint is unsigned); other integral values
+            # (DECIMAL(p,0) storage) as a bigint, refused when wider.
+            lo, hi = INT_RANGES.get(src.name, INT_RANGES["bigint"])
+            if not lo <= value <= hi:
+                raise SqlError(40517, f"Conversion of a {src.decl()} value wider than bigint to varbinary is not "
+                               "supported by the SQL Server twin.", batch_abort=True)
+            b = value.to_bytes(INT_SIZES.get(src.name, 8), "big", signed=src.name != "tinyint")
         else:
             raise SqlError(529, f"Explicit conversion from data type {src.name} to varbinary is not allowed.",
                            batch_abort=True)
@@ -329,16 +357,17 @@ def convert(value: object, src: SqlType, dst: SqlType, *, explicit: bool = True)
             return dt.date.fromordinal(ordinal).isoformat()
         if name == "datetime":
             ordinal, ticks = _round_ticks(ordinal, ticks, 1)
-            if ordinal < dt.date(1753, 1, 1).toordinal():
-                raise SqlError(242, "The conversion of a varchar data type to a datetime data type resulted "
-                               "in an out-of-range value.", batch_abort=True)
+            if ordinal < _MIN_DATETIME_ORDINAL:
+                raise _date_out_of_range(src, name)
             # datetime keeps 1/300 s: round to the nearest tick, expressed in 100 ns units.
             t300 = round(ticks * 3 / 100_000)
             ticks = t300 * 100_000 // 3
             if ticks >= _DAY_TICKS:
                 ordinal, ticks = ordinal + 1, ticks - _DAY_TICKS
-            return format_datetime(ordinal, ticks)
-        ordinal, ticks = _round_ticks(ordinal, ticks, 10 ** (7 - dst.scale))
+        else:
+            ordinal, ticks = _round_ticks(ordinal, ticks, 10 ** (7 - dst.scale))
+        if ordinal > _MAX_ORDINAL:  # rounded up past 9999-12-31 23:59:59
+            raise _date_out_of_range(src, name)
         return format_datetime(ordinal, ticks)
     if name == "uniqueidentifier":
         if isinstance(value, uuid.UUID):
@@ -372,7 +401,7 @@ def to_text(value: object, src: SqlType) -> str:
         return str(value)
     if isinstance(value, float):
         if src.name == "decimal":
-            return f"{Decimal(repr(value)).quantize(Decimal(1).scaleb(-src.scale), ROUND_HALF_UP)}"
+            return f"{Decimal(repr(value)).quantize(Decimal(1).scaleb(-src.scale), context=_DECIMAL_CONTEXT)}"
         text = f"{value:.6g}"
         if "e" in text:  # SQL Server writes three exponent digits: 1.23457e+008
             mant, exp = text.split("e")
@@ -479,15 +508,12 @@ def column_encoder(t: SqlType, tds73: bool = True) -> Encoder:
         return enc_float
     if n == "decimal":
         size = _decimal_size(t.precision)
-        unit = Decimal(1).scaleb(-t.scale)
 
         def enc_dec(v: object) -> bytes:
             if v is None:
                 return b"\x00"
-            d = _to_decimal(v, "nvarchar").quantize(unit, rounding=ROUND_HALF_UP)
-            if d.adjusted() + 1 > t.precision - t.scale and d != 0:
-                raise overflow(t.decl())
-            scaled = int(d.scaleb(t.scale))
+            d = quantize(_to_decimal(v, "nvarchar"), t)
+            scaled = int(d.scaleb(t.scale, context=_DECIMAL_CONTEXT))
             return bytes((size, 1 if scaled >= 0 else 0)) + abs(scaled).to_bytes(size - 1, "little")
         return enc_dec
     if n == "nvarchar" or (not tds73 and n in ("date", "datetime2")):

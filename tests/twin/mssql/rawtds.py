@@ -1,5 +1,5 @@
 """A minimal raw TDS client for the robustness, cancel and fuzz tests: builds PRELOGIN, LOGIN7,
-SQL batch and ATTENTION packets by hand so tests can also send what no driver would."""
+SQL batch, RPC and ATTENTION packets by hand so tests can also send what no driver would."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import struct
 import time
 
 EOM = 0x01
-PRELOGIN, LOGIN7, SQL_BATCH, ATTENTION, REPLY = 18, 16, 1, 6, 4
+PRELOGIN, LOGIN7, SQL_BATCH, RPC, ATTENTION, REPLY = 18, 16, 1, 3, 6, 4
+ALL_HEADERS = struct.pack("<IIHQI", 22, 18, 2, 0, 1)   # one transaction-descriptor header, as drivers send
+COLLATION = bytes.fromhex("0904D00034")
 
 
 def packet(ptype: int, payload: bytes, status: int = EOM, length: int | None = None) -> bytes:
@@ -54,8 +56,25 @@ def login7_payload(user: str, password: str, database: str = "LearningHub", tds_
 
 
 def batch_payload(sql: str) -> bytes:
-    headers = struct.pack("<IIHQI", 22, 18, 2, 0, 1)
-    return headers + sql.encode("utf-16-le")
+    return ALL_HEADERS + sql.encode("utf-16-le")
+
+
+def nvarchar_max(text: str) -> bytes:
+    """TYPE_INFO and value of an NVARCHAR(MAX) PLP parameter (how python-tds sends strings)."""
+    data = text.encode("utf-16-le")
+    return b"\xe7\xff\xff" + COLLATION + struct.pack("<QI", len(data), len(data)) + data + b"\x00\x00\x00\x00"
+
+
+def rpc_param(name: str, type_and_value: bytes, *, by_ref: bool = False) -> bytes:
+    """One RPC parameter: B_VARCHAR name, status flags, then TYPE_INFO and value as given."""
+    return bytes((len(name),)) + name.encode("utf-16-le") + bytes((1 if by_ref else 0,)) + type_and_value
+
+
+def executesql_payload(stmt: str, decl: str, params: list[bytes]) -> bytes:
+    """sp_executesql (by procedure id 10) with @stmt, @params and the given parameters."""
+    out = ALL_HEADERS + struct.pack("<HHH", 0xFFFF, 10, 0)
+    out += rpc_param("", nvarchar_max(stmt)) + rpc_param("", nvarchar_max(decl))
+    return out + b"".join(params)
 
 
 class RawClient:
@@ -106,6 +125,24 @@ class RawClient:
             except OSError:
                 return True
         return False
+
+
+def error_tokens(message: bytes) -> list[tuple[int, int, int, str]]:
+    """(number, state, class, text) of every ERROR token in a reply. Scans for 0xAA whose length and
+    message fields are consistent, which is enough for the short replies tests inspect."""
+    found = []
+    for pos in range(len(message) - 12):
+        if message[pos] != 0xAA:
+            continue
+        (length,) = struct.unpack_from("<H", message, pos + 1)
+        body = message[pos + 3:pos + 3 + length]
+        if len(body) != length or length < 14:
+            continue
+        number, state, cls, nchars = struct.unpack_from("<iBBH", body)
+        if 8 + nchars * 2 > length:
+            continue
+        found.append((number, state, cls, body[8:8 + nchars * 2].decode("utf-16-le", "replace")))
+    return found
 
 
 def last_done_status(message: bytes) -> int:
