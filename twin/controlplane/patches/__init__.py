@@ -2,8 +2,9 @@
 
 `apply_all` imports and installs them once per process (imported lazily so that a moto mismatch
 surfaces as one MotoMismatch at start). Order matters where patches wrap the same method: the last
-one applied runs first, so for InitiateAuth the client's ExplicitAuthFlows are checked, then the
-SECRET_HASH of a client with a secret, then the refresh token, then the SRP challenge, then moto itself.
+one applied runs first, so for InitiateAuth the client's ExplicitAuthFlows are checked, then USER_AUTH is
+turned into the password or SRP sign-in below it, then the SECRET_HASH of a client with a secret, then the
+refresh token, then the SRP challenge, then moto itself.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ PATCHES = (
     "refresh",
     "sign_in_errors",
     "secret_hash",
+    "user_auth",
     "auth_flows",
     "identity_pools",
     "lambda_permissions",

@@ -6,6 +6,7 @@ flow the client does not enable with InvalidParameterException ("<FLOW> flow not
 client" from InitiateAuth, "Auth flow not enabled for this client" from AdminInitiateAuth) and
 rejects unknown names with a ValidationException. A client without the setting gets Cognito's
 default (SRP, refresh, custom); a client with only legacy names keeps SRP and refresh, as on AWS.
+USER_AUTH (choice-based sign-in, `user_auth.py`) needs ALLOW_USER_AUTH on both APIs.
 """
 
 from __future__ import annotations
@@ -54,11 +55,14 @@ ENABLED_BY = {
     "REFRESH_TOKEN_AUTH": {"ALLOW_REFRESH_TOKEN_AUTH"},
     "REFRESH_TOKEN": {"ALLOW_REFRESH_TOKEN_AUTH"},
     "CUSTOM_AUTH": {"ALLOW_CUSTOM_AUTH", "CUSTOM_AUTH_FLOW_ONLY"},
+    "USER_AUTH": {"ALLOW_USER_AUTH"},
 }
 
 # Flows each endpoint accepts at all (moto answers the others with "Initiate Auth method not supported").
-USER_FLOWS = {"USER_PASSWORD_AUTH", "USER_SRP_AUTH", "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN", "CUSTOM_AUTH"}
-ADMIN_FLOWS = {"ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH", "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"}
+# USER_AUTH is the twin's own (user_auth.py) on both APIs.
+USER_FLOWS = {"USER_PASSWORD_AUTH", "USER_SRP_AUTH", "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN", "CUSTOM_AUTH",
+              "USER_AUTH"}
+ADMIN_FLOWS = {"ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH", "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN", "USER_AUTH"}
 
 
 def enabled_flows(client: CognitoIdpUserPoolClient) -> set[str]:
