@@ -172,16 +172,16 @@ def load_snapshot(apigw: Any, lambda_client: Any, previous: Snapshot, hot: set[s
         if api_id in old:
             apis[api_id] = replace(old[api_id], name=str(api.get("Name") or ""),
                                    cors=Cors.from_api(api.get("CorsConfiguration")))
+    # A function's policy is re-read when any API re-read this round targets it (APIs may share a function);
+    # otherwise the previous read stands.
+    targets = {api_id: {i.function for i in snap.integrations.values() if i.function} for api_id, snap in apis.items()}
+    to_read = {f for api_id in due for f in targets.get(api_id, ())}
     policies: dict[str, ResourcePolicy | None] = {}
-    to_read: set[str] = set()
-    for api_id, snap in apis.items():
-        for function in (i.function for i in snap.integrations.values()):
-            if not function or function in policies or function in to_read:
-                continue
-            if api_id not in due and function in previous.policies:
-                policies[function] = previous.policies[function]
-            else:
-                to_read.add(function)
+    for function in set().union(*targets.values()) - to_read:
+        if function in previous.policies:
+            policies[function] = previous.policies[function]
+        else:
+            to_read.add(function)
     read_list = sorted(to_read)
     for function, policy in zip(read_list, pool.map(lambda f: _try_policy(lambda_client, f, previous), read_list),
                                 strict=True):
