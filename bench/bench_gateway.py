@@ -63,8 +63,8 @@ def zip_bytes() -> bytes:
     return buf.getvalue()
 
 
-def deploy(control_url: str) -> tuple[str, str, str]:
-    """(api_id, function name, id token) of a trivial function behind a Cognito JWT authorizer."""
+def deploy(control_url: str) -> tuple[str, str, str, str]:
+    """(api_id, function name, id token, integration id) of a trivial function behind a Cognito JWT authorizer."""
     c = {n: control_client(n, control_url, REGION) for n in ("iam", "lambda", "apigatewayv2", "cognito-idp")}
     suffix = uuid.uuid4().hex[:8]
     pool = c["cognito-idp"].create_user_pool(PoolName=f"bench-{suffix}")["UserPool"]["Id"]
@@ -95,7 +95,28 @@ def deploy(control_url: str) -> tuple[str, str, str]:
     c["lambda"].add_permission(FunctionName=function, StatementId="apigw", Action="lambda:InvokeFunction",
                                Principal="apigateway.amazonaws.com",
                                SourceArn=f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{api_id}/*/*/*")
-    return api_id, function, token
+    return api_id, function, token, integration
+
+
+def propagation(control_url: str, api_id: str, integration: str, port: int, rounds: int) -> list[float]:
+    """Seconds from CreateRoute until the gateway serves the new route, `rounds` times (the API is in use)."""
+    import http.client
+
+    apigw = control_client("apigatewayv2", control_url, REGION)
+    seconds = []
+    for i in range(rounds):
+        apigw.create_route(ApiId=api_id, RouteKey=f"GET /new{i}", Target=f"integrations/{integration}")
+        started = time.perf_counter()
+        while time.perf_counter() - started < 60:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            conn.request("GET", f"/new{i}")
+            status = conn.getresponse().status
+            conn.close()
+            if status == 200:
+                break
+            time.sleep(0.01)
+        seconds.append(time.perf_counter() - started)
+    return seconds
 
 
 async def exchanges(port: int, request: bytes, more: Callable[[int], bool], latencies: list[float],
@@ -166,9 +187,11 @@ def main() -> int:
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--serial", type=int, default=500, help="requests for the one-at-a-time comparison")
     parser.add_argument("--gateway-arg", action="append", default=[], help="extra gateway argument (repeatable)")
+    parser.add_argument("--propagation-rounds", type=int, default=5, help="new routes timed until served")
     args = parser.parse_args()
-    if args.concurrency < 1 or args.seconds <= 0 or args.warmup < 0 or args.serial < 1:
-        print("bench_gateway: --concurrency and --serial must be >= 1, --seconds > 0, --warmup >= 0",
+    if args.concurrency < 1 or args.seconds <= 0 or args.warmup < 0 or args.serial < 1 or args.propagation_rounds < 1:
+        print("bench_gateway: --concurrency, --serial and --propagation-rounds must be >= 1, --seconds > 0, "
+              "--warmup >= 0",
               file=sys.stderr)
         return 2
     import uvloop
@@ -176,7 +199,7 @@ def main() -> int:
     cp, cp_ready = start([sys.executable, "-m", "twin.controlplane", "--port", "0"])
     gw = None
     try:
-        api_id, function, token = deploy(cp_ready["url"])
+        api_id, function, token, integration = deploy(cp_ready["url"])
         state = tempfile.mkdtemp(prefix="bench-gateway-")
         gw, gw_ready = start([sys.executable, "-m", "twin.gateway", "--port", "0", "--control-url", cp_ready["url"],
                               "--default-api-id", api_id, "--state-dir", state, *args.gateway_arg])
@@ -191,6 +214,7 @@ def main() -> int:
             direct = loop.run_until_complete(direct_invokes(cp_ready["url"], function, args.serial))
         finally:
             loop.close()
+        visible = propagation(cp_ready["url"], api_id, integration, port, args.propagation_rounds)
     finally:
         if gw is not None:
             gw.terminate()
@@ -209,13 +233,16 @@ def main() -> int:
         "serial_gateway_p50_ms": round(statistics.median(serial_latencies) * ms, 3),
         "serial_direct_invoke_p50_ms": round(statistics.median(direct) * ms, 3),
         "gateway_overhead_p50_ms": round((statistics.median(serial_latencies) - statistics.median(direct)) * ms, 3),
+        "new_route_visible_median_s": round(statistics.median(visible), 3),
+        "new_route_visible_max_s": round(max(visible), 3),
         "cpu_count": os.cpu_count(),
     }
     print(json.dumps(result))
     print(f"gateway: {result['requests_per_s']} req/s at {args.concurrency} connections, p50 {result['p50_ms']} ms, "
           f"p99 {result['p99_ms']} ms; one at a time {result['serial_gateway_p50_ms']} ms vs direct invoke "
           f"{result['serial_direct_invoke_p50_ms']} ms (gateway overhead {result['gateway_overhead_p50_ms']} ms); "
-          f"{result['errors']} errors")
+          f"{result['errors']} errors; a new route served after {result['new_route_visible_median_s']} s "
+          f"(max {result['new_route_visible_max_s']} s)")
     return 0
 
 
