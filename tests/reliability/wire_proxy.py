@@ -7,6 +7,8 @@
   so that no two consecutive connections fail and every bounded retry policy can recover.
 - `lose_first_answer_of=Operation` forwards the first call of that operation (X-Amz-Target) and
   closes the connection instead of relaying the answer: the call took effect, the client cannot know.
+- `hold(Operation)` keeps every later call of that operation waiting, unanswered, until `release()`
+  (or HOLD_CEILING_S), and then drops it without forwarding: a control plane that stopped answering.
 
 Hand-written because both are observation and fault points on a real socket; moto and the twin
 have neither. One connection per request, as the twin's control plane does (no keep-alive).
@@ -38,6 +40,7 @@ SECRET_KEYS = frozenset(
 )
 HOP_HEADERS = frozenset({"connection", "keep-alive", "transfer-encoding", "proxy-connection"})
 UPSTREAM_TIMEOUT_S = 30
+HOLD_CEILING_S = 300  # a held call is answered after this even if no test releases it
 
 
 def secrets_in(document: Any) -> Iterator[tuple[str, str]]:
@@ -70,6 +73,9 @@ class WireProxy:
         self.drop_every = drop_every
         self.lose_answer_of = lose_first_answer_of
         self.lost: list[str] = []  # operations whose answer was lost
+        self.held = 0  # calls kept waiting by hold()
+        self._hold_op = ""
+        self._released = threading.Event()
         self.secrets: dict[str, str] = {}  # value -> the JSON key it came in
         self.connections = 0
         self.dropped = 0
@@ -88,8 +94,25 @@ class WireProxy:
         return self
 
     def stop(self) -> None:
+        self.release()
         self._server.shutdown()
         self._server.server_close()
+
+    def hold(self, operation: str) -> None:
+        self._released.clear()
+        self._hold_op = operation
+
+    def release(self) -> None:
+        self._hold_op = ""
+        self._released.set()
+
+    def _held(self, target: str) -> bool:
+        if not (self._hold_op and target.endswith(f".{self._hold_op}")):
+            return False
+        with self._lock:
+            self.held += 1
+        self._released.wait(HOLD_CEILING_S)
+        return True
 
     def _should_drop(self) -> bool:
         with self._lock:
@@ -130,6 +153,10 @@ class WireProxy:
                     return
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 proxy._observe(body)
+                if proxy._held(self.headers.get("X-Amz-Target", "")):
+                    self.close_connection = True
+                    self.connection.close()
+                    return
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_HEADERS}
                 upstream = http.client.HTTPConnection(
                     proxy.upstream_host, proxy.upstream_port, timeout=UPSTREAM_TIMEOUT_S
