@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from locust_runs import LocustRun, locust_cmd, locust_env
+from locust_runs import RUN_CEILING_S, LocustRun, locust_cmd, locust_env
 from loopback_stack import Stack, start_stack
 
 
@@ -33,9 +33,10 @@ def env_file(fresh_stack: Stack, tmp_path: Path) -> Path:
 
 @pytest.fixture
 def run_locust(tmp_path: Path) -> Callable[..., LocustRun]:
-    """Run `locust --headless` with the suite's locustfile, reports under tmp_path; bounded by `timeout`."""
+    """Run `locust --headless` with the suite's locustfile, reports under tmp_path; bounded by `timeout`, a
+    ceiling for a hang only (a run of a few seconds ends within 20 s even on a loaded 2-core machine)."""
 
-    def run(*args: str, timeout: float = 60) -> LocustRun:
+    def run(*args: str, timeout: float = RUN_CEILING_S) -> LocustRun:
         report_dir = tmp_path / "reports"
         cmd = locust_cmd("--headless", "--report-dir", str(report_dir), *args)
         done = subprocess.run(cmd, env=locust_env(), capture_output=True, text=True, timeout=timeout, check=False)

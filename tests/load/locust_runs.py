@@ -11,6 +11,9 @@ from loopback_stack import CREDENTIALS
 
 LOCUSTFILE = Path(__file__).resolve().parent / "locustfile.py"
 LOCUST = Path(sys.executable).parent / "locust"
+# A ceiling for a hung Locust process, never a measure: runs of a few seconds end within 20 s on a loaded
+# 2-core machine, the longest (a 60 s shape) within 90 s.
+RUN_CEILING_S = 240
 
 
 @dataclass

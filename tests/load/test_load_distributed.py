@@ -7,7 +7,7 @@ import re
 import subprocess
 
 import pytest
-from locust_runs import locust_cmd, locust_env
+from locust_runs import RUN_CEILING_S, locust_cmd, locust_env
 from loopback_stack import assert_no_secrets, free_port
 
 pytestmark = pytest.mark.load
@@ -33,8 +33,8 @@ def test_master_mints_and_refreshes_and_each_worker_gets_its_own_users(fresh_sta
         for _ in range(2)
     ]
     try:
-        m_out, m_err = master.communicate(timeout=90)
-        w_outs = [w.communicate(timeout=30) for w in workers]
+        m_out, m_err = master.communicate(timeout=RUN_CEILING_S)
+        w_outs = [w.communicate(timeout=RUN_CEILING_S) for w in workers]
     finally:
         for proc in (master, *workers):
             if proc.poll() is None:
@@ -65,7 +65,7 @@ def test_master_mints_and_refreshes_and_each_worker_gets_its_own_users(fresh_sta
 def test_processes_forks_workers_that_get_distinct_users_from_the_master(fresh_stack, env_file, run_locust):
     # Locust's --processes: the same master/worker split, with the workers forked from one command.
     run = run_locust("--processes", "2", "-u", "6", "-r", "6", "-t", "4s", "--env-file", str(env_file),
-                     "--pool-size", "4", timeout=90)  # fmt: skip
+                     "--pool-size", "4")  # fmt: skip
 
     assert run.returncode == 0, run.stderr[-3000:]
     probes = {p: subs for p, subs in fresh_stack.api.subs_by_probe.items() if p}

@@ -146,7 +146,7 @@ def _write(path: Path, text: str) -> Path:
 @pytest.mark.parametrize("case", BAD_INPUTS, ids=list(BAD_INPUTS))
 def test_bad_input_is_one_line_before_any_user_spawns(case, fresh_stack, tmp_path, run_locust):
     make_args, expected = BAD_INPUTS[case]
-    run = run_locust("-u", "2", "-t", "3s", *make_args(fresh_stack, tmp_path), timeout=40)
+    run = run_locust("-u", "2", "-t", "3s", *make_args(fresh_stack, tmp_path))
 
     assert run.returncode == 2, run.output[-2000:]
     errors = [line for line in run.stderr.splitlines() if "/ERROR/" in line]
@@ -168,7 +168,7 @@ def test_protected_env_runs_with_allow_protected_and_warnings_alone_pass(fresh_s
 
 
 def test_without_an_env_file_a_local_twin_is_started_and_stopped(run_locust):
-    run = run_locust("-u", "3", "-r", "3", "-t", "3s", "--pool-size", "2", "--slo", "fail_ratio<1%", timeout=240)
+    run = run_locust("-u", "3", "-r", "3", "-t", "3s", "--pool-size", "2", "--slo", "fail_ratio<1%")
 
     assert run.returncode == 0, run.stderr[-3000:]
     assert "SLO gate: env local-twin" in run.stderr

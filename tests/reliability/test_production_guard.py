@@ -51,7 +51,7 @@ def test_with_allow_protected_the_suite_runs(protected_env: Path, twin: Twin, id
 
 def test_a_load_run_refuses_in_one_line_and_creates_nothing(protected_env: Path, twin: Twin, idp: Any) -> None:
     before = idp.list_users(UserPoolId=twin.pool_id)["Users"]
-    done = run(locust_cmd("--headless", "-u", "2", "-t", "3s", "--env-file", str(protected_env)), timeout=90)
+    done = run(locust_cmd("--headless", "-u", "2", "-t", "3s", "--env-file", str(protected_env)))
     assert done.returncode == 2, done.stderr[-2000:]
     errors = [line for line in done.stderr.splitlines() if "/ERROR/" in line]
     assert len(errors) == 1 and "is protected" in errors[0] and "--allow-protected" in errors[0], errors

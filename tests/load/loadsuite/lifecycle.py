@@ -92,6 +92,10 @@ class LoadRun:
             return
         atexit.register(self.cleanup)
         interrupts.install(self.farewell)
+        # Ctrl-C raised while gevent's hub runs is printed by the hub as an error, traceback and all, before
+        # Locust handles it; it is no error here (the hub still passes it on to the main greenlet).
+        hub = gevent.get_hub()
+        hub.NOT_ERROR = (*hub.NOT_ERROR, KeyboardInterrupt)
         try:
             self.setup(environment)
         except Exception as exc:  # a SetupError is already one line; anything else (an unknown AWS profile) too
