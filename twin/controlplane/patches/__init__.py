@@ -19,6 +19,7 @@ PATCHES = (
     "refresh",
     "sign_in_errors",
     "secret_hash",
+    "rotation",
     "user_auth",
     "auth_flows",
     "identity_pools",

@@ -93,6 +93,13 @@ def _store(client: CognitoIdpUserPoolClient, secrets: list[Secret]) -> None:
     _ACTIVE[client.id] = tuple(s.value for s in secrets)
 
 
+def active_secrets(client: CognitoIdpUserPoolClient) -> tuple[str, ...]:
+    """Every secret the client accepts now (none for a public client)."""
+    if not client.generate_secret:
+        return ()
+    return _ACTIVE.get(client.id) or ((client.secret,) if client.secret else ())
+
+
 def _validate_value(value: Any) -> str:
     if not isinstance(value, str) or not SECRET_PATTERN.fullmatch(value):
         raise JsonRESTError(

@@ -51,6 +51,13 @@ def refresh_expiry(pool: CognitoIdpUserPool, refresh_token: str) -> float | None
     return getattr(pool, _REFRESH, {}).get(refresh_token)
 
 
+def keep_refresh_expiry(pool: CognitoIdpUserPool, old: str, new: str) -> None:
+    """A rotated refresh token expires when the one it replaces would have (rotation.py)."""
+    expiry = refresh_expiry(pool, old)
+    if expiry is not None:
+        pool.__dict__.setdefault(_REFRESH, {})[new] = expiry
+
+
 def _sign_in(pool: CognitoIdpUserPool, origin_jti: str | None) -> SignIn:
     sign_ins: dict[str, SignIn] = pool.__dict__.setdefault(_SIGN_INS, {})
     if origin_jti is None:
