@@ -5,8 +5,8 @@ tests/twin/mssql/test_mssql_fuzz.py runs on every test run) with fresh random se
 over the parsers, until --seconds have passed. A target may raise only ProtocolError or SqlError;
 anything else is a failure, recorded once per (parser, exception type, location) with the smallest
 input that reproduced it (hypothesis shrinks each new one). Prints one JSON document and one
-readable line. Asserts nothing: exits 0 unless it crashes itself. Add what it finds to the test
-module's explicit examples, with its fix.
+readable line (also on SIGTERM or Ctrl-C, with what was found so far). Asserts nothing: exits 0
+unless it crashes itself. Add what it finds to the test module's explicit examples, with its fix.
 
 Usage: python bench/fuzz_mssql.py [--seconds 600] [--seed N] [--parsers rpc,batch]
 """
@@ -18,6 +18,7 @@ import contextlib
 import json
 import os
 import random
+import signal
 import sys
 import time
 import traceback
@@ -116,6 +117,10 @@ def _round(name: str, stats: ParserStats, failures: dict[tuple[str, str, str], F
     stats.examples_per_round = max(50, min(20_000, int(rate * ROUND_SECONDS)))
 
 
+def _stop(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=600.0)
@@ -132,15 +137,22 @@ def main() -> int:
     failures: dict[tuple[str, str, str], Failure] = {}
     start = time.monotonic()
     deadline = start + args.seconds
-    while time.monotonic() < deadline:
-        for name in names:
-            if time.monotonic() >= deadline:
-                break
-            _round(name, stats[name], failures, rng.getrandbits(64))
+    interrupted = False
+    # SIGTERM or Ctrl-C: stop and print what was found so far.
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        while time.monotonic() < deadline:
+            for name in names:
+                if time.monotonic() >= deadline:
+                    break
+                _round(name, stats[name], failures, rng.getrandbits(64))
+    except KeyboardInterrupt:
+        interrupted = True
     elapsed = time.monotonic() - start
     found = sorted(failures.values(), key=lambda f: (f.parser, f.type, f.location))
     result = {
-        "benchmark": "mssql_parser_fuzz", "seconds": round(elapsed, 1), "seed": master, "cpus": os.cpu_count(),
+        "benchmark": "mssql_parser_fuzz", "seconds": round(elapsed, 1), "interrupted": interrupted, "seed": master,
+        "cpus": os.cpu_count(),
         "hypothesis": hypothesis.__version__,
         "parsers": {n: {"inputs": s.inputs, "rounds": s.rounds, "inputs_per_s": round(s.inputs / max(s.seconds, 1e-9)),
                         "failures": len(s.failures)} for n, s in stats.items()},

@@ -157,9 +157,23 @@ def _units(scale: int) -> st.SearchStrategy[int]:
     return _near(0, day - 1, day) | _u(40)
 
 
+def _texts() -> st.SearchStrategy[str]:
+    """Text that binding parses as a number, a date or a GUID, valid or nearly."""
+    digits = st.text("0123456789", min_size=1, max_size=9)
+    return st.one_of(
+        st.text("0123456789+-.eE ", max_size=30),
+        st.builds("{:04d}-{:02d}-{:02d} {:02d}:{:02d}:{:02d}.{}".format,
+                  _near(1, 1753, 9999, hi=9999) | st.integers(0, 9999), st.integers(0, 13), st.integers(0, 32),
+                  st.integers(0, 24), st.integers(0, 60), st.integers(0, 60), digits),
+        st.builds("{}-{}-{}".format, digits, digits, digits),
+        st.uuids().map(str),
+    )
+
+
 def _chars(tid: int) -> st.SearchStrategy[bytes]:
     """N/VARCHAR or VARBINARY with a USHORT length (possibly NULL or longer than its max) or as PLP."""
     collation = b"" if tid in (0xA5, 0xAD) else COLLATION
+    text = _texts().map(lambda t: t.encode("utf-16-le" if tid in (0xE7, 0xEF) else "cp1252"))
 
     def short(maxlen: int, data: bytes | None) -> bytes:
         value = b"\xff\xff" if data is None else struct.pack("<H", len(data)) + data
@@ -169,8 +183,8 @@ def _chars(tid: int) -> st.SearchStrategy[bytes]:
         total = sum(map(len, chunks)) if declared is None else declared
         body = b"".join(struct.pack("<I", len(c)) + c for c in chunks if c)
         return bytes((tid,)) + b"\xff\xff" + collation + struct.pack("<Q", total) + body + b"\x00\x00\x00\x00"
-    return st.one_of(st.builds(short, _u(16), st.none() | st.binary(max_size=40)),
-                     st.builds(plp, st.lists(st.binary(max_size=20), max_size=3),
+    return st.one_of(st.builds(short, _u(16), st.none() | st.binary(max_size=40) | text),
+                     st.builds(plp, st.lists(st.binary(max_size=20) | text, max_size=3),
                                st.none() | st.sampled_from([0, 1, 2 ** 64 - 1, 2 ** 64 - 2])))
 
 

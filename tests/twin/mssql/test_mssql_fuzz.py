@@ -57,7 +57,7 @@ RPC_FAILURES = [
                   "00000000000000000000000000000000000000000000e7ffff00000000000e000000000000000e000000000000000000000000"
                   "00000000000000000003000000000000003080"),
     # found by review while fixing those: ValueError from the datetime rounding and int() limits
-    rpc_call(datetime2_value(7, 863_999_999_999, 3_652_058)),   # rounds past 9999-12-31 as datetime(2(0))
+    rpc_call(datetime2_value(7, 863_999_999_999, 3_652_058)),   # rounds past 9999-12-31 to datetime, datetime2(0)
     rpc_call(nvarchar_max("9" * 5000)),                          # int() refuses more than 4,300 digits
 ]
 
