@@ -31,6 +31,7 @@ PATCHES = (
     "identity_classic_flow",
     "client_secrets",
     "log_retention",
+    "revocation",
 )
 
 
