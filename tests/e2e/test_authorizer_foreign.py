@@ -89,7 +89,7 @@ def test_token_of_another_app_client_rejected(
     other_client_id: str, test_user: TestUser, api_client: ApiClient, control_route: tuple[str, str]
 ) -> None:
     with skip_if_denied("sign in with another app client (cognito-idp:AdminInitiateAuth)"):
-        tokens = test_user.sign_in_fresh(client_id=other_client_id)
+        tokens = test_user.sign_in_fresh(flow="admin", client_id=other_client_id)  # the flow FLOWS allows
     method, path = control_route
     for kind in ("id_token", "access_token"):
         status = api_client.request(method, path, token=getattr(tokens, kind)).status_code

@@ -93,7 +93,6 @@ class Cognito:
             run_id=run_id,
             worker="load",
             allow_protected=allow_protected,
-            default_flow="admin" if "ALLOW_ADMIN_USER_PASSWORD_AUTH" in flows else "user_password",
         )
 
     def create_member(self, label: str) -> Member:
