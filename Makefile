@@ -22,9 +22,11 @@ setup: .venv/.installed .tools/.installed .system/.installed
 	touch $@
 
 # Allure 2 (allure-commandline): honours categories.json and ALLURE_NO_ANALYTICS, single-file output.
-.tools/.installed:
+# aws-jwt-verify: AWS's own Cognito JWT verifier, the independent check of the twin's tokens (both issuer types).
+NPM_PACKAGES := allure-commandline@2.46.1 aws-jwt-verify@5.2.1
+.tools/.installed: Makefile
 	mkdir -p .tools
-	cd .tools && npm install --silent --no-audit --no-fund --prefix . allure-commandline@2.46.1 >/dev/null
+	cd .tools && npm install --silent --no-audit --no-fund --save-exact --prefix . $(NPM_PACKAGES) >/dev/null
 	touch $@
 
 # Debian packages: Chromium for the browser checks, a JRE for Allure 2, libltdl7 for mssql-python's

@@ -24,7 +24,7 @@ POOL_FIELDS = (
     "EmailVerificationMessage", "EmailVerificationSubject", "VerificationMessageTemplate", "SmsAuthenticationMessage",
     "UserAttributeUpdateSettings", "MfaConfiguration", "DeviceConfiguration", "EmailConfiguration",
     "SmsConfiguration", "UserPoolTags", "AdminCreateUserConfig", "UserPoolAddOns", "AccountRecoverySetting",
-    "PoolName", "UserPoolTier",
+    "PoolName", "UserPoolTier", "IssuerConfiguration",  # UpdateUserPool resets what it is not given
 )  # fmt: skip
 LEGACY_CLIENT = "learninghub-legacy-spa"
 SSR_SUFFIX = "-ssr"
