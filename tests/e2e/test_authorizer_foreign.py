@@ -17,26 +17,14 @@ from fixtures.janitor import foreign_name
 from fixtures.reject_round import body_for, concrete
 from fixtures.signin import sign_in
 from fixtures.users import CognitoUsers, TestUser, make_password
+from tests.e2e.posture.verdict import skip_if_denied
 
 pytestmark = pytest.mark.authorizer
-DENIED = {"AccessDeniedException", "AccessDenied", "UnauthorizedOperation", "NotAuthorizedException"}
 FLOWS = ["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
 
 
 def fail(message: str) -> None:
     pytest.fail(message, pytrace=False)
-
-
-@contextlib.contextmanager
-def skip_if_denied(what: str) -> Iterator[None]:
-    """A call the runner's policy refuses skips the check, naming the right; any other error propagates."""
-    try:
-        yield
-    except ClientError as exc:
-        code = exc.response.get("Error", {}).get("Code")
-        if code in DENIED:
-            pytest.skip(f"the runner may not {what} ({code}): grant it to run this check")
-        raise
 
 
 @pytest.fixture

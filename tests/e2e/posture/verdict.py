@@ -12,6 +12,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from fixtures.preflight import DENIED_CODES, POLICY_FIX, describe_aws_error
 
 MAX_SHOWN = 25
+# Codes a runner gets for a call its policy refuses (Cognito says NotAuthorizedException for some).
+DENIED = {"AccessDeniedException", "AccessDenied", "UnauthorizedOperation", "NotAuthorizedException"}
 FIX_FUNCTION_NAME = "set [lambda] function_name to the API's integration target (Lambda > Functions)"
 
 
@@ -37,3 +39,15 @@ def aws_errors_fail(what: str, fix: str) -> Iterator[None]:
         pytest.fail(f"{what}: {describe_aws_error(exc)}: {POLICY_FIX if denied else fix}", pytrace=False)
     except BotoCoreError as exc:
         pytest.fail(f"{what}: {describe_aws_error(exc)}: {fix}", pytrace=False)
+
+
+@contextmanager
+def skip_if_denied(what: str) -> Iterator[None]:
+    """A call the runner's policy refuses skips the check, naming the right; any other error propagates."""
+    try:
+        yield
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code")
+        if code in DENIED:
+            pytest.skip(f"the runner may not {what} ({code}): grant it to run this check")
+        raise

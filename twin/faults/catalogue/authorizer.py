@@ -95,6 +95,24 @@ def _issuer_trailing_slash(ctx: FaultContext, undo: Undo) -> None:
     update_jwt(ctx, undo, issuer=observe_authorizer(ctx)["JwtConfiguration"]["Issuer"] + "/")
 
 
+ISSUER_FORMS = {"ORIGINAL": "cognito-idp", "UPDATED": "issuer-cognito-idp"}
+
+
+@fault(
+    "authorizer-issuer-other-form",
+    story="Half of an issuer migration: the authorizer's issuer is switched to the other issuer form of the same "
+          "pool (https://issuer-cognito-idp... for the UPDATED configuration, or back to https://cognito-idp...) "
+          "while the pool keeps signing with the one it has, so every valid token is refused.",
+    areas={"authorizer"}, collateral={"sqlserver", "cors", "lambda_permissions"},
+    observe=observe_authorizer,
+)
+def _issuer_other_form(ctx: FaultContext, undo: Undo) -> None:
+    pool = ctx.client("cognito-idp").describe_user_pool(UserPoolId=ctx.target.user_pool_id)["UserPool"]
+    kind = (pool.get("IssuerConfiguration") or {}).get("Type") or "ORIGINAL"
+    other = ISSUER_FORMS["UPDATED" if kind == "ORIGINAL" else "ORIGINAL"]
+    update_jwt(ctx, undo, issuer=f"https://{other}.{ctx.target.region}.amazonaws.com/{ctx.target.user_pool_id}")
+
+
 @fault(
     "authorizer-audience-wrong-client",
     story="A templated pipeline fills the audience with the expiry-probe client's id only, so the web "

@@ -109,6 +109,12 @@ _client_fault(
     "usernames exist.",
     lambda c: c.update(PreventUserExistenceErrors="LEGACY"),
 )
+_client_fault(
+    "spa-token-revocation-disabled",
+    "Token revocation is switched off on the web client to silence a sign-out error in an old SDK, so "
+    "sign-out can no longer revoke refresh tokens.",
+    lambda c: c.update(EnableTokenRevocation=False),
+)
 _pool_fault(
     "pool-self-signup-enabled",
     "Self sign-up is switched on for a marketing campaign on a pool meant for admin-created users only.",
