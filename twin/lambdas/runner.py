@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 from twin.lambdas.aws import control_client
 from twin.lambdas.code import FunctionConfig, fetch_code, fetch_config, function_name, install_code
+from twin.lambdas.logdelay import LogDelay
 from twin.lambdas.pool import FunctionPool
 
 log = logging.getLogger("twin.lambdas")
@@ -50,7 +51,9 @@ class LambdaRunner:
 
     def __init__(self, control_url: str, region: str, state_dir: str | Path, *,
                  max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
-                 refresh_interval_s: float = REFRESH_INTERVAL_S) -> None:
+                 refresh_interval_s: float = REFRESH_INTERVAL_S, log_delay: LogDelay | None = None) -> None:
+        """`log_delay`: how late each log stream reaches CloudWatch Logs (None: from the environment, see
+        twin.lambdas.logdelay; raises LogDelayError when the environment holds a bad value)."""
         self._control_url = control_url.rstrip("/")
         self._region = region
         self._state_dir = Path(state_dir)
@@ -59,10 +62,11 @@ class LambdaRunner:
         self._lambda = control_client("lambda", self._control_url, region)
         self._log_dir = self._state_dir / "logs" / "lambda"
         self._log_dir.mkdir(parents=True, exist_ok=True)
+        self.log_delay = log_delay if log_delay is not None else LogDelay.from_env()
         # Log shipping runs in its own process: no pipe reading or boto3 call in the caller's event loop.
         self._shipper = subprocess.Popen(
             [sys.executable, "-m", "twin.lambdas.logship", "--control-url", self._control_url, "--region", region,
-             "--log-dir", str(self._log_dir)],
+             "--log-dir", str(self._log_dir), *self.log_delay.args()],
             stdin=subprocess.PIPE, cwd=PROJECT_ROOT, start_new_session=True,
             env={**os.environ,
                  "PYTHONPATH": os.pathsep.join(filter(None, [PROJECT_ROOT, os.environ.get("PYTHONPATH")]))},
