@@ -12,6 +12,8 @@ import asyncio
 import gc
 import json
 import logging
+import math
+import os
 import signal
 import socket
 import sys
@@ -23,12 +25,14 @@ import uvicorn
 from twin.gateway.app import Gateway, Settings
 from twin.gateway.authorizer import JwtValidator
 from twin.gateway.jwks import IssuerMap, KeyStore, is_loopback_url
-from twin.gateway.refresher import Refresher
+from twin.gateway.refresher import PROPAGATION_ENV, Refresher
 from twin.lambdas import LambdaRunner
 from twin.lambdas.aws import control_client
+from twin.lambdas.logdelay import MAX_ENV, MIN_ENV, LogDelay, LogDelayError, parse_seconds
 
 log = logging.getLogger("twin.gateway")
 DEFAULT_ACCOUNT = "123456789012"
+MAX_PROPAGATION_S = 86_400.0  # a bound on typos, not a figure of AWS
 
 
 class UsageError(Exception):
@@ -49,8 +53,23 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--refresh-interval", type=float, default=0.4, help="seconds between config refreshes")
     parser.add_argument("--startup-timeout", type=float, default=15.0,
                         help="seconds to wait for the control plane at start")
+    parser.add_argument("--propagation-delay", default=None, metavar="S",
+                        help="seconds before a changed Lambda resource policy or authorizer configuration takes "
+                             f"effect, as AWS's eventual consistency (default ${PROPAGATION_ENV}, else 0: off)")
+    parser.add_argument("--log-delay-min", default=None, metavar="S",
+                        help="least delay of a Lambda log stream's events on their way to CloudWatch Logs, drawn "
+                             f"per stream (default ${MIN_ENV}, else 0.2)")
+    parser.add_argument("--log-delay-max", default=None, metavar="S",
+                        help=f"greatest such delay (default ${MAX_ENV}, else 1.5; 0 with a 0 minimum: off)")
     parser.add_argument("--log-level", default="WARNING")
     args = parser.parse_args(argv)
+    args.propagation_delay = _propagation_delay(args.propagation_delay)
+    try:
+        args.log_delay = LogDelay.from_env(
+            min_s=None if args.log_delay_min is None else parse_seconds("--log-delay-min", args.log_delay_min),
+            max_s=None if args.log_delay_max is None else parse_seconds("--log-delay-max", args.log_delay_max))
+    except LogDelayError as exc:
+        raise UsageError(str(exc)) from None
     if not is_loopback_url(args.control_url):
         raise UsageError(f"--control-url {args.control_url!r} must be an http URL on 127.0.0.1 or localhost")
     if not 0 <= args.port <= 65535:
@@ -66,6 +85,21 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         mapping[issuer] = url
     args.issuer_map = mapping
     return args
+
+
+def _propagation_delay(flag: str | None) -> float:
+    """The flag's value, else the environment's, else 0 (off)."""
+    name, text = ("--propagation-delay", flag) if flag is not None else (PROPAGATION_ENV,
+                                                                          os.environ.get(PROPAGATION_ENV))
+    if not text:
+        return 0.0
+    try:
+        value = float(text)
+    except ValueError:
+        raise UsageError(f"{name} must be a number of seconds, got {text!r}") from None
+    if not math.isfinite(value) or not 0 <= value <= MAX_PROPAGATION_S:
+        raise UsageError(f"{name} must be between 0 and {MAX_PROPAGATION_S:g} seconds, got {text!r}")
+    return value
 
 
 def initial_load(refresher: Refresher, control_url: str, wait_s: float) -> None:
@@ -89,11 +123,13 @@ def account_id(control_url: str, region: str) -> str:
 
 async def serve(args: argparse.Namespace) -> None:
     keys = KeyStore(IssuerMap(args.control_url, args.issuer_map))
-    refresher = Refresher(args.control_url, args.region, keys, args.refresh_interval, args.default_api_id)
+    refresher = Refresher(args.control_url, args.region, keys, args.refresh_interval, args.default_api_id,
+                          propagation_delay_s=args.propagation_delay)
     initial_load(refresher, args.control_url, args.startup_timeout)
     settings = Settings(region=args.region, account_id=account_id(args.control_url, args.region),
                         default_api_id=args.default_api_id)
-    runner = LambdaRunner(args.control_url, args.region, args.state_dir, max_concurrency=args.max_concurrency)
+    runner = LambdaRunner(args.control_url, args.region, args.state_dir, max_concurrency=args.max_concurrency,
+                          log_delay=args.log_delay)
     app = Gateway(settings, refresher, JwtValidator(keys, args.jwt_leeway), runner)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
