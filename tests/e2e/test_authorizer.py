@@ -14,7 +14,7 @@ from fixtures.config import EnvConfig
 from fixtures.forge import CASE_NAMES
 from fixtures.reject_round import MISSING_CASES, UNPROVEN, RejectRound, body_for, concrete
 from fixtures.routes import deployed_routes
-from fixtures.users import TestUser
+from fixtures.users import CognitoUsers, TestUser
 
 pytestmark = pytest.mark.authorizer
 
@@ -119,6 +119,22 @@ def test_valid_token_accepted_on_every_protected_route(
             f"a valid Cognito {kind.replace('_', ' ')} was refused on {refused}: the authorizer's issuer must be "
             f"{env_config.issuer} and its audience must include {env_config.cognito.client_id}"
         )
+
+
+@allure.title("Tokens from a refresh are accepted (REFRESH_TOKEN_AUTH, or GetTokensFromRefreshToken with rotation)")
+def test_refreshed_tokens_are_accepted(
+    env_config: EnvConfig, api_client: ApiClient, test_user: TestUser, cognito_users: CognitoUsers,
+    control_route: tuple[str, str],
+) -> None:
+    if "ALLOW_REFRESH_TOKEN_AUTH" not in env_config.cognito.allowed_auth_flows:
+        pytest.skip("the env file's allowed_auth_flows has no ALLOW_REFRESH_TOKEN_AUTH: the app refreshes nothing")
+    # A session of its own: with rotation, refreshing the shared tokens would retire their refresh token.
+    refreshed = cognito_users.refresh(test_user.sign_in_fresh())
+    method, path = control_route
+    status = api_client.request(method, path, token=refreshed.access_token).status_code
+    if status != 200:
+        fail(f"an access token from a token refresh got {status} on {method} {path}: the authorizer must accept "
+             f"every token the pool issues to {env_config.cognito.client_id}")
 
 
 @allure.title("The {kind}'s claims reach the Lambda (GET /me)")

@@ -37,12 +37,13 @@ class Twin:
         return FaultContext.from_files(self.env_file, self.state_dir)
 
 
-def start_twin(folder: Path) -> Twin:
+def start_twin(folder: Path, *up_args: str) -> Twin:
+    """A twin of its own in `folder`; `up_args`: more `twin up` options (e.g. --issuer-type UPDATED)."""
     folder.mkdir(parents=True, exist_ok=True)
     twin = Twin(folder / "state", folder / "env.toml")
     log = folder / "up.log"
     cmd = [sys.executable, "-m", "twin", "up", "--detach", "--state-dir", str(twin.state_dir),
-           "--env-out", str(twin.env_file)]
+           "--env-out", str(twin.env_file), *up_args]
     try:
         with log.open("wb") as out:
             rc = subprocess.run(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, timeout=UP_TIMEOUT_S,
