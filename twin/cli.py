@@ -82,6 +82,27 @@ def _seconds(value: str) -> float:
 ISSUER_TYPES = ("ORIGINAL", "UPDATED")  # = twin.provision.names.ISSUER_TYPES (not imported: boto3 is slow)
 
 
+def _delay(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, got {value!r}") from None
+    if not 0 <= seconds <= 3600:  # also refuses nan and inf
+        raise argparse.ArgumentTypeError(f"must be 0 to 3600 seconds, got {value}")
+    return seconds
+
+
+# AWS timing (docs/reliability.md): `twin up` flag -> the gateway's flag (it hands the log delays to its Lambda
+# runner's log shipper). None: the gateway's own default.
+TIMING_FLAGS = {"propagation_delay": "--propagation-delay", "log_delay_min": "--log-delay-min",
+                "log_delay_max": "--log-delay-max"}
+
+
+def _timing_args(args: argparse.Namespace) -> list[str]:
+    return [a for dest, flag in TIMING_FLAGS.items() if getattr(args, dest) is not None
+            for a in (flag, str(getattr(args, dest)))]
+
+
 def _issuer_type(value: str) -> str:
     if value not in ISSUER_TYPES:
         raise argparse.ArgumentTypeError(f"must be ORIGINAL or UPDATED (IssuerConfiguration.Type), got {value!r}")
@@ -101,6 +122,13 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--issuer-type", type=_issuer_type, default="ORIGINAL",
                     help="the user pool's issuer: ORIGINAL (default, https://cognito-idp...) or UPDATED "
                          "(https://issuer-cognito-idp...); the authorizer names the same one")
+    up.add_argument("--propagation-delay", type=_delay, default=None, metavar="S",
+                    help="seconds before a changed Lambda permission or authorizer takes effect, as AWS's eventual "
+                         "consistency (default 0)")
+    up.add_argument("--log-delay-min", type=_delay, default=None, metavar="S",
+                    help="least delay of each Lambda log stream on its way to CloudWatch Logs (default 0.2)")
+    up.add_argument("--log-delay-max", type=_delay, default=None, metavar="S",
+                    help="greatest such delay (default 1.5; both 0: off)")
     up.add_argument("--enforce-iam", action="store_true",
                     help="moto checks every AWS call; the harness signs as the CI user (docs/iam.md)")
     up.add_argument("--ci-policy", type=Path, default=None,
@@ -113,7 +141,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    low, high = getattr(args, "log_delay_min", None), getattr(args, "log_delay_max", None)
+    if low is not None and high is not None and low > high:
+        parser.error(f"--log-delay-min {low:g} is above --log-delay-max {high:g}")
     state_dir: Path = args.state_dir.resolve()
     try:
         if args.command == "up":
@@ -282,6 +314,7 @@ def _start_all(args: argparse.Namespace, state_dir: Path, services: list[Service
             "--control-url", control_url,
             "--default-api-id", stack.api_id,
             "--state-dir", str(state_dir),
+            *_timing_args(args),
         ],
         state_dir,
         env=iam.internal_env if iam else None,
@@ -364,6 +397,7 @@ def _detach(args: argparse.Namespace, state_dir: Path) -> int:
         "--sql-port", str(args.sql_port),
         "--ready-timeout", str(args.ready_timeout),
         "--issuer-type", args.issuer_type,
+        *_timing_args(args),
         *(["--enforce-iam", "--ci-policy", str(args.ci_policy)] if args.enforce_iam else []),
     ]
     log_path = log_dir / "supervisor.log"

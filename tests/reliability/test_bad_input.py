@@ -48,7 +48,7 @@ def env_arg(make: Callable[[Path], Path]) -> Callable[[Path], list[str]]:
 
 CASES: dict[str, Case] = {
     # pytest options and env files, exit 4 (pytest's usage error) with one "ERROR:" line
-    "pytest --signin-flow bogus": Case(lambda _: [*PYTEST, "--signin-flow", "bogus"], 4, "use one of admin"),
+    "pytest --signin-flow bogus": Case(lambda _: [*PYTEST, "--signin-flow", "bogus"], 4, "use one of auto, admin"),
     "pytest --janitor-max-age-hours abc": Case(
         lambda _: [*PYTEST, "--janitor-max-age-hours", "abc"], 4, "'abc' is not a number"
     ),
@@ -103,6 +103,10 @@ CASES: dict[str, Case] = {
     "twin up --ready-timeout abc": Case(lambda _: [*TWIN, "up", "--ready-timeout", "abc"], 2, "must be a number"),
     "twin up --ready-timeout -5": Case(lambda _: [*TWIN, "up", "--ready-timeout", "-5"], 2, "more than 0"),
     "twin up --ready-timeout nan": Case(lambda _: [*TWIN, "up", "--ready-timeout", "nan"], 2, "more than 0"),
+    "twin up --propagation-delay -1": Case(lambda _: [*TWIN, "up", "--propagation-delay", "-1"], 2, "0 to 3600"),
+    "twin up --log-delay-min above max": Case(
+        lambda _: [*TWIN, "up", "--log-delay-min", "3", "--log-delay-max", "1"], 2, "is above --log-delay-max 1"
+    ),
     "twin without a command": Case(lambda _: TWIN, 2, "the following arguments are required: command"),
     # soak benchmark, exit 2
     "bench_soak --duration 0": Case(lambda _: [*SOAK, "--duration", "0"], 2, "must be more than 0"),
