@@ -12,7 +12,6 @@ import asyncio
 import gc
 import json
 import logging
-import math
 import os
 import signal
 import socket
@@ -94,12 +93,9 @@ def _propagation_delay(flag: str | None) -> float:
     if not text:
         return 0.0
     try:
-        value = float(text)
-    except ValueError:
-        raise UsageError(f"{name} must be a number of seconds, got {text!r}") from None
-    if not math.isfinite(value) or not 0 <= value <= MAX_PROPAGATION_S:
-        raise UsageError(f"{name} must be between 0 and {MAX_PROPAGATION_S:g} seconds, got {text!r}")
-    return value
+        return parse_seconds(name, text, MAX_PROPAGATION_S)
+    except LogDelayError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def initial_load(refresher: Refresher, control_url: str, wait_s: float) -> None:

@@ -35,14 +35,15 @@ class LogDelayError(ValueError):
     """A setting that is not a usable delay: the message is one line naming the setting and the fix."""
 
 
-def parse_seconds(name: str, text: str) -> float:
-    """A delay in seconds, 0..MAX_DELAY_S, from a flag or an environment variable named `name`."""
+def parse_seconds(name: str, text: str, maximum: float = MAX_DELAY_S) -> float:
+    """A delay in seconds, 0..`maximum`, from a flag or an environment variable named `name` (the twin's other
+    delays use it too); LogDelayError names `name` and the range."""
     try:
         value = float(text)
     except ValueError:
         raise LogDelayError(f"{name} must be a number of seconds, got {text!r}") from None
-    if not math.isfinite(value) or not 0 <= value <= MAX_DELAY_S:
-        raise LogDelayError(f"{name} must be between 0 and {MAX_DELAY_S:g} seconds, got {text!r}")
+    if not math.isfinite(value) or not 0 <= value <= maximum:
+        raise LogDelayError(f"{name} must be between 0 and {maximum:g} seconds, got {text!r}")
     return value
 
 

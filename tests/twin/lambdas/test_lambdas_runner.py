@@ -8,7 +8,7 @@ import json
 import re
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +16,7 @@ import pytest
 
 from tests.twin.gateway.gateway_support import REGION, create_function, eventually, zip_of
 from tests.twin.support import alive
-from twin.controlplane import start_control_plane
 from twin.lambdas import Invocation, LambdaRunner
-from twin.lambdas.aws import control_client
 
 STATEFUL = """
 import json, os, sys, time
@@ -46,18 +44,6 @@ def handler(event, context):
             "request_id": context.aws_request_id, "memory": context.memory_limit_in_mb,
             "remaining": context.get_remaining_time_in_millis(), "cwd": os.getcwd(), "path0": sys.path[0]}
 """
-
-
-@pytest.fixture(scope="module")
-def control_url() -> Iterator[str]:
-    plane = start_control_plane()
-    yield plane.url
-    plane.stop()
-
-
-@pytest.fixture(scope="module")
-def clients(control_url: str) -> dict[str, Any]:
-    return {name: control_client(name, control_url, REGION) for name in ("lambda", "iam", "logs")}
 
 
 @pytest.fixture

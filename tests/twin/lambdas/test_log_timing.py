@@ -14,7 +14,6 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +21,7 @@ import pytest
 
 from fixtures.reject_round import read_round_logs
 from tests.twin.gateway.gateway_support import REGION, create_function
-from twin.controlplane import start_control_plane
 from twin.lambdas import LambdaRunner
-from twin.lambdas.aws import control_client
 from twin.lambdas.logdelay import FORCED_ENV, MAX_ENV, MIN_ENV, SEED_ENV, LogDelay, LogDelayError
 from twin.lambdas.logship import DelayedStreams, Shipper, parse
 
@@ -164,18 +161,6 @@ def test_the_shipper_refuses_a_bad_delay_in_one_line(tmp_path: Path) -> None:
 
 
 # --- on the twin --------------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def control_url() -> Iterator[str]:
-    plane = start_control_plane()
-    yield plane.url
-    plane.stop()
-
-
-@pytest.fixture(scope="module")
-def clients(control_url: str) -> dict[str, Any]:
-    return {name: control_client(name, control_url, REGION) for name in ("lambda", "iam", "logs")}
 
 
 def stream_count(logs: Any, function: str) -> int:

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUserPoolClient
+from moto.cognitoidp.exceptions import ResourceNotFoundError
+from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUserPool, CognitoIdpUserPoolClient
 
 from ._guard import replace, require
 
@@ -32,6 +33,18 @@ class SignInCheck(Protocol):
 def find_client(backend: CognitoIdpBackend, client_id: str) -> CognitoIdpUserPoolClient | None:
     pool = next((p for p in backend.user_pools.values() if client_id in p.clients), None)
     return pool.clients[client_id] if pool else None
+
+
+def pool_and_client(backend: CognitoIdpBackend, client_id: str,
+                    pool_id: str | None = None) -> tuple[CognitoIdpUserPool, CognitoIdpUserPoolClient]:
+    """The app client `client_id` and its pool (`pool_id` when the call names one); ResourceNotFound otherwise."""
+    if pool_id is not None:
+        pool = backend.describe_user_pool(pool_id)
+    else:
+        pool = next((p for p in backend.user_pools.values() if client_id in p.clients), None)  # type: ignore[assignment]
+    if pool is None or client_id not in pool.clients:
+        raise ResourceNotFoundError(client_id)
+    return pool, pool.clients[client_id]
 
 
 def wrap_sign_ins(check: SignInCheck, tag: str) -> None:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 import jwt
-from moto.cognitoidp.exceptions import NotAuthorizedError, ResourceNotFoundError
+from moto.cognitoidp.exceptions import NotAuthorizedError
 from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUserPool
 from moto.cognitoidp.responses import CognitoIdpResponse
 from moto.core.exceptions import JsonRESTError
@@ -24,6 +24,7 @@ from moto.core.responses import EmptyResult
 
 from . import client_secrets
 from ._guard import add, replace, require
+from ._sign_in import pool_and_client
 
 require(
     "revocation",
@@ -98,10 +99,7 @@ def _checked_global_sign_out(original: Callable[..., Any]) -> Callable[..., Any]
 
 
 def revoke_token(backend: CognitoIdpBackend, token: str, client_id: str, client_secret: str | None) -> None:
-    pool = next((p for p in backend.user_pools.values() if client_id in p.clients), None)
-    if pool is None:
-        raise ResourceNotFoundError(client_id)
-    client = pool.clients[client_id]
+    pool, client = pool_and_client(backend, client_id)
     secrets = client_secrets.active_secrets(client)
     if secrets and client_secret not in secrets:
         raise _Error("UnauthorizedException", f"Unable to verify secret hash for client {client_id}")

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from moto.cognitoidp.exceptions import InvalidParameterException, NotAuthorizedError, ResourceNotFoundError
+from moto.cognitoidp.exceptions import InvalidParameterException, NotAuthorizedError
 from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUserPool, CognitoIdpUserPoolClient
 from moto.cognitoidp.responses import CognitoIdpResponse
 from moto.core.exceptions import JsonRESTError
@@ -27,7 +27,7 @@ from moto.core.responses import ActionResult
 
 from . import client_secrets, refresh, tokens
 from ._guard import add, replace, require
-from ._sign_in import wrap_sign_ins
+from ._sign_in import pool_and_client, wrap_sign_ins
 
 require(
     "rotation",
@@ -126,10 +126,7 @@ def _rotated(pool: CognitoIdpUserPool) -> dict[str, Rotated]:
 
 def get_tokens_from_refresh_token(backend: CognitoIdpBackend, refresh_token: str, client_id: str,
                                   client_secret: str | None) -> dict[str, Any]:
-    pool = next((p for p in backend.user_pools.values() if client_id in p.clients), None)
-    if pool is None:
-        raise ResourceNotFoundError(client_id)
-    client = pool.clients[client_id]
+    pool, client = pool_and_client(backend, client_id)
     secrets = client_secrets.active_secrets(client)
     if secrets and client_secret not in secrets:
         raise NotAuthorizedError(f"Unable to verify secret hash for client {client_id}")

@@ -25,12 +25,12 @@ from moto.cognitoidp import models as idp_models
 from moto.cognitoidp.exceptions import (
     InvalidParameterException,
     NotAuthorizedError,
-    ResourceNotFoundError,
     UserNotFoundError,
 )
 from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUserPool, CognitoIdpUserPoolClient
 
 from ._guard import replace, require
+from ._sign_in import pool_and_client
 
 require(
     "user_auth",
@@ -94,17 +94,6 @@ def _first_factor(backend: CognitoIdpBackend, pool: CognitoIdpUserPool, client_i
     raise AssertionError("unreachable")
 
 
-def _pool_and_client(backend: CognitoIdpBackend, client_id: str,
-                     pool_id: str | None) -> tuple[CognitoIdpUserPool, CognitoIdpUserPoolClient]:
-    if pool_id is not None:
-        pool = backend.describe_user_pool(pool_id)
-    else:
-        pool = next((p for p in backend.user_pools.values() if client_id in p.clients), None)  # type: ignore[assignment]
-    if pool is None or client_id not in pool.clients:
-        raise ResourceNotFoundError(client_id)
-    return pool, pool.clients[client_id]
-
-
 def _select_challenge(backend: CognitoIdpBackend, pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient,
                       params: dict[str, str], admin: bool) -> dict[str, Any]:
     username = params.get("USERNAME") or ""
@@ -127,7 +116,7 @@ def _select_challenge(backend: CognitoIdpBackend, pool: CognitoIdpUserPool, clie
 
 def _start(backend: CognitoIdpBackend, client_id: str, pool_id: str | None, params: dict[str, str],
            admin: bool) -> dict[str, Any]:
-    pool, client = _pool_and_client(backend, client_id, pool_id)
+    pool, client = pool_and_client(backend, client_id, pool_id)
     preferred = params.get("PREFERRED_CHALLENGE")
     if not preferred:
         return _select_challenge(backend, pool, client, params, admin)
