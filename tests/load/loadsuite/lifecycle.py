@@ -16,10 +16,12 @@ import contextlib
 import logging
 import secrets
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import gevent
+import greenlet
 import requests
 from gevent.lock import BoundedSemaphore
 from locust import log as locust_log
@@ -72,6 +74,7 @@ class LoadRun:
         self.notes: list[str] = []
         self.table = ""
         self.environment: Environment | None = None
+        self.deliver: Callable[[str], None] = interrupts.raise_interrupt  # the main greenlet's, from on_init
 
     def register(self, events: Any) -> None:
         events.init.add_listener(self.on_init)
@@ -91,11 +94,8 @@ class LoadRun:
             runner.register_message(TOKENS_MESSAGE, self.on_tokens)
             return
         atexit.register(self.cleanup)
-        interrupts.install(self.farewell)
-        # Ctrl-C raised while gevent's hub runs is printed by the hub as an error, traceback and all, before
-        # Locust handles it; it is no error here (the hub still passes it on to the main greenlet).
-        hub = gevent.get_hub()
-        hub.NOT_ERROR = (*hub.NOT_ERROR, KeyboardInterrupt)
+        self.deliver = _to_main_greenlet()
+        interrupts.install(self.farewell, self.deliver)
         try:
             self.setup(environment)
         except Exception as exc:  # a SetupError is already one line; anything else (an unknown AWS profile) too
@@ -218,7 +218,7 @@ class LoadRun:
     def on_test_start(self, environment: Environment, **_: Any) -> None:
         if isinstance(environment.runner, WorkerRunner) or self.pool is None:
             return
-        interrupts.install(self.farewell)  # again: Locust has installed its own SIGTERM handler since init
+        interrupts.install(self.farewell, self.deliver)  # again: Locust has installed its own SIGTERM handler
         opts = environment.parsed_options
         try:  # the web UI form may have changed any argument since init
             suite_options.check(opts)
@@ -331,6 +331,21 @@ class LoadRun:
             self.twin.stop()
             log.info("local twin stopped")
 
+
+
+def _to_main_greenlet() -> Callable[[str], None]:
+    """How Ctrl-C reaches Locust: as KeyboardInterrupt in the main greenlet, where Locust's main() catches it
+    and shuts down once. A signal handler runs in whatever greenlet is current; raised in a spawning or user
+    greenlet it would kill only that one (and print its traceback), raised in the hub gevent prints it. So
+    from anywhere else the interrupt is thrown into the main greenlet by the hub's next loop round."""
+    main, hub = greenlet.getcurrent(), gevent.get_hub()
+
+    def deliver(name: str) -> None:
+        if greenlet.getcurrent() is main:
+            raise KeyboardInterrupt(name)
+        hub.loop.run_callback(main.throw, KeyboardInterrupt(name))
+
+    return deliver
 
 
 def check_reachable(host: str) -> None:
