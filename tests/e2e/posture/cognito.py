@@ -39,6 +39,8 @@ class ClientExpectation:
     auth_flows: tuple[str, ...]
     redirects: RedirectExpectation = RedirectExpectation()
     max_refresh_days: int = 30
+    prevent_user_existence_errors: bool = True
+    token_revocation: bool = True
 
 
 @dataclass(frozen=True)
@@ -122,10 +124,10 @@ def client_findings(client: Mapping[str, Any], expect: ClientExpectation) -> lis
     if refresh > expect.max_refresh_days * ONE_DAY:
         out.append(f"{name} issues refresh tokens valid for {refresh // ONE_DAY} days, more than "
                    f"{expect.max_refresh_days}; lower RefreshTokenValidity.")
-    if client.get("PreventUserExistenceErrors") != "ENABLED":
+    if expect.prevent_user_existence_errors and client.get("PreventUserExistenceErrors") != "ENABLED":
         out.append(f"{name} reveals whether a user exists (PreventUserExistenceErrors="
                    f"{client.get('PreventUserExistenceErrors')!r}); set it to ENABLED.")
-    if client.get("EnableTokenRevocation") is not True:
+    if expect.token_revocation and client.get("EnableTokenRevocation") is not True:
         out.append(f"{name} has token revocation off, so sign-out cannot revoke refresh tokens; set "
                    "EnableTokenRevocation to true.")
     return out
@@ -156,6 +158,6 @@ def pool_findings(pool: Mapping[str, Any], expect: PoolExpectation) -> list[str]
         out.append(f"{name} refuses self sign-up although the env file allows it; set "
                    "AllowAdminCreateUserOnly to false or fix the env file.")
     if expect.deletion_protection and pool.get("DeletionProtection") != "ACTIVE":
-        out.append(f"{name} of a protected environment has deletion protection off; set "
-                   "DeletionProtection to ACTIVE.")
+        out.append(f"{name} has deletion protection off; set DeletionProtection to ACTIVE (required by "
+                   "[cognito] deletion_protection_required, or by [env] protected).")
     return out

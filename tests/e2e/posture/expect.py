@@ -34,6 +34,8 @@ def client_expectation(env: EnvConfig) -> ClientExpectation:
         auth_flows=tuple(c.allowed_auth_flows),
         redirects=redirect_expectation(env),
         max_refresh_days=c.refresh_token_max_days,
+        prevent_user_existence_errors=c.prevent_user_existence_errors_required,
+        token_revocation=c.token_revocation_required,
     )
 
 
@@ -43,7 +45,7 @@ def pool_expectation(env: EnvConfig) -> PoolExpectation:
         min_password_length=c.password_min_length,
         password_classes=tuple(c.password_classes),
         self_signup=c.self_signup_allowed,
-        deletion_protection=env.env.protected,
+        deletion_protection=c.deletion_protection_required or env.env.protected,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -16,8 +17,9 @@ from tests.e2e.posture.cognito import (
     redirect_findings,
     token_seconds,
 )
-from tests.e2e.posture.expect import redirect_expectation
+from tests.e2e.posture.expect import pool_expectation, redirect_expectation
 
+EXAMPLE = Path(__file__).resolve().parents[3] / "env" / "example.toml"
 FLOWS = ("ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH",
          "ALLOW_REFRESH_TOKEN_AUTH")
 GOOD_CLIENT = {
@@ -139,3 +141,20 @@ def test_redirect_hosts_come_from_the_origins_and_the_env_key() -> None:
     assert plain == RedirectExpectation(localhost_ok=False, hosts=("app.example.com",))
     extra = redirect_expectation(load_config(example, environ={"E2E_COGNITO__REDIRECT_HOSTS": "auth.example.com"}))
     assert extra.hosts == ("app.example.com", "auth.example.com")
+
+
+def test_revocation_and_user_existence_checks_follow_the_env_file() -> None:
+    lax = {**GOOD_CLIENT, "EnableTokenRevocation": False, "PreventUserExistenceErrors": "LEGACY"}
+    assert len(client_findings(lax, CLIENT_EXPECT)) == 2
+    relaxed = dataclasses.replace(CLIENT_EXPECT, token_revocation=False, prevent_user_existence_errors=False)
+    assert client_findings(lax, relaxed) == []
+
+
+def test_deletion_protection_required_by_the_env_file_or_a_protected_environment(tmp_path: Path) -> None:
+    text = EXAMPLE.read_text()
+    for old, new in (("deletion_protection_required = false", "deletion_protection_required = true"),
+                     ("protected = false", "protected = true")):
+        (tmp_path / "env.toml").write_text(text.replace(old, new, 1))
+        assert pool_expectation(load_config(tmp_path / "env.toml", environ={})).deletion_protection
+    (tmp_path / "env.toml").write_text(text)
+    assert not pool_expectation(load_config(tmp_path / "env.toml", environ={})).deletion_protection
