@@ -185,3 +185,15 @@ def test_faults_refuse_a_real_deployment(tmp_path: Path) -> None:
     env.write_text('[env]\nname = "prod"\nprotected = false\n[aws]\nregion = "us-east-1"\n')
     result = cli("apply", "cors-wildcard-origin", "--env-file", str(env), "--state-dir", str(tmp_path))
     assert result.returncode == 1 and "twin only" in result.stderr
+
+
+@pytest.mark.parametrize("first", ["from twin.faults import catalogue; catalogue()",
+                                   "import twin.faults.catalogue.cognito"])
+def test_catalogue_stays_a_function_whatever_was_imported_first(first: str) -> None:
+    """The registry function and the package of faults share a name; importing the package must not replace
+    the function (a test that imported a fault module first got a module back from `twin.faults`)."""
+    code = f"{first}\nfrom twin.faults import catalogue\nassert callable(catalogue), catalogue\nprint(len(catalogue()))"
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                          check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert int(done.stdout) >= 25

@@ -7,14 +7,15 @@ restored exactly what was there. See docs/faults.md.
 
 from __future__ import annotations
 
+# Importing the package of faults registers every one. Done here, before `catalogue()` is defined: importing
+# a subpackage sets the parent's attribute of that name, which would otherwise replace the function below.
+import twin.faults.catalogue  # noqa: F401
 from twin.faults.context import FaultContext, Target, read_target
 from twin.faults.model import AREAS, CATALOGUE, Fault, FaultError, FaultUnavailable, NeedsFreshTwin, Revert
 
 
 def catalogue() -> dict[str, Fault]:
-    """Every registered fault by name (importing the catalogue registers them)."""
-    import twin.faults.catalogue  # noqa: F401 (registers on import)
-
+    """Every registered fault by name."""
     return dict(CATALOGUE)
 
 
