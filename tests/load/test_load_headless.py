@@ -27,11 +27,16 @@ def test_a_passing_run_gates_0_writes_final_outputs_and_cleans_up(fresh_stack, e
     assert verdict["result"] == "pass" and verdict["requests"] > 0
     with (run.report_dir / "load_stats.csv").open() as handle:
         rows = {row["Name"]: row for row in csv.DictReader(handle)}
-    assert {"/courses", "/courses/[id]", "/exams", "/exams/[id]", "Aggregated"} <= rows.keys()
     assert int(rows["Aggregated"]["Request Count"]) == verdict["requests"], "CSV holds the final numbers"
-    # Users are stopped mid-request at the time limit: the API may have answered up to one request
-    # per user (6) that Locust never recorded, never the other way round.
-    in_flight = sum(fresh_stack.api.requests.values()) - verdict["requests"]
+    # Which routes a 4 s run reaches depends on the machine's speed (the exam task has weight 1 of 10),
+    # so the check is per route: named by its group, never more than the API served. Users are stopped
+    # mid-request at the time limit: the API may have answered up to one request per user (6) that
+    # Locust never recorded, never the other way round.
+    counted = {name: int(row["Request Count"]) for name, row in rows.items() if name != "Aggregated"}
+    assert counted and counted.keys() <= {"/courses", "/courses/[id]", "/exams", "/exams/[id]"}, counted
+    served = fresh_stack.api.requests
+    assert all(served[name] >= count for name, count in counted.items()), (served, counted)
+    in_flight = sum(served.values()) - verdict["requests"]
     assert 0 <= in_flight <= 6, f"API saw {in_flight} more requests than Locust counted"
     assert (run.report_dir / "load.html").stat().st_size > 10_000
     assert (run.report_dir / "load_chart.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
