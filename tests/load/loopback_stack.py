@@ -43,6 +43,9 @@ COURSES = [
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
+    # socketserver's default backlog of 5 overflows when ten users connect at once: the kernel drops the SYN
+    # and the client retries after 1 s, a latency of the test stack, not of anything under test.
+    request_queue_size = 128
 
 
 class CognitoProxy:

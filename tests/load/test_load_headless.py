@@ -18,11 +18,11 @@ SHORT = ("-u", "6", "-r", "6", "-t", "4s")
 
 
 def test_a_passing_run_gates_0_writes_final_outputs_and_cleans_up(fresh_stack, env_file, run_locust):
-    run = run_locust(*SHORT, "--env-file", str(env_file), "--pool-size", "4", "--slo", "p95<1000ms, fail_ratio<1%")
+    run = run_locust(*SHORT, "--env-file", str(env_file), "--pool-size", "4", "--slo", "p95<5000ms, fail_ratio<1%")
 
     assert run.returncode == 0, run.stderr[-3000:]
     assert "result: PASS" in run.stderr
-    assert "< 1000 ms" in run.stderr, "the summary shows the threshold beside the measured value"
+    assert "< 5000 ms" in run.stderr, "the summary shows the threshold beside the measured value"
     verdict = json.loads((run.report_dir / "load_slo.json").read_text())
     assert verdict["result"] == "pass" and verdict["requests"] > 0
     with (run.report_dir / "load_stats.csv").open() as handle:
@@ -98,7 +98,9 @@ def test_an_abort_rule_stops_the_run_early_with_exit_3(fresh_stack, env_file, ru
 
 
 def test_a_spike_shape_peaks_and_stops_itself(fresh_stack, env_file, run_locust):
-    run = run_locust("-u", "10", "-t", "8s", "--shape", "spike", "--env-file", str(env_file), "--pool-size", "2")
+    # The shape is under test, not latency: a rule on failures only, so a slow moment cannot breach.
+    run = run_locust("-u", "10", "-t", "8s", "--shape", "spike", "--env-file", str(env_file), "--pool-size", "2",
+                     "--slo", "fail_ratio<1%")
 
     assert run.returncode == 0, run.stderr[-3000:]
     with (run.report_dir / "load_history.csv").open() as handle:
