@@ -9,6 +9,13 @@
   closes the connection instead of relaying the answer: the call took effect, the client cannot know.
 - `hold(Operation)` keeps every later call of that operation waiting, unanswered, until `release()`
   (or HOLD_CEILING_S), and then drops it without forwarding: a control plane that stopped answering.
+- `fail_for(Operation, seconds)`: from the first call of that operation on, every Cognito call is answered
+  HTTP 500 InternalErrorException (Cognito's documented internal error) for that long, unforwarded:
+  a control plane outage that starts at a known point of the run.
+- `down_for(after, seconds)`: once `after` connections were served, the listening socket is closed
+  for that long and then opened again on the same port: a restart of what is behind it, seen by the
+  client as refused connections. `host_header="upstream"` sends the upstream's Host, for an API
+  gateway that routes by it.
 
 Hand-written because both are observation and fault points on a real socket; moto and the twin
 have neither. One connection per request, as the twin's control plane does (no keep-alive).
@@ -19,6 +26,7 @@ from __future__ import annotations
 import http.client
 import json
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -41,6 +49,8 @@ SECRET_KEYS = frozenset(
 HOP_HEADERS = frozenset({"connection", "keep-alive", "transfer-encoding", "proxy-connection"})
 UPSTREAM_TIMEOUT_S = 30
 HOLD_CEILING_S = 300  # a held call is answered after this even if no test releases it
+COGNITO_TARGET = "AWSCognitoIdentityProviderService."  # fail_for() is a Cognito outage; other services answer
+INTERNAL_ERROR = b'{"__type":"InternalErrorException","message":"An internal error occurred."}'
 
 
 def secrets_in(document: Any) -> Iterator[tuple[str, str]]:
@@ -67,8 +77,16 @@ class WireProxy:
     def passwords(self) -> set[str]:
         return {value for value, key in self.secrets.items() if "password" in key.lower()}
 
-    def __init__(self, upstream: str, *, drop_every: int = 0, lose_first_answer_of: str = "") -> None:
+    def __init__(
+        self, upstream: str, *, drop_every: int = 0, lose_first_answer_of: str = "", host_header: str = "client"
+    ) -> None:
         target = urlparse(upstream)
+        self.rewrite_host = host_header == "upstream"
+        self._fail_op, self._fail_s, self._fail_until = "", 0.0, 0.0
+        self.failed = 0  # calls answered 500 by fail_for()
+        self._down_after, self._down_s = 0, 0.0
+        self.restarts = 0  # completed down_for() windows
+        self._stopped = False
         self.upstream_host, self.upstream_port = target.hostname or "127.0.0.1", target.port or 80
         self.drop_every = drop_every
         self.lose_answer_of = lose_first_answer_of
@@ -81,19 +99,57 @@ class WireProxy:
         self.dropped = 0
         self.forwarded = 0
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="wire-proxy", daemon=True)
+        self._server = self._listen(0)
+        self.port = self._server.server_address[1]
+
+    def _listen(self, port: int) -> ThreadingHTTPServer:
+        server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
+        server.daemon_threads = True
+        return server
+
+    def _serve(self) -> None:
+        threading.Thread(target=self._server.serve_forever, name="wire-proxy", daemon=True).start()
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> WireProxy:
-        self._thread.start()
+        self._serve()
         return self
 
+    def fail_for(self, operation: str, seconds: float) -> None:
+        self._fail_op, self._fail_s = operation, seconds
+
+    def down_for(self, after: int, seconds: float) -> None:
+        self._down_after, self._down_s = after, seconds
+
+    def _failing(self, target: str) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            if self._fail_op and not self._fail_until and target.endswith(f".{self._fail_op}"):
+                self._fail_until = now + self._fail_s
+            failing = now < self._fail_until and target.startswith(COGNITO_TARGET)
+            self.failed += failing
+            return failing
+
+    def _restart_after(self, connection: int) -> None:
+        if self._down_after and connection == self._down_after:
+            threading.Thread(target=self._restart, name="wire-proxy-restart", daemon=True).start()
+
+    def _restart(self) -> None:
+        self._server.shutdown()  # the request being served still gets its answer
+        self._server.server_close()
+        time.sleep(self._down_s)  # the outage itself: connections are refused meanwhile
+        if self._stopped:
+            return
+        self._server = self._listen(self.port)
+        self._serve()
+        with self._lock:
+            self.restarts += 1
+
     def stop(self) -> None:
+        self._stopped = True
         self.release()
         self._server.shutdown()
         self._server.server_close()
@@ -119,7 +175,9 @@ class WireProxy:
             self.connections += 1
             drop = self.drop_every > 0 and self.connections % self.drop_every == 0
             self.dropped += drop
-            return drop
+            connection = self.connections
+        self._restart_after(connection)
+        return drop
 
     def _lose_answer(self, target: str) -> bool:
         with self._lock:
@@ -157,7 +215,12 @@ class WireProxy:
                     self.close_connection = True
                     self.connection.close()
                     return
-                headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_HEADERS}
+                if proxy._failing(self.headers.get("X-Amz-Target", "")):
+                    self._answer(500, [("Content-Type", "application/x-amz-json-1.1"),
+                                       ("x-amzn-ErrorType", "InternalErrorException:")], INTERNAL_ERROR)
+                    return
+                dropped = HOP_HEADERS | ({"host"} if proxy.rewrite_host else set())
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in dropped}
                 upstream = http.client.HTTPConnection(
                     proxy.upstream_host, proxy.upstream_port, timeout=UPSTREAM_TIMEOUT_S
                 )
@@ -175,8 +238,13 @@ class WireProxy:
                     self.close_connection = True
                     self.connection.close()
                     return
+                self._answer(status, answer_headers, data, reason)
+
+            def _answer(
+                self, status: int, headers: list[tuple[str, str]], data: bytes, reason: str | None = None
+            ) -> None:
                 self.send_response(status, reason)
-                for name, value in answer_headers:
+                for name, value in headers:
                     if name.lower() not in HOP_HEADERS | {"content-length"}:
                         self.send_header(name, value)
                 self.send_header("Content-Length", str(len(data)))
@@ -185,6 +253,6 @@ class WireProxy:
                 self.wfile.write(data)
                 self.close_connection = True
 
-            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _forward
+            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = _forward
 
         return Handler
