@@ -2,7 +2,7 @@
 
 An adapter only. User creation (names the janitor can sweep, a permanent random password, the
 protected-environment refusal), sign-in, refresh and the retry policy (throttling and dropped
-connections retried with full jitter inside a budget; NotAuthorizedException never retried, since
+connections retried with jittered exponential waits inside a budget; NotAuthorizedException never retried, since
 a few bad sign-ins lock a Cognito user) are `fixtures.users`, `fixtures.signin` and
 `fixtures.retry`. Added here is what a load run needs on top: every failure as one `SetupError`
 line, and a count of calls and throttled answers for the run's summary. These calls never go
