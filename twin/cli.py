@@ -1,9 +1,10 @@
-"""`python -m twin up|down|status`: the supervisor of the local twin.
+"""`python -m twin up|down|status|restart`: the supervisor of the local twin.
 
 `up` starts the control plane and the SQL Server stand-in side by side, provisions the stack with
 the guide's steps, starts the gateway, writes the env file and then waits (foreground) until
 SIGINT/SIGTERM or a service dies. `--detach` runs that same supervisor in its own session and
 returns once the env file is written. `down` stops a detached twin through its state folder.
+`restart gateway` has a detached twin's supervisor restart its gateway on the same port (SIGUSR1).
 `--issuer-type ORIGINAL|UPDATED` chooses the user pool's IssuerConfiguration (and the authorizer's issuer).
 `--enforce-iam` makes moto check every AWS call against IAM (see twin.iam and docs/iam.md): the env file
 then names the CI user's profile, whose keys are in `<state>/iam/credentials`.
@@ -22,11 +23,21 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from twin.services import Service, ServiceError, last_error, start_service, stop_services, wait_ready
+from twin.services import (
+    Service,
+    ServiceError,
+    last_error,
+    restart_service,
+    start_service,
+    stop_services,
+    wait_ready,
+)
 
 if TYPE_CHECKING:
     from twin.iam.principals import IamSetup
@@ -40,6 +51,8 @@ REQUIRED_MODULES = ("moto", "boto3", "pytds", "sqlglot", "uvicorn", "jwt", "cryp
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_NOT_RUNNING = 3
+RESTARTABLE = ("gateway",)
+RESTART_TIMEOUT_S = 90.0  # the CLI's ceiling: the old gateway's stop (10 s at most) plus a slow start
 
 
 class TwinError(Exception):
@@ -56,7 +69,7 @@ class _Parser(argparse.ArgumentParser):
 
     def _sub_hint(self) -> str:
         parts = self.prog.split()
-        return f"{parts[-1]} " if len(parts) > 1 and parts[-1] in {"up", "down", "status"} else ""
+        return f"{parts[-1]} " if len(parts) > 1 and parts[-1] in {"up", "down", "status", "restart"} else ""
 
 
 def _port(value: str) -> int:
@@ -133,9 +146,14 @@ def build_parser() -> argparse.ArgumentParser:
                     help="moto checks every AWS call; the harness signs as the CI user (docs/iam.md)")
     up.add_argument("--ci-policy", type=Path, default=None,
                     help="with --enforce-iam: the CI user's policy (default env/ci-policy.json)")
-    helps = {"down": "stop a detached twin", "status": "show a detached twin's services"}
-    for name in ("up", "down", "status"):
+    # Set by --detach on the supervisor it starts: only a detached twin restarts its gateway on request.
+    up.add_argument("--detached-supervisor", action="store_true", help=argparse.SUPPRESS)
+    helps = {"down": "stop a detached twin", "status": "show a detached twin's services",
+             "restart": "restart a service of a detached twin (same port, same settings)"}
+    for name in ("up", "down", "status", "restart"):
         target = up if name == "up" else sub.add_parser(name, help=helps[name])
+        if name == "restart":
+            target.add_argument("service", choices=RESTARTABLE, help="the service to restart")
         target.add_argument("--state-dir", type=Path, default=DEFAULT_STATE_DIR, help="twin state folder")
     return parser
 
@@ -152,6 +170,8 @@ def main(argv: list[str] | None = None) -> int:
             return _detach(args, state_dir) if args.detach else _up(args, state_dir)
         if args.command == "down":
             return _down(state_dir)
+        if args.command == "restart":
+            return _restart(state_dir, args.service)
         return _status(state_dir)
     except TwinError as exc:
         print(f"twin: {exc}", file=sys.stderr)
@@ -254,12 +274,18 @@ def _raise_stop(signum: int, frame: object) -> None:
     raise _Stop
 
 
+# Set by SIGUSR1 (`twin restart gateway`); the supervise loop restarts the gateway between its polls, so the
+# handler itself never touches a process.
+_RESTART_GATEWAY = threading.Event()
+
+
 def _up(args: argparse.Namespace, state_dir: Path) -> int:
     _preflight(args, state_dir)
     state_dir.mkdir(parents=True, exist_ok=True)
     (state_dir / STATE_FILE).unlink(missing_ok=True)
     signal.signal(signal.SIGTERM, _raise_stop)
     signal.signal(signal.SIGINT, _raise_stop)
+    signal.signal(signal.SIGUSR1, lambda *_: _RESTART_GATEWAY.set())
     started_at = time.monotonic()
     services: list[Service] = []
     try:
@@ -272,12 +298,13 @@ def _up(args: argparse.Namespace, state_dir: Path) -> int:
         if args.enforce_iam:
             iam_note = f"; IAM enforced: set AWS_SHARED_CREDENTIALS_FILE={state_dir / 'iam' / 'credentials'}"
         print(f"twin ready in {elapsed:.1f} s: API {_describe(services)}; env file {env_out}{iam_note}", flush=True)
-        return _supervise(services)
+        return _supervise(services, lambda: _restart_gateway(services, state_dir, args.ready_timeout))
     except _Stop:
         return 0
     finally:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGUSR1, signal.SIG_IGN)
         stop_services(services)
         (state_dir / STATE_FILE).unlink(missing_ok=True)
 
@@ -335,14 +362,19 @@ def _start_all(args: argparse.Namespace, state_dir: Path, services: list[Service
         state_dir,
         {
             "supervisor_pid": os.getpid(),
+            "detached": args.detached_supervisor,
             "env_file": str(env_out),
             "api_id": stack.api_id,
             "issuer_type": stack.issuer_type,
-            "services": {s.name: {"pid": s.pid, **s.info} for s in services},
+            "services": _services_state(services),
             **({"iam": {"profile": iam.profile, "credentials_file": str(iam.credentials_file)}} if iam else {}),
         },
     )
     return env_out
+
+
+def _services_state(services: list[Service]) -> dict[str, object]:
+    return {s.name: {"pid": s.pid, **s.info} for s in services}
 
 
 def _enforce_iam(args: argparse.Namespace, state_dir: Path, control_url: str, stack: Stack) -> IamSetup:
@@ -369,9 +401,16 @@ def _describe(services: list[Service]) -> str:
     )
 
 
-def _supervise(services: list[Service]) -> int:
+def _supervise(services: list[Service], restart_gateway: Callable[[], None]) -> int:
     """Wait for a signal; a service that dies on its own takes the twin down with an error."""
     while True:
+        if _RESTART_GATEWAY.is_set():
+            _RESTART_GATEWAY.clear()
+            try:
+                restart_gateway()
+            except ServiceError as exc:
+                print(f"twin: the gateway restart failed: {exc}", file=sys.stderr)
+                return EXIT_ERROR
         for service in services:
             if service.process.poll() is not None:
                 print(
@@ -380,6 +419,21 @@ def _supervise(services: list[Service]) -> int:
                 )
                 return EXIT_ERROR
         time.sleep(0.2)
+
+
+def _restart_gateway(services: list[Service], state_dir: Path, timeout_s: float) -> None:
+    """Stop the gateway and start it again with the same arguments on the port it had; record its new pid.
+
+    Runs in the supervise loop, so the stopped gateway is never taken for one that died on its own.
+    """
+    index, old = next((i, s) for i, s in enumerate(services) if s.name == "gateway")
+    args = list(old.args)
+    args[args.index("--port") + 1] = str(old.info["port"])  # `--port 0` picked a free one; the same URL must answer
+    services[index] = new = restart_service(old, args, state_dir)
+    wait_ready(new, timeout_s)
+    state = read_state(state_dir) or {}
+    _write_state(state_dir, {**state, "services": _services_state(services)})
+    print(f"twin: gateway restarted on request: pid {new.pid}", flush=True)  # the log's record of it
 
 
 def _detach(args: argparse.Namespace, state_dir: Path) -> int:
@@ -397,6 +451,7 @@ def _detach(args: argparse.Namespace, state_dir: Path) -> int:
         "--sql-port", str(args.sql_port),
         "--ready-timeout", str(args.ready_timeout),
         "--issuer-type", args.issuer_type,
+        "--detached-supervisor",
         *_timing_args(args),
         *(["--enforce-iam", "--ci-policy", str(args.ci_policy)] if args.enforce_iam else []),
     ]
@@ -454,3 +509,38 @@ def _status(state_dir: Path) -> int:
         print(f"{name:13} {alive:5} pid {info['pid']:<8} {where}")
     print(f"api id {state['api_id']}; env file {state['env_file']}")
     return 0
+
+
+def _restart(state_dir: Path, service: str) -> int:
+    """Signal a detached twin's supervisor and wait until its new gateway is ready and accepts connections."""
+    state = read_state(state_dir)
+    if state is None:
+        raise TwinError(f"no twin is running for {state_dir}; start one with "
+                        f"`python -m twin up --detach --state-dir {state_dir}`")
+    supervisor = int(state["supervisor_pid"])
+    if not state.get("detached"):
+        raise TwinError(f"the twin for {state_dir} runs in the foreground (pid {supervisor}); only a detached twin "
+                        "restarts its gateway: stop it and start it with `python -m twin up --detach`")
+    old_pid = int(state["services"][service]["pid"])
+    started = time.monotonic()
+    os.kill(supervisor, signal.SIGUSR1)
+    while time.monotonic() < started + RESTART_TIMEOUT_S:
+        state = read_state(state_dir)
+        if state is None:
+            raise TwinError(f"the twin stopped during the {service} restart; see {state_dir / 'logs'}")
+        info = state["services"][service]
+        if int(info["pid"]) != old_pid and _accepts(int(info["port"])):
+            print(f"twin: {service} restarted (pid {old_pid} -> {info['pid']}) in "
+                  f"{time.monotonic() - started:.1f} s", flush=True)
+            return 0
+        time.sleep(0.05)
+    raise TwinError(f"the {service} did not come back within {RESTART_TIMEOUT_S:.0f} s; "
+                    f"see {state_dir / 'logs' / (service + '.log')}")
+
+
+def _accepts(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=2):
+            return True
+    except OSError:
+        return False

@@ -2,7 +2,8 @@
 
 Each service (`python -m twin.<name> ...`) prints one `READY {json}` line on stdout once it accepts
 connections. Its stdout and stderr go to `<state>/logs/<name>.log`; the supervisor polls that file
-for the READY line instead of holding a pipe open that a chatty child could fill.
+for the READY line instead of holding a pipe open that a chatty child could fill. `restart_service`
+stops one and starts it again the same way (the old log kept as `<name>.previous.log`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ class Service:
     name: str
     process: subprocess.Popen[bytes]
     log_path: Path
+    module: str
+    args: list[str]
+    env: dict[str, str] | None = None
     info: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -50,7 +54,17 @@ def start_service(
             stdin=subprocess.DEVNULL,
             env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
         )
-    return Service(name=name, process=process, log_path=log_path)
+    return Service(name=name, process=process, log_path=log_path, module=module, args=args, env=env)
+
+
+def restart_service(service: Service, args: list[str], state_dir: Path) -> Service:
+    """Stop `service` (SIGTERM, SIGKILL at the deadline) and start its module again with `args` and its environment.
+
+    The old log is renamed first: `wait_ready` must not find the old READY line.
+    """
+    stop_services([service])
+    service.log_path.replace(service.log_path.with_suffix(".previous.log"))
+    return start_service(service.name, service.module, args, state_dir, env=service.env)
 
 
 def wait_ready(service: Service, timeout_s: float) -> dict[str, object]:

@@ -1,17 +1,21 @@
-"""The twin's command line: one-line errors, a full detached life cycle, nothing left running."""
+"""The twin's command line: one-line errors, a full detached life cycle, a gateway restart, nothing left running."""
 
 from __future__ import annotations
 
+import re
 import signal
 import socket
 import subprocess
 import sys
 import time
 import tomllib
+import uuid
 from pathlib import Path
 
+import boto3
 import pytest
 import requests
+from botocore.config import Config
 
 from tests.twin.support import alive
 from twin.cli import read_state
@@ -41,6 +45,8 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str], *needles: st
         (["up", "--sql-port", "70000"], "0..65535"),
         (["launch"], "invalid choice"),
         (["up", "--no-such-flag"], "unrecognized arguments"),
+        (["restart", "mssql"], "invalid choice: 'mssql' (choose from 'gateway')"),
+        (["restart"], "required: service"),
     ],
 )
 def test_bad_flags_get_one_line_and_usage_exit(args: list[str], needle: str) -> None:
@@ -84,6 +90,8 @@ def test_status_and_down_without_a_twin(tmp_path: Path) -> None:
     down = run_twin("down", "--state-dir", str(tmp_path))
     assert down.returncode == 0
     assert "no twin is running" in down.stdout
+    restart = run_twin("restart", "gateway", "--state-dir", str(tmp_path))
+    assert_one_line_error(restart, f"no twin is running for {tmp_path}", "python -m twin up --detach")
 
 
 def test_detached_twin_serves_the_api_and_stops_without_leftovers(tmp_path: Path) -> None:
@@ -131,6 +139,9 @@ def test_foreground_twin_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
         state = read_state(state_dir)
         assert state is not None, proc.stderr.read() if proc.poll() is not None else "not ready in time"
         pids = [int(s["pid"]) for s in state["services"].values()]
+        restart = run_twin("restart", "gateway", "--state-dir", str(state_dir))
+        assert_one_line_error(restart, "runs in the foreground", "python -m twin up --detach")
+        assert read_state(state_dir)["services"] == state["services"], "a refused restart must change nothing"
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(30) == 0
     finally:
@@ -140,3 +151,80 @@ def test_foreground_twin_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     assert not (state_dir / "twin.json").exists()
 
 
+
+
+def children(pid: int) -> list[int]:
+    """The live processes whose parent is `pid` (the gateway's Lambda workers and log shipper)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(") ", 1)[1].split()  # after the command name, which may hold spaces
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        if int(fields[1]) == pid and alive(int(stat.parent.name)):
+            found.append(int(stat.parent.name))
+    return found
+
+
+def id_token(env: dict) -> str:
+    """An ID token of a new user of the twin's pool."""
+    session = boto3.Session(aws_access_key_id="t", aws_secret_access_key="t", region_name=env["aws"]["region"])
+    idp = session.client("cognito-idp", endpoint_url=env["aws"]["endpoint_url"],
+                         config=Config(retries={"total_max_attempts": 1}))
+    pool, username, password = env["cognito"]["user_pool_id"], f"e2e-restart-{uuid.uuid4().hex[:8]}", "Str0ng#Restart-1"
+    idp.admin_create_user(UserPoolId=pool, Username=username, MessageAction="SUPPRESS",
+                          UserAttributes=[{"Name": "email", "Value": f"{username}@example.test"}])
+    idp.admin_set_user_password(UserPoolId=pool, Username=username, Password=password, Permanent=True)
+    return idp.admin_initiate_auth(UserPoolId=pool, ClientId=env["cognito"]["client_id"],
+                                   AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+                                   AuthParameters={"USERNAME": username, "PASSWORD": password},
+                                   )["AuthenticationResult"]["IdToken"]
+
+
+def test_a_detached_twin_restarts_its_gateway_on_the_same_url_with_the_same_configuration(tmp_path: Path) -> None:
+    state_dir, env_out = tmp_path / "state", tmp_path / "env" / "twin.toml"
+    up = run_twin("up", "--detach", "--state-dir", str(state_dir), "--env-out", str(env_out))
+    pids: list[int] = []
+    try:
+        assert up.returncode == 0, up.stderr
+        env = tomllib.loads(env_out.read_text())
+        base_url, token = env["api"]["base_url"], id_token(env)
+
+        def answers() -> tuple[int, int, int]:
+            # 30 s: the first call after a (re)start is a Lambda cold start, seconds on a busy machine.
+            return (requests.get(f"{base_url}/health", timeout=30).status_code,
+                    requests.get(f"{base_url}/courses", timeout=30).status_code,
+                    requests.get(f"{base_url}/courses", headers={"Authorization": token}, timeout=30).status_code)
+
+        assert answers() == (200, 401, 200)
+        before = read_state(state_dir)["services"]
+        old_gateway = int(before["gateway"]["pid"])
+        workers = children(old_gateway)
+        pids = [int(s["pid"]) for s in before.values()] + workers
+        assert workers, "the requests above run in the gateway's Lambda workers"
+
+        restart = run_twin("restart", "gateway", "--state-dir", str(state_dir))
+        assert restart.returncode == 0, restart.stderr
+        after = read_state(state_dir)["services"]
+        new_gateway = int(after["gateway"]["pid"])
+        pids.append(new_gateway)
+        lines = restart.stdout.strip().splitlines()
+        assert len(lines) == 1, restart.stdout
+        assert re.fullmatch(rf"twin: gateway restarted \(pid {old_gateway} -> {new_gateway}\) in \d+\.\d s", lines[0])
+        assert new_gateway != old_gateway and not alive(old_gateway)
+        assert after["gateway"]["url"] == before["gateway"]["url"] == env["api"]["base_url"]
+        assert {k: v for k, v in after.items() if k != "gateway"} == {k: v for k, v in before.items() if k != "gateway"}
+
+        assert answers() == (200, 401, 200)
+        # The old gateway ends its workers as it stops: wait for that final state (a ceiling, not a measure).
+        deadline = time.monotonic() + 30
+        while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [pid for pid in workers if alive(pid)], "the old gateway's Lambda workers outlived it"
+        status = run_twin("status", "--state-dir", str(state_dir))
+        assert status.returncode == 0
+        assert f"pid {new_gateway}" in next(line for line in status.stdout.splitlines() if line.startswith("gateway"))
+    finally:
+        down = run_twin("down", "--state-dir", str(state_dir))
+    assert down.returncode == 0
+    assert not [pid for pid in pids if alive(pid)], "a twin process outlived `twin down`"
