@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import requests
 from botocore.exceptions import ClientError
-from pool_views import cognito, run_users
+from pool_views import NOTHING, cognito, leftovers, run_users
 from reliability_runs import Twin, pytest_cmd, run, write_env
 from wire_proxy import WireProxy
 
@@ -49,6 +49,22 @@ def test_the_e2e_suite_is_green_while_cognito_throttles_30_percent(throttled: Tw
     assert throttled_answers >= 5, f"only {throttled_answers} of {calls} calls were throttled"
     state = requests.get(f"{throttled.control_url}/_twin/throttle", timeout=10).json()["throttle"]
     assert state == {"cognito-idp": {"ratio": 0.3, "seed": 1}}, "the throttle stayed on for the whole run"
+
+
+def test_the_e2e_suite_is_green_under_cognitos_quota_shapes(twin: Twin, tmp_path: Path) -> None:
+    """Token buckets per documented quota category (UserCreation, UserAuthentication, UserPoolClientRead ...)
+    at a twentieth of the default rates: the run's bursts are throttled and outlasted, and nothing is left."""
+    url = f"{twin.control_url}/_twin/throttle"
+    requests.post(url, json={"service": "cognito-idp", "quota_scale": 0.05}, timeout=10).raise_for_status()
+    try:
+        done = run(pytest_cmd("tests/e2e", "--env-file", str(twin.env_file), "-n", "2", basetemp=tmp_path / "bt"),
+                   E2E_RUN_ID=(run_id := f"quota{secrets.token_hex(3)}"))
+    finally:
+        set_throttle(twin, 0)
+    assert done.returncode == 0, done.stdout[-4000:]
+    counts = THROTTLED_RE.search(done.stdout)
+    assert counts and int(counts[2]) >= 1, "the bursts met the quotas:\n" + done.stdout[-2000:]
+    assert leftovers(cognito(twin.env_file), twin.pool_id, run_id) == NOTHING
 
 
 def test_a_refused_sign_in_is_never_retried_even_between_throttled_answers(throttled: Twin, idp: Any) -> None:
