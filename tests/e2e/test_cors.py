@@ -156,11 +156,12 @@ def test_authorizer_401_carries_cors_headers(
 ) -> None:
     """The JWT authorizer's 401 is readable by the app, so it can send the user to sign in again.
 
-    Decision (aws-semantics §1.5 leaves it UNCONFIRMED): HTTP API CORS applies to every answer to a
-    request with an allowed Origin, including the authorizer's 401. The CORS page says "for a CORS
-    request, API Gateway adds the configured CORS headers", HTTP APIs have no gateway responses that
-    could add them otherwise, and the well-known missing-header 401 is a REST API (gateway response)
-    behaviour. If a live probe on AWS ever shows a bare 401, this is the one test to change.
+    HTTP API CORS applies to every answer to a request with an allowed Origin, the authorizer's 401
+    included: captured on real HTTP APIs (the echoed allow-origin and allow-credentials on the
+    authorizer's 401 and on an integration's 401, aws-captures.md; twin/gateway/README.md, CORS), where
+    aws-semantics §1.5 had left it unconfirmed. The well-known missing-header 401 is a REST API (gateway
+    response) behaviour. Only the headers the configuration decides are checked, so `vary` and the
+    order of the headers never fail a deployment.
     """
     if not protected_gets:
         pytest.skip("the env file lists no protected GET route")

@@ -150,7 +150,9 @@ class Gateway:
             self._refresher.touch(api_id)  # type: ignore[arg-type]
         if api is None or not api.serving:
             return NOT_FOUND[0], [JSON], NOT_FOUND[1]
-        origin = headers.get("origin")
+        # "For the OPTIONS method, your request must contain an origin header and an Access-Control-Request-Method
+        # header" (HTTP API CORS page): an OPTIONS without the latter gets no CORS headers, routed or not.
+        origin = headers.get("origin") if method != "OPTIONS" or headers.get("access-control-request-method") else None
         cors_headers = api.cors.response_headers(origin) if api.cors else []
 
         def gateway_error(answer: tuple[int, bytes], *extra: tuple[bytes, bytes]) -> tuple[int, Headers, bytes]:

@@ -3,8 +3,9 @@
 Hand-written because API Gateway's rules are narrow and specific (no CORS library matches them): allowed
 origins are exact strings, `*`, or a scheme prefix such as `https://*`; headers are added only when the request
 has an allowed `Origin`; CORS headers returned by the integration are always dropped and replaced.
-Where AWS is not documented (status 204 for preflight, echo of the request origin, nothing for a disallowed
-origin) the choices are listed in twin/gateway/README.md.
+The caller passes no origin for an OPTIONS without `Access-Control-Request-Method`: AWS counts only an OPTIONS
+with both headers as a preflight. Where AWS is not documented (status 204 for preflight, nothing for a
+disallowed origin) the choices, and what public captures settled, are listed in twin/gateway/README.md.
 """
 
 from __future__ import annotations
@@ -73,6 +74,8 @@ class Cors:
         if allowed is None:
             return []
         headers = [(b"access-control-allow-origin", allowed.encode())]
+        if allowed != "*":  # an echoed origin varies with the request; AWS's answer had it, in this place
+            headers.append((b"vary", b"origin"))
         if self.allow_credentials:
             headers.append((b"access-control-allow-credentials", b"true"))
         if self.expose_headers:
