@@ -1,4 +1,10 @@
-"""API Gateway v2 quick create (CreateApi with Target) and the fixed route key of the `$default` route."""
+"""API Gateway v2 quick create (CreateApi with Target) and the fixed route key of the `$default` route.
+
+The expected answers are the AWS CLI reference examples (get-integrations, get-routes, get-stages: the managed
+integration, `$default` route and `$default` stage carry `ApiGatewayManaged: true`) and users' captures of real
+quick creates (approov/quickstart-aws-api-gateway-v2 for a URL target, bronifty/multipart-upload-with-signed-url
+for a Lambda target); twin/controlplane/README.md gives the status of each.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,10 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+
+MANAGED_INTEGRATION_FIELDS = ("ApiGatewayManaged", "ConnectionType", "IntegrationMethod", "IntegrationType",
+                              "IntegrationUri", "PayloadFormatVersion", "TimeoutInMillis")
+MANAGED_ROUTE_FIELDS = ("ApiGatewayManaged", "ApiKeyRequired", "AuthorizationType", "RouteKey", "Target")
 
 
 def _name() -> str:
@@ -19,17 +29,31 @@ def test_lambda_target_makes_integration_default_route_and_auto_deploy_stage(aws
     function_arn = make_function()["FunctionArn"]
     api_id = apigw.create_api(Name=_name(), ProtocolType="HTTP", Target=function_arn)["ApiId"]
     (integration,) = apigw.get_integrations(ApiId=api_id)["Items"]
-    assert integration["IntegrationType"] == "AWS_PROXY"
-    assert integration["IntegrationUri"] == function_arn
-    assert integration["PayloadFormatVersion"] == "2.0"
-    assert integration["TimeoutInMillis"] == 30000
+    assert {k: integration.get(k) for k in MANAGED_INTEGRATION_FIELDS} == {
+        "ApiGatewayManaged": True, "ConnectionType": "INTERNET", "IntegrationMethod": "POST",
+        "IntegrationType": "AWS_PROXY", "IntegrationUri": function_arn, "PayloadFormatVersion": "2.0",
+        "TimeoutInMillis": 30000,
+    }  # fmt: skip
     assert "CredentialsArn" not in integration
     (route,) = apigw.get_routes(ApiId=api_id)["Items"]
-    assert route["RouteKey"] == "$default"
-    assert route["Target"] == f"integrations/{integration['IntegrationId']}"
-    assert route["AuthorizationType"] == "NONE"
+    assert {k: route.get(k) for k in MANAGED_ROUTE_FIELDS} == {
+        "ApiGatewayManaged": True, "ApiKeyRequired": False, "AuthorizationType": "NONE", "RouteKey": "$default",
+        "Target": f"integrations/{integration['IntegrationId']}",
+    }  # fmt: skip
     (stage,) = apigw.get_stages(ApiId=api_id)["Items"]
-    assert (stage["StageName"], stage["AutoDeploy"]) == ("$default", True)
+    assert (stage["StageName"], stage["AutoDeploy"], stage["ApiGatewayManaged"]) == ("$default", True, True)
+    # Managed API means made by another service's tooling, not by quick create (create-api example).
+    assert "ApiGatewayManaged" not in apigw.get_api(ApiId=api_id)
+
+
+def test_get_integration_route_and_stage_answer_managed_too(aws, make_function):
+    apigw = aws("apigatewayv2")
+    api_id = apigw.create_api(Name=_name(), ProtocolType="HTTP", Target=make_function()["FunctionArn"])["ApiId"]
+    (integration,) = apigw.get_integrations(ApiId=api_id)["Items"]
+    (route,) = apigw.get_routes(ApiId=api_id)["Items"]
+    assert apigw.get_integration(ApiId=api_id, IntegrationId=integration["IntegrationId"])["ApiGatewayManaged"]
+    assert apigw.get_route(ApiId=api_id, RouteId=route["RouteId"])["ApiGatewayManaged"]
+    assert apigw.get_stage(ApiId=api_id, StageName="$default")["ApiGatewayManaged"]
 
 
 def test_route_key_and_credentials_arn_apply_to_the_quick_create_resources(aws, make_function):
@@ -47,8 +71,37 @@ def test_url_target_makes_an_http_proxy_integration(aws):
     apigw = aws("apigatewayv2")
     api_id = apigw.create_api(Name=_name(), ProtocolType="HTTP", Target="https://backend.example.test")["ApiId"]
     (integration,) = apigw.get_integrations(ApiId=api_id)["Items"]
-    assert (integration["IntegrationType"], integration["IntegrationMethod"]) == ("HTTP_PROXY", "ANY")
-    assert integration["PayloadFormatVersion"] == "1.0"
+    assert {k: integration.get(k) for k in MANAGED_INTEGRATION_FIELDS} == {
+        "ApiGatewayManaged": True, "ConnectionType": "INTERNET", "IntegrationMethod": "ANY",
+        "IntegrationType": "HTTP_PROXY", "IntegrationUri": "https://backend.example.test",
+        "PayloadFormatVersion": "1.0", "TimeoutInMillis": 30000,
+    }  # fmt: skip
+    (route,) = apigw.get_routes(ApiId=api_id)["Items"]
+    assert (route["RouteKey"], route["ApiGatewayManaged"], route["ApiKeyRequired"]) == ("$default", True, False)
+    (stage,) = apigw.get_stages(ApiId=api_id)["Items"]
+    assert (stage["AutoDeploy"], stage["ApiGatewayManaged"]) == (True, True)
+
+
+def test_a_managed_integration_stays_managed_when_updated(aws):
+    apigw = aws("apigatewayv2")
+    api_id = apigw.create_api(Name=_name(), ProtocolType="HTTP", Target="https://backend.example.test")["ApiId"]
+    (integration,) = apigw.get_integrations(ApiId=api_id)["Items"]
+    updated = apigw.update_integration(ApiId=api_id, IntegrationId=integration["IntegrationId"],
+                                       RequestParameters={"append:header.X-API-KEY": "k"})
+    assert (updated["ApiGatewayManaged"], updated["RequestParameters"]) == (True, {"append:header.X-API-KEY": "k"})
+
+
+def test_resources_added_to_a_quick_created_api_are_not_managed(aws):
+    apigw = aws("apigatewayv2")
+    api_id = apigw.create_api(Name=_name(), ProtocolType="HTTP", Target="https://backend.example.test")["ApiId"]
+    added = apigw.create_integration(ApiId=api_id, IntegrationType="HTTP_PROXY", IntegrationMethod="GET",
+                                     IntegrationUri="https://other.example.test", PayloadFormatVersion="1.0")
+    route = apigw.create_route(ApiId=api_id, RouteKey="ANY /admin", Target=f"integrations/{added['IntegrationId']}")
+    stage = apigw.create_stage(ApiId=api_id, StageName="dev")
+    assert "ApiGatewayManaged" not in added and "ApiGatewayManaged" not in route
+    assert "ApiGatewayManaged" not in stage
+    flags = sorted(i.get("ApiGatewayManaged", False) for i in apigw.get_integrations(ApiId=api_id)["Items"])
+    assert flags == [False, True]  # the quick-create integration keeps its flag
 
 
 def test_without_target_nothing_is_added(aws):

@@ -25,6 +25,7 @@ PATCHES = (
     "identity_pools",
     "lambda_permissions",
     "apigw_authorizers",
+    "apigw_jwt_issuer",
     "apigw_routes",
     "apigw_quick_create",
     "apigw_default_route",

@@ -7,8 +7,16 @@ integration, a default catch-all route, and a default stage which is configured 
 deploy changes": a Lambda ARN gets an AWS_PROXY integration, any other target (a URL) an
 HTTP_PROXY one; the route key is RouteKey or `$default`; CredentialsArn goes to the integration.
 This wrapper lets moto create the API, then adds those three resources with moto's own methods.
-The payload format (2.0 for Lambda, 1.0 for HTTP) and the HTTP method ANY are what the console's
-quick create shows; Target on a WebSocket API is refused ("Supported only for HTTP APIs").
+The payload format (2.0 for Lambda, 1.0 for HTTP), the method (POST for Lambda, ANY for HTTP) and the
+30 s timeout are what the AWS CLI reference examples (get-integrations) and users' captures show;
+Target on a WebSocket API is refused ("Supported only for HTTP APIs").
+
+The three resources are API Gateway-managed: moto has no such field, so each carries a flag and
+their to_json adds `apiGatewayManaged: true` (the API model: "If you created an API using quick
+create, the resulting integration is managed by API Gateway", "the $default route", "the $default
+stage"; the get-integrations, get-routes and get-stages examples show it). Resources created later
+have no flag, so AWS's answer omits the member and so does the twin's. The API itself is not
+managed: that flag means an API made by another service's tooling.
 """
 
 from __future__ import annotations
@@ -18,7 +26,7 @@ from collections.abc import Callable
 from typing import Any
 
 from moto.apigatewayv2.exceptions import BadRequestException
-from moto.apigatewayv2.models import Api
+from moto.apigatewayv2.models import Api, Integration, Route, Stage
 from moto.apigatewayv2.responses import ApiGatewayV2Response
 from moto.core.responses import TYPE_RESPONSE
 
@@ -43,6 +51,10 @@ require(
     ],
 )  # fmt: skip
 require("apigw_quick_create", ApiGatewayV2Response, [("create_api", ("self",)), ("apigatewayv2_backend", None)])
+MANAGED_MODELS = (Integration, Route, Stage)
+for _model in MANAGED_MODELS:
+    require("apigw_quick_create", _model, [("to_json", ("self",))])
+MANAGED = "twin_api_gateway_managed"  # attribute set on the quick-create resources only
 
 
 def is_lambda_arn(target: str) -> bool:
@@ -55,20 +67,33 @@ def quick_create(api: Api, target: str, route_key: str | None, credentials_arn: 
     integration = api.create_integration(
         connection_type="INTERNET",
         description=None,  # type: ignore[arg-type]
-        integration_method=None if lambda_target else "ANY",  # type: ignore[arg-type]
+        integration_method="POST" if lambda_target else "ANY",
         integration_type="AWS_PROXY" if lambda_target else "HTTP_PROXY",
         integration_uri=target,
         credentials_arn=credentials_arn,
         payload_format_version="2.0" if lambda_target else "1.0",
+        timeout_in_millis="30000",
     )
-    api.create_route(
+    route = api.create_route(
         api_key_required=False,
         authorization_scopes=None,  # type: ignore[arg-type]
         route_key=route_key or "$default",
         target=f"integrations/{integration.id}",
         authorization_type="NONE",
     )
-    api.create_stage({"stageName": "$default", "autoDeploy": True})
+    stage = api.create_stage({"stageName": "$default", "autoDeploy": True})
+    for resource in (integration, route, stage):
+        setattr(resource, MANAGED, True)
+
+
+def _flagging(original: Callable[[Any], dict[str, Any]]) -> Callable[[Any], dict[str, Any]]:
+    def to_json(self: Any) -> dict[str, Any]:
+        answer = original(self)
+        if getattr(self, MANAGED, False):
+            answer["apiGatewayManaged"] = True
+        return answer
+
+    return to_json
 
 
 def _quick_creating(original: Callable[..., TYPE_RESPONSE]) -> Callable[..., TYPE_RESPONSE]:
@@ -88,3 +113,5 @@ def _quick_creating(original: Callable[..., TYPE_RESPONSE]) -> Callable[..., TYP
 
 def apply() -> None:
     replace(ApiGatewayV2Response, "create_api", _quick_creating, "apigw_quick_create")
+    for model in MANAGED_MODELS:
+        replace(model, "to_json", _flagging, "apigw_quick_create")
