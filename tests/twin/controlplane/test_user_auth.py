@@ -190,13 +190,30 @@ def test_a_client_with_a_secret_needs_secret_hash(idp, make_pool):
     pool = make_pool(flows=USER_AUTH_ONLY)
     client = idp.create_user_pool_client(UserPoolId=pool.id, ClientName=f"conf-{uuid.uuid4().hex[:6]}",
                                          GenerateSecret=True, ExplicitAuthFlows=USER_AUTH_ONLY)["UserPoolClient"]
-    refused = ("NotAuthorizedException", f"Unable to verify secret hash for client {client['ClientId']}")
+    missing = ("NotAuthorizedException",
+               f"Client {client['ClientId']} is configured with secret but SECRET_HASH was not received")
+    wrong = ("NotAuthorizedException", f"Unable to verify secret hash for client {client['ClientId']}")
+    bad_hash = secret_hash("not-the-secret", pool.username, client["ClientId"])
+    srp_a = AWSSRP(pool.username, pool.password, pool.id, client["ClientId"], client=idp).get_auth_params()["SRP_A"]
     for params in ({"USERNAME": pool.username},
-                   {"USERNAME": pool.username, "PASSWORD": pool.password, "PREFERRED_CHALLENGE": "PASSWORD"}):
-        with pytest.raises(ClientError) as exc:
-            idp.initiate_auth(ClientId=client["ClientId"], AuthFlow="USER_AUTH", AuthParameters=params)
-        assert _error(exc) == refused
+                   {"USERNAME": pool.username, "PASSWORD": pool.password, "PREFERRED_CHALLENGE": "PASSWORD"},
+                   {"USERNAME": pool.username, "SRP_A": srp_a, "PREFERRED_CHALLENGE": "PASSWORD_SRP"}):
+        for extra, refused in (({}, missing), ({"SECRET_HASH": bad_hash}, wrong)):
+            with pytest.raises(ClientError) as exc:
+                idp.initiate_auth(ClientId=client["ClientId"], AuthFlow="USER_AUTH", AuthParameters={**params, **extra})
+            assert _error(exc) == refused
+            with pytest.raises(ClientError) as exc:
+                idp.admin_initiate_auth(UserPoolId=pool.id, ClientId=client["ClientId"], AuthFlow="USER_AUTH",
+                                        AuthParameters={**params, **extra})
+            assert _error(exc) == refused
     hashed = secret_hash(client["ClientSecret"], pool.username, client["ClientId"])
+    select = idp.initiate_auth(ClientId=client["ClientId"], AuthFlow="USER_AUTH",
+                               AuthParameters={"USERNAME": pool.username, "SECRET_HASH": hashed})
+    with pytest.raises(ClientError) as exc:  # the answer to SELECT_CHALLENGE carries its own hash
+        idp.respond_to_auth_challenge(
+            ClientId=client["ClientId"], ChallengeName="SELECT_CHALLENGE", Session=select["Session"],
+            ChallengeResponses={"USERNAME": pool.username, "ANSWER": "PASSWORD", "PASSWORD": pool.password})
+    assert _error(exc) == missing
     select = idp.initiate_auth(ClientId=client["ClientId"], AuthFlow="USER_AUTH",
                                AuthParameters={"USERNAME": pool.username, "SECRET_HASH": hashed})
     result = idp.respond_to_auth_challenge(

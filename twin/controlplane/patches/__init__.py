@@ -4,7 +4,7 @@
 surfaces as one MotoMismatch at start). Order matters where patches wrap the same method: the last
 one applied runs first, so for InitiateAuth the client's ExplicitAuthFlows are checked, then USER_AUTH is
 turned into the password or SRP sign-in below it, then the SECRET_HASH of a client with a secret, then the
-refresh token, then the SRP challenge, then moto itself.
+refresh token (and a refresh's SECRET_HASH, which needs the token's user), then the SRP challenge, then moto itself.
 """
 
 from __future__ import annotations

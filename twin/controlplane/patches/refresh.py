@@ -5,7 +5,11 @@ tokens, for an unknown token from AdminInitiateAuth with HTTP 500, accepts a tok
 client, and never expires refresh tokens. Each case now gets NotAuthorizedException before moto runs:
 unknown or foreign token "Invalid Refresh Token", revoked "Refresh Token has been revoked", expired
 (RefreshTokenValidity) "Refresh Token has expired", disabled user "User is disabled.", deleted user
-"User does not exist.".
+"User does not exist.". Then a client with a secret gets its SECRET_HASH checked against the user's
+internal username (`cognito:username`), whatever name the user signed in with; a wrong one is "SecretHash
+does not match for the client: <client id>". moto checks it against the sign-in name (InitiateAuth) or
+not at all (AdminInitiateAuth), so the tokens are minted here, as moto mints them, and moto's refresh is
+never reached with a refresh token.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from typing import Any
 from moto.cognitoidp.exceptions import NotAuthorizedError
 from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUserPool
 
-from . import tokens
+from . import secret_hash, tokens
 from ._guard import replace, require
 
 require(
@@ -54,6 +58,20 @@ def check(pool: CognitoIdpUserPool | None, client_id: str, refresh_token: str | 
         raise NotAuthorizedError("User is disabled.")
 
 
+def _refreshed(pool: CognitoIdpUserPool, client_id: str, params: dict[str, str]) -> dict[str, Any]:
+    refresh_token = params["REFRESH_TOKEN"]
+    check(pool, client_id, refresh_token)
+    client = pool.clients[client_id]
+    if client.generate_secret:
+        _, username, _ = pool.refresh_tokens[refresh_token]  # the name signed in with (an e-mail, or the username)
+        internal = pool._get_user(username).username
+        if not secret_hash.matches(client, internal, params.get("SECRET_HASH") or ""):
+            raise secret_hash.refresh_mismatch(client_id)
+    access_token, id_token, expires_in = pool.create_tokens_from_refresh_token(refresh_token)
+    return {"AuthenticationResult": {"IdToken": id_token, "AccessToken": access_token, "ExpiresIn": expires_in,
+                                     "TokenType": "Bearer"}}
+
+
 def _pool_of_client(backend: CognitoIdpBackend, client_id: str) -> CognitoIdpUserPool | None:
     return next((p for p in backend.user_pools.values() if client_id in p.clients), None)
 
@@ -62,9 +80,10 @@ def _guarded_initiate(original: Callable[..., Any]) -> Callable[..., Any]:
     def initiate_auth(self: CognitoIdpBackend, client_id: str, auth_flow: str,
                       auth_parameters: dict[str, str]) -> dict[str, Any]:
         pool = _pool_of_client(self, client_id)
-        if auth_flow in REFRESH_FLOWS and pool is not None:
-            check(pool, client_id, (auth_parameters or {}).get("REFRESH_TOKEN"))
-        return original(self, client_id, auth_flow, auth_parameters)
+        params = auth_parameters or {}
+        if auth_flow in REFRESH_FLOWS and pool is not None and params.get("REFRESH_TOKEN"):
+            return _refreshed(pool, client_id, params)
+        return original(self, client_id, auth_flow, auth_parameters)  # moto answers a missing token itself
 
     return initiate_auth
 
@@ -73,8 +92,10 @@ def _guarded_admin_initiate(original: Callable[..., Any]) -> Callable[..., Any]:
     def admin_initiate_auth(self: CognitoIdpBackend, user_pool_id: str, client_id: str, auth_flow: str,
                             auth_parameters: dict[str, str]) -> dict[str, Any]:
         pool = self.user_pools.get(user_pool_id)
-        if auth_flow in REFRESH_FLOWS and pool is not None and client_id in pool.clients:
-            check(pool, client_id, (auth_parameters or {}).get("REFRESH_TOKEN"))
+        params = auth_parameters or {}
+        if (auth_flow in REFRESH_FLOWS and pool is not None and client_id in pool.clients
+                and params.get("REFRESH_TOKEN")):
+            return _refreshed(pool, client_id, params)
         return original(self, user_pool_id, client_id, auth_flow, auth_parameters)
 
     return admin_initiate_auth

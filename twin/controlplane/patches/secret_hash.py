@@ -1,11 +1,14 @@
-"""SECRET_HASH on every sign-in of an app client that has a secret, with Cognito's message.
+"""SECRET_HASH on every sign-in of an app client that has a secret, with Cognito's messages.
 
-moto 5.2.5 checks SECRET_HASH only for USER_SRP_AUTH and refresh, and answers a missing or wrong one with
-NotAuthorizedException whose message is the hash itself. Cognito requires it on the password flows too
-(USER_PASSWORD_AUTH, ADMIN_USER_PASSWORD_AUTH and its old name ADMIN_NO_SRP_AUTH) and answers every case
-with "Unable to verify secret hash for client <client id>". The hash is checked with
-`moto.cognitoidp.models.check_secret_hash` as it is at call time, so the client_secrets patch's rotation
-(any active secret) applies here too.
+moto 5.2.5 checks SECRET_HASH only for USER_SRP_AUTH, InitiateAuth's refresh and the MFA answers, and answers a
+missing or wrong one with NotAuthorizedException whose message is the hash itself (empty when none was sent).
+Cognito requires it on the password flows too (USER_PASSWORD_AUTH, ADMIN_USER_PASSWORD_AUTH and its old name
+ADMIN_NO_SRP_AUTH) and words three refusals: no hash at all "Client <client id> is configured with secret but
+SECRET_HASH was not received", a wrong one on a password or SRP sign-in (or an MFA answer) "Unable to verify secret
+hash for client <client id>", a wrong one on a refresh "SecretHash does not match for the client: <client id>"
+(`refresh.py` checks that one, with the user's internal username). The hash is checked with
+`moto.cognitoidp.models.check_secret_hash` as it is at call time, so the client_secrets patch's rotation (any
+active secret) applies here too.
 """
 
 from __future__ import annotations
@@ -15,35 +18,85 @@ from typing import Any
 
 from moto.cognitoidp import models as idp_models
 from moto.cognitoidp.exceptions import NotAuthorizedError
-from moto.cognitoidp.models import CognitoIdpUserPoolClient
+from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUserPoolClient
 
-from ._guard import MotoMismatch
-from ._sign_in import wrap_sign_ins
+from ._guard import MotoMismatch, replace, require
+from ._sign_in import find_client, wrap_sign_ins
 
 if not callable(getattr(idp_models, "check_secret_hash", None)):
     raise MotoMismatch("secret_hash: moto.cognitoidp.models.check_secret_hash is missing")
+require(
+    "secret_hash",
+    CognitoIdpBackend,
+    [("respond_to_auth_challenge", ("self", "session", "client_id", "challenge_name", "challenge_responses"))],
+)
 
 PASSWORD_FLOWS = {"USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"}
-MOTO_CHECKED = {"USER_SRP_AUTH", "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"}
+HASHED_FLOWS = PASSWORD_FLOWS | {"USER_SRP_AUTH", "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"}
+MOTO_CHECKED_CHALLENGES = {"SOFTWARE_TOKEN_MFA", "SMS_MFA"}
+
+
+def not_received(client_id: str) -> NotAuthorizedError:
+    return NotAuthorizedError(f"Client {client_id} is configured with secret but SECRET_HASH was not received")
+
+
+def unverified(client_id: str) -> NotAuthorizedError:
+    return NotAuthorizedError(f"Unable to verify secret hash for client {client_id}")
+
+
+def refresh_mismatch(client_id: str) -> NotAuthorizedError:
+    return NotAuthorizedError(f"SecretHash does not match for the client: {client_id}")
+
+
+def matches(client: CognitoIdpUserPoolClient, username: str, given: str) -> bool:
+    return bool(idp_models.check_secret_hash(client.secret, client.id, username, given))
+
+
+def require_hash(client: CognitoIdpUserPoolClient, params: dict[str, str]) -> None:
+    """A sign-in's two checks: a hash was sent, and it is the one of USERNAME."""
+    given = params.get("SECRET_HASH")
+    if not given:
+        raise not_received(client.id)
+    if not matches(client, params.get("USERNAME") or "", given):
+        raise unverified(client.id)
 
 
 def _checked(call: Callable[[], dict[str, Any]], client: CognitoIdpUserPoolClient | None, auth_flow: str,
              params: dict[str, str], admin: bool) -> dict[str, Any]:
-    if client is None or not client.generate_secret:
+    if client is None or not client.generate_secret or auth_flow not in HASHED_FLOWS:
         return call()
-    refused = NotAuthorizedError(f"Unable to verify secret hash for client {client.id}")
-    given = params.get("SECRET_HASH")
-    if auth_flow in PASSWORD_FLOWS and not (
-        given and idp_models.check_secret_hash(client.secret, client.id, params.get("USERNAME", ""), given)
-    ):
-        raise refused
+    if auth_flow in PASSWORD_FLOWS:
+        require_hash(client, params)
+    elif not params.get("SECRET_HASH"):
+        raise not_received(client.id)
     try:
         return call()
     except NotAuthorizedError as exc:
-        if auth_flow in MOTO_CHECKED and exc.message == (given or ""):
-            raise refused from None  # moto's message is the hash that was sent
+        if auth_flow == "USER_SRP_AUTH" and exc.message == params["SECRET_HASH"]:
+            raise unverified(client.id) from None  # moto's message is the hash that was sent
         raise
+
+
+def _checked_answer(original: Callable[..., Any]) -> Callable[..., Any]:
+    def respond_to_auth_challenge(self: CognitoIdpBackend, session: str, client_id: str, challenge_name: str,
+                                  challenge_responses: dict[str, str]) -> dict[str, Any]:
+        client = find_client(self, client_id)
+        if challenge_name not in MOTO_CHECKED_CHALLENGES or client is None or not client.generate_secret:
+            return original(self, session, client_id, challenge_name, challenge_responses)
+        given = (challenge_responses or {}).get("SECRET_HASH")
+        if not given:
+            raise not_received(client.id)
+        try:
+            return original(self, session, client_id, challenge_name, challenge_responses)
+        except NotAuthorizedError as exc:
+            if exc.message == given:
+                raise unverified(client.id) from None  # moto's message is the hash that was sent
+            raise
+
+    return respond_to_auth_challenge
 
 
 def apply() -> None:
     wrap_sign_ins(_checked, "secret_hash")
+    # AdminRespondToAuthChallenge is moto's respond_to_auth_challenge underneath, so this covers both APIs.
+    replace(CognitoIdpBackend, "respond_to_auth_challenge", _checked_answer, "secret_hash")

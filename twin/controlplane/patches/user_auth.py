@@ -21,7 +21,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from moto.cognitoidp import models as idp_models
 from moto.cognitoidp.exceptions import (
     InvalidParameterException,
     NotAuthorizedError,
@@ -29,6 +28,7 @@ from moto.cognitoidp.exceptions import (
 )
 from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUserPool, CognitoIdpUserPoolClient
 
+from . import secret_hash
 from ._guard import replace, require
 from ._sign_in import pool_and_client
 
@@ -97,9 +97,8 @@ def _first_factor(backend: CognitoIdpBackend, pool: CognitoIdpUserPool, client_i
 def _select_challenge(backend: CognitoIdpBackend, pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient,
                       params: dict[str, str], admin: bool) -> dict[str, Any]:
     username = params.get("USERNAME") or ""
-    if client.generate_secret and not idp_models.check_secret_hash(client.secret, client.id, username,
-                                                                   params.get("SECRET_HASH") or ""):
-        raise NotAuthorizedError(f"Unable to verify secret hash for client {client.id}")
+    if client.generate_secret:
+        secret_hash.require_hash(client, params)
     hides_users = client.extended_config.get("PreventUserExistenceErrors") == "ENABLED"
     if pool._get_user(username) is None and not hides_users:
         raise UserNotFoundError("User does not exist.")
