@@ -69,11 +69,18 @@ def _checked(call: Callable[[], dict[str, Any]], client: CognitoIdpUserPoolClien
         require_hash(client, params)
     elif not params.get("SECRET_HASH"):
         raise not_received(client.id)
+    if auth_flow == "USER_SRP_AUTH":
+        return _reworded(call, client, params["SECRET_HASH"])
+    return call()
+
+
+def _reworded(call: Callable[[], dict[str, Any]], client: CognitoIdpUserPoolClient, given: str) -> dict[str, Any]:
+    """moto's own refusal of a wrong hash, whose message is the hash that was sent, in Cognito's words."""
     try:
         return call()
     except NotAuthorizedError as exc:
-        if auth_flow == "USER_SRP_AUTH" and exc.message == params["SECRET_HASH"]:
-            raise unverified(client.id) from None  # moto's message is the hash that was sent
+        if exc.message == given:
+            raise unverified(client.id) from None
         raise
 
 
@@ -86,12 +93,8 @@ def _checked_answer(original: Callable[..., Any]) -> Callable[..., Any]:
         given = (challenge_responses or {}).get("SECRET_HASH")
         if not given:
             raise not_received(client.id)
-        try:
-            return original(self, session, client_id, challenge_name, challenge_responses)
-        except NotAuthorizedError as exc:
-            if exc.message == given:
-                raise unverified(client.id) from None  # moto's message is the hash that was sent
-            raise
+        return _reworded(lambda: original(self, session, client_id, challenge_name, challenge_responses), client,
+                         given)
 
     return respond_to_auth_challenge
 
