@@ -168,11 +168,16 @@ def test_the_refresh_checks_apply(idp, make_pool, sign_in):
     pool = _rotating(make_pool)
     with pytest.raises(ClientError) as exc:
         _renew(idp, pool, "not-a-token")
-    assert _error(exc) == ("NotAuthorizedException", "Invalid Refresh Token")
+    assert _error(exc) == ("NotAuthorizedException", "Invalid Refresh Token.")
     other = make_pool()
     with pytest.raises(ClientError) as exc:
         _renew(idp, pool, sign_in(other)["RefreshToken"])
-    assert _error(exc) == ("NotAuthorizedException", "Invalid Refresh Token")
+    assert _error(exc) == ("NotAuthorizedException", "Invalid Refresh Token.")
+    sibling = idp.create_user_pool_client(UserPoolId=pool.id, ClientName="sibling", ExplicitAuthFlows=ROTATING_FLOWS,
+                                          RefreshTokenRotation={"Feature": "ENABLED"})["UserPoolClient"]["ClientId"]
+    with pytest.raises(ClientError) as exc:
+        idp.get_tokens_from_refresh_token(RefreshToken=sign_in(pool)["RefreshToken"], ClientId=sibling)
+    assert _error(exc) == ("NotAuthorizedException", "Refresh Token has different Client")
     token = sign_in(pool)["RefreshToken"]
     idp.admin_disable_user(UserPoolId=pool.id, Username=pool.username)
     with pytest.raises(ClientError) as exc:

@@ -86,7 +86,7 @@ def test_a_refused_refresh_token_is_named_before_its_hash(idp, confidential):
     pool, client_id, _ = confidential
     with pytest.raises(ClientError) as exc:
         refresh(idp, pool.id, client_id, str(uuid.uuid4()), {"SECRET_HASH": "wrong"}, admin=False)
-    assert _error(exc) == ("NotAuthorizedException", "Invalid Refresh Token")
+    assert _error(exc) == ("NotAuthorizedException", "Invalid Refresh Token.")
 
 
 @pytest.fixture

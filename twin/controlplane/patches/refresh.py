@@ -1,15 +1,15 @@
 """REFRESH_TOKEN_AUTH refused the way Cognito refuses it.
 
-Hand-written: moto answers a refresh for a deleted user with HTTP 500, for a disabled user with new
-tokens, for an unknown token from AdminInitiateAuth with HTTP 500, accepts a token issued to another
-client, and never expires refresh tokens. Each case now gets NotAuthorizedException before moto runs:
-unknown or foreign token "Invalid Refresh Token", revoked "Refresh Token has been revoked", expired
-(RefreshTokenValidity) "Refresh Token has expired", disabled user "User is disabled.", deleted user
-"User does not exist.". Then a client with a secret gets its SECRET_HASH checked against the user's
-internal username (`cognito:username`), whatever name the user signed in with; a wrong one is "SecretHash
-does not match for the client: <client id>". moto checks it against the sign-in name (InitiateAuth) or
-not at all (AdminInitiateAuth), so the tokens are minted here, as moto mints them, and moto's refresh is
-never reached with a refresh token.
+Hand-written: moto answers a refresh for a deleted user with HTTP 500, for a disabled user with new tokens,
+for an unknown token from AdminInitiateAuth with HTTP 500, accepts a token issued to another client, and never
+expires refresh tokens. Each case now gets NotAuthorizedException before moto runs: unknown token "Invalid
+Refresh Token.", a token issued to another app client "Refresh Token has different Client", revoked "Refresh
+Token has been revoked", expired (RefreshTokenValidity) "Refresh Token has expired", disabled user "User is
+disabled.", deleted user "User does not exist.". Then a client with a secret gets its SECRET_HASH checked
+against the user's internal username (`cognito:username`), whatever name the user signed in with; a wrong one
+is "SecretHash does not match for the client: <client id>". moto checks it against the sign-in name
+(InitiateAuth) or not at all (AdminInitiateAuth), so the tokens are minted here, as moto mints them, and
+moto's refresh is never reached with a refresh token.
 """
 
 from __future__ import annotations
@@ -34,6 +34,10 @@ require(
 )
 
 REFRESH_FLOWS = {"REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"}
+# Both as AWS words them: with its period (aws/aws-sdk-cpp#1789), and since January 2022 a token of
+# another app client no longer gets the first one (aws/aws-sdk-js#4016).
+INVALID = "Invalid Refresh Token."
+OTHER_CLIENT = "Refresh Token has different Client"
 
 
 def check(pool: CognitoIdpUserPool | None, client_id: str, refresh_token: str | None) -> None:
@@ -41,13 +45,13 @@ def check(pool: CognitoIdpUserPool | None, client_id: str, refresh_token: str | 
     if not refresh_token:
         return  # moto answers a missing parameter itself
     if pool is None or refresh_token not in pool.refresh_tokens:
-        raise NotAuthorizedError("Invalid Refresh Token")
+        raise NotAuthorizedError(INVALID)
     entry = pool.refresh_tokens[refresh_token]
     if entry is None:
         raise NotAuthorizedError("Refresh Token has been revoked")
     issued_to, username, _ = entry
     if issued_to != client_id:
-        raise NotAuthorizedError("Invalid Refresh Token")
+        raise NotAuthorizedError(OTHER_CLIENT)
     expiry = tokens.refresh_expiry(pool, refresh_token)
     if expiry is not None and time.time() >= expiry:
         raise NotAuthorizedError("Refresh Token has expired")
