@@ -173,7 +173,8 @@ def read_response(payload: bytes) -> tuple[int, list[tuple[bytes, bytes]], bytes
     headers = [(str(k).lower().encode(), v.encode()) for k, v in raw_headers.items()
                if str(k).lower().encode() not in HOP_BY_HOP]
     if not any(name == b"content-type" for name, _ in headers):
-        headers.extend(json_type)
+        # With a statusCode the body is not assumed to be JSON: AWS answered text/plain (twin/gateway/README.md).
+        headers.append((b"content-type", b"text/plain; charset=utf-8"))
     cookies = result.get("cookies") or []
     if not isinstance(cookies, list) or not all(isinstance(c, str) for c in cookies):
         raise MalformedResponse("cookies must be a list of strings")

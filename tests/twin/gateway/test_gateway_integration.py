@@ -169,6 +169,7 @@ class TestLimits:
         assert call(gateway, api.api_id, "GET", "/echo", headers={"x-big": "a" * 9000}).status_code == 200
         resp = call(gateway, api.api_id, "GET", "/echo", headers={"x-big": "a" * 10_300})
         assert resp.status_code == 431
+        assert resp.text == "HTTP header is larger than 10240 bytes."  # the text seen from API Gateway (README)
         assert resp.headers["apigw-requestid"]
 
     def test_oversized_body(self, gateway: GatewayProcess, api: Deployed) -> None:

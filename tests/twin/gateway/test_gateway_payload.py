@@ -143,6 +143,17 @@ def test_full_result_shape(gateway: GatewayProcess, api: Deployed) -> None:
     assert (empty.status_code, empty.content) == (204, b"")
 
 
+def test_result_with_status_code_but_no_content_type_is_plain_text(gateway: GatewayProcess, api: Deployed) -> None:
+    # AWS's answer to exactly this result (aasisodiya.github.io nodejs-aws-apigw, HTTP API, 2020-04-09): the body
+    # as returned, `text/plain; charset=utf-8`; a content-type the function sets is kept as is, even "text".
+    resp = result(gateway, api, {"statusCode": 200, "body": json.dumps("Hello from Lambda!")})
+    assert resp.status_code == 200
+    assert resp.headers["content-type"] == "text/plain; charset=utf-8"
+    assert resp.text == '"Hello from Lambda!"'
+    own = result(gateway, api, {"statusCode": 200, "body": "x", "headers": {"Content-Type": "text"}})
+    assert own.headers["content-type"] == "text"
+
+
 @pytest.mark.parametrize("bad", [
     {"statusCode": "200", "body": "x"}, {"statusCode": 200, "body": {"a": 1}}, {"statusCode": 200,
                                                                               "headers": {"x": 1}},

@@ -65,6 +65,19 @@ def test_unmatched_is_not_found(gateway: GatewayProcess, api: Deployed, method: 
     assert resp.headers["apigw-requestid"]
 
 
+def test_method_without_route_on_a_routed_path_is_the_gateways_404(gateway: GatewayProcess, api: Deployed) -> None:
+    # As AWS answered PUT/DELETE/PATCH/HEAD on a path with only GET and POST routes (ghals5737/bitcom,
+    # measure/results/HBRC-FULL-0903/summary.json, 2026-09-03): 404, application/json, 23 bytes; HEAD without them.
+    for method in ("PUT", "DELETE", "PATCH"):
+        resp = call(gateway, api.api_id, method, "/pets")
+        assert (resp.status_code, resp.json()) == (404, NOT_FOUND), method
+        assert resp.headers["content-type"] == "application/json"
+        assert resp.headers["content-length"] == "23"
+    head = call(gateway, api.api_id, "HEAD", "/pets")
+    assert (head.status_code, head.content) == (404, b"")
+    assert head.headers["content-length"] == "23"
+
+
 def test_raw_path_keeps_encoding(gateway: GatewayProcess, api: Deployed) -> None:
     event = call(gateway, api.api_id, "GET", "/pets/a%20b").json()["event"]
     assert event["rawPath"] == "/pets/a%20b"
