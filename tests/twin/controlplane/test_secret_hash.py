@@ -8,6 +8,7 @@ import uuid
 
 import pytest
 from botocore.exceptions import ClientError
+from pycognito.aws_srp import AWSSRP
 
 from tests.twin.controlplane.conftest import ALL_FLOWS, PASSWORD, POOL_POLICIES
 from tests.twin.support import secret_hash
@@ -139,6 +140,65 @@ def test_an_mfa_answer_needs_the_hash(idp, confidential):
         with pytest.raises(ClientError) as exc:
             idp.respond_to_auth_challenge(**answer)
         assert _error(exc) == expected
+
+
+def _answer(idp, pool_id, client_id, challenge, responses, admin):
+    if admin:
+        return idp.admin_respond_to_auth_challenge(UserPoolId=pool_id, ClientId=client_id, ChallengeName=challenge,
+                                                   Session=responses.pop("_session"), ChallengeResponses=responses)
+    return idp.respond_to_auth_challenge(ClientId=client_id, ChallengeName=challenge,
+                                         Session=responses.pop("_session"), ChallengeResponses=responses)
+
+
+@pytest.mark.parametrize("admin", [False, True], ids=["RespondToAuthChallenge", "AdminRespondToAuthChallenge"])
+def test_a_new_password_answer_needs_the_hash_of_the_internal_username(idp, email_pool, admin):
+    # AWS requires SECRET_HASH in every challenge answer (ChallengeResponseType) and makes it with the internal
+    # username: a hash of the e-mail gets "Unable to verify secret hash" (aws-amplify/aws-sdk-android PR #2265).
+    pool_id, client_id, secret, _, _ = email_pool
+    email = f"new-{uuid.uuid4().hex[:8]}@example.test"
+    internal = idp.admin_create_user(UserPoolId=pool_id, Username=email, TemporaryPassword="Temp#Passw0rd!!",
+                                     MessageAction="SUPPRESS")["User"]["Username"]
+
+    def challenge():
+        params = {"USERNAME": email, "PASSWORD": "Temp#Passw0rd!!",
+                  "SECRET_HASH": secret_hash(secret, email, client_id)}
+        started = idp.admin_initiate_auth(UserPoolId=pool_id, ClientId=client_id, AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+                                          AuthParameters=params)
+        assert started["ChallengeName"] == "NEW_PASSWORD_REQUIRED"
+        return {"_session": started["Session"], "USERNAME": email, "NEW_PASSWORD": PASSWORD}
+
+    for extra, expected in (({}, not_received(client_id)),
+                            ({"SECRET_HASH": secret_hash(secret, email, client_id)}, unverified(client_id))):
+        with pytest.raises(ClientError) as exc:
+            _answer(idp, pool_id, client_id, "NEW_PASSWORD_REQUIRED", {**challenge(), **extra}, admin)
+        assert _error(exc) == expected
+    good = {"SECRET_HASH": secret_hash(secret, internal, client_id)}
+    assert _answer(idp, pool_id, client_id, "NEW_PASSWORD_REQUIRED", {**challenge(), **good},
+                   admin)["AuthenticationResult"]["IdToken"]
+
+
+def test_a_password_verifier_answer_needs_the_hash_of_the_internal_username(idp, email_pool):
+    # The SRP answer's hash is made with the challenge's USERNAME, the internal one (pycognito does so; a hash of
+    # the e-mail is refused: alexrudd/cognito-srp#1).
+    pool_id, client_id, secret, email, internal = email_pool
+    srp = AWSSRP(email, PASSWORD, pool_id, client_id, client=idp, client_secret=secret)
+
+    def challenge():
+        started = idp.initiate_auth(ClientId=client_id, AuthFlow="USER_SRP_AUTH", AuthParameters=srp.get_auth_params())
+        assert started["ChallengeName"] == "PASSWORD_VERIFIER"
+        responses = srp.process_challenge(started["ChallengeParameters"], {"USERNAME": email})
+        assert responses["USERNAME"] == internal
+        return {**responses, "_session": started["Session"]}
+
+    for change, expected in ((lambda r: r.pop("SECRET_HASH"), not_received(client_id)),
+                             (lambda r: r.update(SECRET_HASH=secret_hash(secret, email, client_id)),
+                              unverified(client_id))):
+        responses = challenge()
+        change(responses)
+        with pytest.raises(ClientError) as exc:
+            _answer(idp, pool_id, client_id, "PASSWORD_VERIFIER", responses, admin=False)
+        assert _error(exc) == expected
+    assert _answer(idp, pool_id, client_id, "PASSWORD_VERIFIER", challenge(), admin=False)["AuthenticationResult"]
 
 
 def test_a_public_client_needs_no_hash(idp, make_pool, sign_in):

@@ -6,7 +6,9 @@ Cognito requires it on the password flows too (USER_PASSWORD_AUTH, ADMIN_USER_PA
 ADMIN_NO_SRP_AUTH) and words three refusals: no hash at all "Client <client id> is configured with secret but
 SECRET_HASH was not received", a wrong one on a password or SRP sign-in (or an MFA answer) "Unable to verify secret
 hash for client <client id>", a wrong one on a refresh "SecretHash does not match for the client: <client id>"
-(`refresh.py` checks that one, with the user's internal username). The hash is checked with
+(`refresh.py` checks that one, with the user's internal username). moto never checks the PASSWORD_VERIFIER and
+NEW_PASSWORD_REQUIRED answers; Cognito requires the hash in every challenge answer, made with the user's internal
+username (a hash of the e-mail signed in with is refused as unverified). The hash is checked with
 `moto.cognitoidp.models.check_secret_hash` as it is at call time, so the client_secrets patch's rotation (any
 active secret) applies here too.
 """
@@ -21,7 +23,7 @@ from moto.cognitoidp.exceptions import NotAuthorizedError
 from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUserPoolClient
 
 from ._guard import MotoMismatch, replace, require
-from ._sign_in import find_client, wrap_sign_ins
+from ._sign_in import find_client, pool_and_client, wrap_sign_ins
 
 if not callable(getattr(idp_models, "check_secret_hash", None)):
     raise MotoMismatch("secret_hash: moto.cognitoidp.models.check_secret_hash is missing")
@@ -34,6 +36,8 @@ require(
 PASSWORD_FLOWS = {"USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"}
 HASHED_FLOWS = PASSWORD_FLOWS | {"USER_SRP_AUTH", "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"}
 MOTO_CHECKED_CHALLENGES = {"SOFTWARE_TOKEN_MFA", "SMS_MFA"}
+# Answers moto takes without a hash; their hash is of the internal username, whatever name USERNAME carries.
+UNCHECKED_CHALLENGES = {"PASSWORD_VERIFIER", "NEW_PASSWORD_REQUIRED"}
 
 
 def not_received(client_id: str) -> NotAuthorizedError:
@@ -88,11 +92,18 @@ def _checked_answer(original: Callable[..., Any]) -> Callable[..., Any]:
     def respond_to_auth_challenge(self: CognitoIdpBackend, session: str, client_id: str, challenge_name: str,
                                   challenge_responses: dict[str, str]) -> dict[str, Any]:
         client = find_client(self, client_id)
-        if challenge_name not in MOTO_CHECKED_CHALLENGES or client is None or not client.generate_secret:
+        checked = MOTO_CHECKED_CHALLENGES | UNCHECKED_CHALLENGES
+        if challenge_name not in checked or client is None or not client.generate_secret:
             return original(self, session, client_id, challenge_name, challenge_responses)
         given = (challenge_responses or {}).get("SECRET_HASH")
         if not given:
             raise not_received(client.id)
+        if challenge_name in UNCHECKED_CHALLENGES:
+            named = challenge_responses.get("USERNAME") or ""
+            user = pool_and_client(self, client_id)[0]._get_user(named) if named else None
+            if not matches(client, user.username if user is not None else named, given):
+                raise unverified(client.id)
+            return original(self, session, client_id, challenge_name, challenge_responses)
         return _reworded(lambda: original(self, session, client_id, challenge_name, challenge_responses), client,
                          given)
 
