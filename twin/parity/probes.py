@@ -36,8 +36,16 @@ UNKNOWN_PATH = "/parity-probe-no-such-route"
 MAX_BODY_BYTES = 10 * 1024 * 1024  # the HTTP API payload quota; the probe sends one byte more
 HEADER_BYTES = 11 * 1024  # over the HTTP API's 10,240-byte header quota
 WRONG_SECRET = "parity-probe-wrong-client-secret"
-# The forged tokens (fixtures.forge) a probe sends: one per kind of refusal the authorizer may word differently.
-FORGED = frozenset({"rs256_attacker_key_real_kid", "rs256_unknown_kid", "alg_none", "two_segments", "payload_tampered"})
+# Probe -> (the forged token of fixtures.forge it sends, what it asks): one per refusal the authorizer may word
+# differently.
+FORGED = {
+    "api.two_segments": ("two_segments", "the user's ID token without its signature segment"),
+    "api.alg_none": ("alg_none", "the user's ID token re-signed with alg none"),
+    "api.attacker_key": ("rs256_attacker_key_real_kid", "the user's claims signed by another key under the pool's kid"),
+    "api.unknown_kid": ("rs256_unknown_kid", "the user's claims signed under a kid the pool does not have"),
+    "api.payload_tampered": ("payload_tampered", "the user's ID token with its claims changed after signing"),
+}
+FORGED_CASES = frozenset(case for case, _ in FORGED.values())
 CONNECTION = {"headers.connection": "transport: depends on the client's connection reuse"}
 # The sign-in flow a client's allowed flow makes possible (for the "flow not enabled" probe).
 FLOW_OF_ALLOWED = {"ALLOW_USER_PASSWORD_AUTH": "user_password", "ALLOW_ADMIN_USER_PASSWORD_AUTH": "admin",
@@ -136,13 +144,13 @@ def _get(path: str, *, authorization: str | None = None, origin: str | None = No
         where = ctx.protected_path if path == "protected" else UNKNOWN_PATH
         sent = dict(headers or {})
         if authorization:
-            forged = ctx.forged[authorization] if authorization in FORGED else None
+            forged = ctx.forged[authorization] if authorization in FORGED_CASES else None
             sent["Authorization"] = forged.authorization if forged else authorization
         origin_value = ctx.allowed_origin if origin == "allowed" else origin
         response = ctx.api.request("GET", where, headers=sent, origin=origin_value)
         request = f"GET {'{protected_path}' if path == 'protected' else where}"
         if authorization:
-            request += f" with Authorization {authorization if authorization in FORGED else 'literal'}"
+            request += f" with Authorization {authorization if authorization in FORGED_CASES else 'literal'}"
         if origin:
             request += f" from the {origin} origin" if origin == "allowed" else f" from {origin}"
         return request, http_answer(ctx, response)
@@ -306,16 +314,7 @@ PROBES: tuple[Probe, ...] = (
           _get("protected", origin=DISALLOWED_ORIGIN), CONNECTION),
     Probe("api.garbage_token", "Authorization: Bearer with a string that is no JWT",
           _get("protected", authorization="Bearer not-a-token"), CONNECTION),
-    Probe("api.two_segments", "the user's ID token without its signature segment",
-          _get("protected", authorization="two_segments"), CONNECTION),
-    Probe("api.alg_none", "the user's ID token re-signed with alg none",
-          _get("protected", authorization="alg_none"), CONNECTION),
-    Probe("api.attacker_key", "the user's claims signed by another key under the pool's kid",
-          _get("protected", authorization="rs256_attacker_key_real_kid"), CONNECTION),
-    Probe("api.unknown_kid", "the user's claims signed under a kid the pool does not have",
-          _get("protected", authorization="rs256_unknown_kid"), CONNECTION),
-    Probe("api.payload_tampered", "the user's ID token with its claims changed after signing",
-          _get("protected", authorization="payload_tampered"), CONNECTION),
+    *(Probe(name, what, _get("protected", authorization=case), CONNECTION) for name, (case, what) in FORGED.items()),
     Probe("api.id_token", "the user's ID token on a protected route", _accepted("id")),
     Probe("api.access_token", "the user's access token on a protected route", _accepted("access")),
     Probe("api.scope_missing", "an access token without the scope a scoped route requires", _scope_missing,
