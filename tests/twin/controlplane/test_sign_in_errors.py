@@ -1,10 +1,12 @@
-"""Wrong password and unknown user answer as Cognito does."""
+"""Wrong password, unknown user, unconfirmed user and reset password answer as Cognito does."""
 
 from __future__ import annotations
 
 import pytest
 from botocore.exceptions import ClientError
 from pycognito.aws_srp import AWSSRP
+
+from tests.twin.controlplane.conftest import ALL_FLOWS
 
 
 def _error(exc):
@@ -61,6 +63,9 @@ def _password_sign_ins(idp, pool, username, password):
             UserPoolId=pool.id, ClientId=pool.client_id, AuthFlow="ADMIN_NO_SRP_AUTH",
             AuthParameters={"USERNAME": username, "PASSWORD": password}),
         "USER_SRP_AUTH": lambda: AWSSRP(username, password, pool.id, pool.client_id, client=idp).authenticate_user(),
+        "USER_AUTH": lambda: idp.initiate_auth(
+            ClientId=pool.client_id, AuthFlow="USER_AUTH",
+            AuthParameters={"USERNAME": username, "PASSWORD": password, "PREFERRED_CHALLENGE": "PASSWORD"}),
     }
 
 
@@ -78,7 +83,7 @@ def test_an_unconfirmed_user_is_told_so_whatever_the_password(idp, make_pool, hi
     # AWS names the state before it checks the password (aws/aws-sdk-js#4608, amazon-cognito-identity-js#288),
     # and AdminInitiateAuth answers it too (jagregory/cognito-local#337 quotes AWS's body); moto gave the admin
     # flows tokens and checked USER_PASSWORD_AUTH's password first.
-    pool = make_pool(PreventUserExistenceErrors=hides_users)
+    pool = make_pool(flows=[*ALL_FLOWS, "ALLOW_USER_AUTH"], PreventUserExistenceErrors=hides_users)
     idp.sign_up(ClientId=pool.client_id, Username="signed-up", Password=pool.password)
     for password in (pool.password, WRONG_PASSWORD):
         _all_refused(_password_sign_ins(idp, pool, "signed-up", password), NOT_CONFIRMED)
@@ -92,7 +97,7 @@ def test_a_user_whose_password_was_reset_must_reset_it(idp, make_pool, hides_use
     # AdminResetUserPassword invalidates the password: every sign-in gets PasswordResetRequiredException, with
     # PreventUserExistenceErrors on or off (aws-amplify/aws-sdk-ios#2298). moto gave tokens, or on the admin
     # API a NEW_PASSWORD_REQUIRED challenge.
-    pool = make_pool(PreventUserExistenceErrors=hides_users)
+    pool = make_pool(flows=[*ALL_FLOWS, "ALLOW_USER_AUTH"], PreventUserExistenceErrors=hides_users)
     idp.admin_reset_user_password(UserPoolId=pool.id, Username=pool.username)
     for password in (pool.password, WRONG_PASSWORD):
         _all_refused(_password_sign_ins(idp, pool, pool.username, password), RESET_REQUIRED)
