@@ -158,12 +158,15 @@ def _get(path: str, *, authorization: str | None = None, origin: str | None = No
     return run
 
 
-def _accepted(kind: str) -> Callable[[Context], tuple[str, Any]]:
+def _accepted(kind: str, scheme: str = "Bearer ") -> Callable[[Context], tuple[str, Any]]:
+    """The user's real token, with `scheme` before it: accepted (the status only: headers and body past the
+    authorizer are the function's, not the gateway's) or the authorizer's refusal, whole."""
+
     def run(ctx: Context) -> tuple[str, Any]:
         token = ctx.tokens.id_token if kind == "id" else ctx.tokens.access_token
-        response = ctx.api.request("GET", ctx.protected_path, token=token)
-        # The status only: headers and body past the authorizer are the function's, not the gateway's.
-        return f"GET {{protected_path}} with the user's {kind} token", {"status": response.status_code}
+        response = ctx.api.request("GET", ctx.protected_path, headers={"Authorization": f"{scheme}{token}"})
+        answer = {"status": response.status_code} if response.ok else http_answer(ctx, response)
+        return f"GET {{protected_path}} with Authorization {scheme!r} + the user's {kind} token", answer
 
     return run
 
@@ -317,6 +320,9 @@ PROBES: tuple[Probe, ...] = (
     *(Probe(name, what, _get("protected", authorization=case), CONNECTION) for name, (case, what) in FORGED.items()),
     Probe("api.id_token", "the user's ID token on a protected route", _accepted("id")),
     Probe("api.access_token", "the user's access token on a protected route", _accepted("access")),
+    Probe("api.bearer_lowercase", "the user's ID token after 'bearer ' in lower case", _accepted("id", "bearer "),
+          CONNECTION),
+    Probe("api.no_scheme", "the user's ID token alone, no 'Bearer ' before it", _accepted("id", ""), CONNECTION),
     Probe("api.scope_missing", "an access token without the scope a scoped route requires", _scope_missing,
           CONNECTION),
     Probe("api.unknown_route", "a path no route matches", _get("unknown"), CONNECTION),
