@@ -32,13 +32,14 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from fixtures.aws import make_client_factory, make_session  # noqa: E402
+from fixtures.cli_args import OneLineParser  # noqa: E402
 from fixtures.config import load_config  # noqa: E402
 from fixtures.users import CognitoUsers, TestUser  # noqa: E402
 
@@ -47,11 +48,6 @@ REQUEST_TIMEOUT_S = 10.0
 COURSE_IDS = [*range(1, 21), 9001]
 # (name, weight): the mix of a learner's day, all behind the JWT authorizer.
 MIX = [("GET /courses", 4), ("GET /courses/{id}", 3), ("GET /me", 1), ("POST /exams", 1), ("GET /exams/{id}", 1)]
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:  # one line instead of usage + message
-        self.exit(2, f"bench_soak: {message} (see --help)\n")
 
 
 def _positive(kind: type) -> Any:
@@ -284,7 +280,7 @@ def twin(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = _Parser(prog="bench/bench_soak.py", description=__doc__.splitlines()[0])
+    parser = OneLineParser(prog="bench/bench_soak.py", prefix="bench_soak", description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=_positive(float), default=600.0, help="seconds of traffic (default 600)")
     parser.add_argument("--rps", type=_positive(float), default=200.0, help="requests per second (default 200)")
     parser.add_argument("--users", type=_positive(int), default=8, help="test users whose tokens are sent")

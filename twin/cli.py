@@ -27,8 +27,9 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from fixtures.cli_args import OneLineParser
 from twin.services import (
     Service,
     ServiceError,
@@ -38,6 +39,7 @@ from twin.services import (
     stop_services,
     wait_ready,
 )
+from twin.state import StateLayout, TwinState, alive, read_state, write_state
 
 if TYPE_CHECKING:
     from twin.iam.principals import IamSetup
@@ -46,10 +48,8 @@ if TYPE_CHECKING:
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_STATE_DIR = PROJECT_ROOT / ".twin"
 DEFAULT_ENV_OUT = PROJECT_ROOT / "env" / "local.toml"
-STATE_FILE = "twin.json"
 REQUIRED_MODULES = ("moto", "boto3", "pytds", "sqlglot", "uvicorn", "jwt", "cryptography")
 EXIT_ERROR = 1
-EXIT_USAGE = 2
 EXIT_NOT_RUNNING = 3
 RESTARTABLE = ("gateway",)
 RESTART_TIMEOUT_S = 90.0  # the CLI's ceiling: the old gateway's stop (10 s at most) plus a slow start
@@ -61,15 +61,6 @@ class TwinError(Exception):
 
 class _Stop(Exception):
     """SIGINT/SIGTERM arrived."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line instead of usage + message
-        self.exit(EXIT_USAGE, f"twin: {message} (see `python -m twin {self._sub_hint()}--help`)\n")
-
-    def _sub_hint(self) -> str:
-        parts = self.prog.split()
-        return f"{parts[-1]} " if len(parts) > 1 and parts[-1] in {"up", "down", "status", "restart"} else ""
 
 
 def _port(value: str) -> int:
@@ -123,8 +114,9 @@ def _issuer_type(value: str) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m twin", description="Local twin of the Cognito/HTTP API/Lambda/SQL Server stack.")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser = OneLineParser(prog="python -m twin", prefix="twin",
+                           description="Local twin of the Cognito/HTTP API/Lambda/SQL Server stack.")
+    sub = parser.add_subparsers(dest="command", required=True)
     up = sub.add_parser("up", help="start the twin (foreground unless --detach)")
     up.add_argument("--env-out", type=Path, default=DEFAULT_ENV_OUT, help="env file to write when ready")
     up.add_argument("--detach", action="store_true", help="return once ready; stop with `python -m twin down`")
@@ -178,36 +170,6 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
 
 
-# --- state file --------------------------------------------------------------------------------
-
-
-def read_state(state_dir: Path) -> dict[str, object] | None:
-    """The running twin's state (pids, ports, ids), or None when none is running there."""
-    try:
-        state = json.loads((state_dir / STATE_FILE).read_text())
-    except (FileNotFoundError, json.JSONDecodeError):
-        return None
-    return state if _alive(int(state.get("supervisor_pid", 0))) else None
-
-
-def _write_state(state_dir: Path, state: dict[str, object]) -> None:
-    tmp = state_dir / f"{STATE_FILE}.tmp"
-    tmp.write_text(json.dumps(state, indent=2))
-    tmp.replace(state_dir / STATE_FILE)
-
-
-def _alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 # --- up ----------------------------------------------------------------------------------------
 
 
@@ -254,7 +216,7 @@ def _port_free(port: int) -> bool:
 
 def _credentials(state_dir: Path) -> dict[str, str]:
     """SQL logins' passwords: generated once per state folder, kept with mode 0600, never printed."""
-    path = state_dir / "credentials.json"
+    path = StateLayout(state_dir).credentials
     if path.exists():
         return json.loads(path.read_text())
     creds = {"sa_password": _password(), "app_password": _password()}
@@ -282,7 +244,7 @@ _RESTART_GATEWAY = threading.Event()
 def _up(args: argparse.Namespace, state_dir: Path) -> int:
     _preflight(args, state_dir)
     state_dir.mkdir(parents=True, exist_ok=True)
-    (state_dir / STATE_FILE).unlink(missing_ok=True)
+    StateLayout(state_dir).state_file.unlink(missing_ok=True)
     signal.signal(signal.SIGTERM, _raise_stop)
     signal.signal(signal.SIGINT, _raise_stop)
     signal.signal(signal.SIGUSR1, lambda *_: _RESTART_GATEWAY.set())
@@ -296,7 +258,7 @@ def _up(args: argparse.Namespace, state_dir: Path) -> int:
         elapsed = time.monotonic() - started_at
         iam_note = ""
         if args.enforce_iam:
-            iam_note = f"; IAM enforced: set AWS_SHARED_CREDENTIALS_FILE={state_dir / 'iam' / 'credentials'}"
+            iam_note = f"; IAM enforced: set AWS_SHARED_CREDENTIALS_FILE={StateLayout(state_dir).iam_credentials}"
         print(f"twin ready in {elapsed:.1f} s: API {_describe(services)}; env file {env_out}{iam_note}", flush=True)
         return _supervise(services, lambda: _restart_gateway(services, state_dir, args.ready_timeout))
     except _Stop:
@@ -306,7 +268,7 @@ def _up(args: argparse.Namespace, state_dir: Path) -> int:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGUSR1, signal.SIG_IGN)
         stop_services(services)
-        (state_dir / STATE_FILE).unlink(missing_ok=True)
+        StateLayout(state_dir).state_file.unlink(missing_ok=True)
 
 
 def _start_all(args: argparse.Namespace, state_dir: Path, services: list[Service]) -> Path:
@@ -317,7 +279,7 @@ def _start_all(args: argparse.Namespace, state_dir: Path, services: list[Service
     sql = start_service(
         "mssql",
         "twin.mssql",
-        ["--port", str(args.sql_port), "--state-dir", str(state_dir / "mssql")],
+        ["--port", str(args.sql_port), "--state-dir", str(StateLayout(state_dir).mssql)],
         state_dir,
         env={"TWIN_MSSQL_SA_PASSWORD": creds["sa_password"], "TWIN_MSSQL_APP_PASSWORD": creds["app_password"]},
     )
@@ -358,22 +320,21 @@ def _start_all(args: argparse.Namespace, state_dir: Path, services: list[Service
         env_text = with_profile(env_text, iam.profile)
     tmp.write_text(env_text)
     tmp.replace(env_out)
-    _write_state(
-        state_dir,
-        {
-            "supervisor_pid": os.getpid(),
-            "detached": args.detached_supervisor,
-            "env_file": str(env_out),
-            "api_id": stack.api_id,
-            "issuer_type": stack.issuer_type,
-            "services": _services_state(services),
-            **({"iam": {"profile": iam.profile, "credentials_file": str(iam.credentials_file)}} if iam else {}),
-        },
-    )
+    state: TwinState = {
+        "supervisor_pid": os.getpid(),
+        "detached": args.detached_supervisor,
+        "env_file": str(env_out),
+        "api_id": stack.api_id,
+        "issuer_type": stack.issuer_type,
+        "services": _services_state(services),
+    }
+    if iam:
+        state["iam"] = {"profile": iam.profile, "credentials_file": str(iam.credentials_file)}
+    write_state(state_dir, state)
     return env_out
 
 
-def _services_state(services: list[Service]) -> dict[str, object]:
+def _services_state(services: list[Service]) -> dict[str, dict[str, Any]]:
     return {s.name: {"pid": s.pid, **s.info} for s in services}
 
 
@@ -431,17 +392,18 @@ def _restart_gateway(services: list[Service], state_dir: Path, timeout_s: float)
     args[args.index("--port") + 1] = str(old.info["port"])  # `--port 0` picked a free one; the same URL must answer
     services[index] = new = restart_service(old, args, state_dir)
     wait_ready(new, timeout_s)
-    state = read_state(state_dir) or {}
-    _write_state(state_dir, {**state, "services": _services_state(services)})
+    state = read_state(state_dir)
+    if state is not None:  # None: the supervisor's own state file is gone (a `down` under way)
+        write_state(state_dir, {**state, "services": _services_state(services)})
     print(f"twin: gateway restarted on request: pid {new.pid}", flush=True)  # the log's record of it
 
 
 def _detach(args: argparse.Namespace, state_dir: Path) -> int:
     _preflight(args, state_dir)
     state_dir.mkdir(parents=True, exist_ok=True)
-    (state_dir / STATE_FILE).unlink(missing_ok=True)
-    log_dir = state_dir / "logs"
-    log_dir.mkdir(exist_ok=True)
+    layout = StateLayout(state_dir)
+    layout.state_file.unlink(missing_ok=True)
+    layout.logs.mkdir(exist_ok=True)
     argv = [
         sys.executable, "-m", "twin", "up",
         "--state-dir", str(state_dir),
@@ -455,7 +417,7 @@ def _detach(args: argparse.Namespace, state_dir: Path) -> int:
         *_timing_args(args),
         *(["--enforce-iam", "--ci-policy", str(args.ci_policy)] if args.enforce_iam else []),
     ]
-    log_path = log_dir / "supervisor.log"
+    log_path = layout.service_log("supervisor")
     with log_path.open("wb") as log:
         child = subprocess.Popen(
             argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
@@ -488,10 +450,10 @@ def _down(state_dir: Path) -> int:
     pid = int(state["supervisor_pid"])
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + 20
-    while _alive(pid) and time.monotonic() < deadline:
+    while alive(pid) and time.monotonic() < deadline:
         time.sleep(0.05)
-    leftovers = [int(s["pid"]) for s in state.get("services", {}).values() if _alive(int(s["pid"]))]
-    for child in ([pid] if _alive(pid) else []) + leftovers:
+    leftovers = [int(s["pid"]) for s in state["services"].values() if alive(int(s["pid"]))]
+    for child in ([pid] if alive(pid) else []) + leftovers:
         os.kill(child, signal.SIGKILL)
     print(f"twin stopped ({state_dir})")
     return 0
@@ -502,11 +464,10 @@ def _status(state_dir: Path) -> int:
     if state is None:
         print(f"twin: not running ({state_dir})")
         return EXIT_NOT_RUNNING
-    services = state.get("services", {})
-    for name, info in services.items():
-        alive = "up" if _alive(int(info["pid"])) else "DOWN"
+    for name, info in state["services"].items():
+        up = "up" if alive(int(info["pid"])) else "DOWN"
         where = info.get("url") or f"127.0.0.1:{info.get('port')}"
-        print(f"{name:13} {alive:5} pid {info['pid']:<8} {where}")
+        print(f"{name:13} {up:5} pid {info['pid']:<8} {where}")
     print(f"api id {state['api_id']}; env file {state['env_file']}")
     return 0
 
@@ -527,7 +488,7 @@ def _restart(state_dir: Path, service: str) -> int:
     while time.monotonic() < started + RESTART_TIMEOUT_S:
         state = read_state(state_dir)
         if state is None:
-            raise TwinError(f"the twin stopped during the {service} restart; see {state_dir / 'logs'}")
+            raise TwinError(f"the twin stopped during the {service} restart; see {StateLayout(state_dir).logs}")
         info = state["services"][service]
         if int(info["pid"]) != old_pid and _accepts(int(info["port"])):
             print(f"twin: {service} restarted (pid {old_pid} -> {info['pid']}) in "
@@ -535,7 +496,7 @@ def _restart(state_dir: Path, service: str) -> int:
             return 0
         time.sleep(0.05)
     raise TwinError(f"the {service} did not come back within {RESTART_TIMEOUT_S:.0f} s; "
-                    f"see {state_dir / 'logs' / (service + '.log')}")
+                    f"see {StateLayout(state_dir).service_log(service)}")
 
 
 def _accepts(port: int) -> bool:

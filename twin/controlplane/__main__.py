@@ -6,14 +6,10 @@ import argparse
 import signal
 import sys
 import threading
-from typing import NoReturn
+
+from fixtures.cli_args import OneLineParser
 
 PROG = "python -m twin.controlplane"
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{PROG}: {message} (usage: {PROG} [--port N], N = 0 picks a free port)\n")
 
 
 def _port(text: str) -> int:
@@ -27,7 +23,7 @@ def _port(text: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = _Parser(prog=PROG, description="moto (pinned) + the twin's gap layer on 127.0.0.1")
+    parser = OneLineParser(prog=PROG, description="moto (pinned) + the twin's gap layer on 127.0.0.1")
     parser.add_argument("--port", type=_port, default=0, help="port to bind on 127.0.0.1 (0 = a free port)")
     args = parser.parse_args(argv)
 

@@ -17,21 +17,17 @@ import shlex
 import sys
 from pathlib import Path
 
+from fixtures.cli_args import EXIT_USAGE, OneLineParser
 from twin.faults import FaultContext, FaultError, catalogue
 from twin.faults.model import Fault, Revert
 
 EXIT_ERROR = 1
-EXIT_USAGE = 2
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line instead of usage + message
-        self.exit(EXIT_USAGE, f"twin.faults: {message} (see `python -m twin.faults --help`)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m twin.faults", description="Named, reversible misconfigurations of a twin.")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser = OneLineParser(prog="python -m twin.faults", prefix="twin.faults",
+                           description="Named, reversible misconfigurations of a twin.")
+    sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("list", help="every fault: name, areas it must trip, story")
     for name, text in (("apply", "apply a fault to a running twin"), ("revert", "revert an applied fault")):
         cmd = sub.add_parser(name, help=text)

@@ -7,14 +7,14 @@ same pool, API, function and secret. Bad input is one line on stderr and exit co
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 import sys
 import tomllib
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
+from fixtures.cli_args import OneLineParser
 from twin.iam.policy import DEFAULT_POLICY, PolicyError, load_policy, placeholders, render
 
 PROG = "python -m twin.iam"
@@ -30,11 +30,6 @@ ENV_KEYS = {
 }
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{PROG}: {message} (see `{PROG} render --help`)\n")
-
-
 def placeholder_values(env: dict[str, Any], account: str) -> dict[str, str]:
     """Placeholder values from a parsed env file; keys the env file lacks are left out."""
     values = {"Account": account}
@@ -46,8 +41,8 @@ def placeholder_values(env: dict[str, Any], account: str) -> dict[str, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = _Parser(prog=PROG, description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser = OneLineParser(prog=PROG, prefix=PROG, description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
     cmd = sub.add_parser("render", help="print the CI policy for the stack an env file describes")
     cmd.add_argument("--env-file", type=Path, required=True, help="the env file the suite runs with")
     cmd.add_argument("--account", required=True, help="the 12-digit AWS account id of the stack")

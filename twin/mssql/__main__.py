@@ -19,19 +19,14 @@ import threading
 from decimal import Decimal
 from pathlib import Path
 
+from fixtures.cli_args import OneLineParser
+
 CREDENTIALS = "credentials.json"
 SERVER_FILE = "server.json"
 
 
 class CliError(Exception):
     """One line for the user, exit code 2."""
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse, but bad arguments are one line (no usage block), as every twin command does."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise CliError(f"{message} (see --help)")
 
 
 def _generate_password() -> str:
@@ -133,12 +128,12 @@ def execute(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = _Parser(prog="python -m twin.mssql", description=__doc__.split("\n")[0])
+    parser = OneLineParser(prog="python -m twin.mssql", prefix="twin.mssql", description=__doc__.split("\n")[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="TCP port (0: a free one, printed in READY)")
     parser.add_argument("--state-dir", required=True, help="folder of the database file and credentials.json")
     parser.add_argument("--log-level", default="INFO")
-    exec_parser = _Parser(prog="python -m twin.mssql exec")
+    exec_parser = OneLineParser(prog="python -m twin.mssql exec", prefix="twin.mssql")
     exec_parser.add_argument("--state-dir", required=True)
     exec_parser.add_argument("sql", help="one T-SQL batch, run as sa")
     try:
