@@ -67,9 +67,57 @@ def test_out_of_range_validity_is_refused_at_update(idp, make_pool, sign_in):
     assert sign_in(pool)["ExpiresIn"] == 3600  # the refused update changed nothing
 
 
-def test_bounds_are_inclusive(idp, make_pool):
-    pool = make_pool()
-    idp.create_user_pool_client(
-        UserPoolId=pool.id, ClientName="edges", AccessTokenValidity=5, IdTokenValidity=1, RefreshTokenValidity=3650,
-        TokenValidityUnits={"AccessToken": "minutes", "IdToken": "days", "RefreshToken": "days"},
+# AWS's documented ranges (Cognito API reference, TokenValidityUnitsType): access and ID tokens from five
+# minutes to one day, refresh tokens from 60 minutes to 10 years. Written here, not read from the twin's code.
+MINUTE, HOUR, DAY = 60, 3600, 86400
+ACCESS_ID_RANGE = (5 * MINUTE, 1 * DAY)
+REFRESH_RANGE = (60 * MINUTE, 3650 * DAY)
+IN_SECONDS = {"AccessToken": "seconds", "IdToken": "seconds", "RefreshToken": "seconds"}
+
+
+@pytest.mark.parametrize(
+    ("settings", "access_s", "id_s"),
+    [
+        pytest.param({"AccessTokenValidity": 5, "IdTokenValidity": 5, "RefreshTokenValidity": 60,
+                      "TokenValidityUnits": {"AccessToken": "minutes", "IdToken": "minutes",
+                                             "RefreshToken": "minutes"}},
+                     ACCESS_ID_RANGE[0], ACCESS_ID_RANGE[0], id="lower-edges-in-minutes"),
+        pytest.param({"AccessTokenValidity": 1, "IdTokenValidity": 24, "RefreshTokenValidity": 3650,
+                      "TokenValidityUnits": {"AccessToken": "days", "IdToken": "hours", "RefreshToken": "days"}},
+                     ACCESS_ID_RANGE[1], ACCESS_ID_RANGE[1], id="upper-edges-in-days-and-hours"),
+        pytest.param({"AccessTokenValidity": ACCESS_ID_RANGE[0], "IdTokenValidity": ACCESS_ID_RANGE[1],
+                      "RefreshTokenValidity": REFRESH_RANGE[1], "TokenValidityUnits": IN_SECONDS},
+                     ACCESS_ID_RANGE[0], ACCESS_ID_RANGE[1], id="edges-in-seconds"),
+        pytest.param({"AccessTokenValidity": ACCESS_ID_RANGE[0], "IdTokenValidity": ACCESS_ID_RANGE[0],
+                      "RefreshTokenValidity": REFRESH_RANGE[0], "TokenValidityUnits": IN_SECONDS},
+                     ACCESS_ID_RANGE[0], ACCESS_ID_RANGE[0], id="refresh-lower-edge-in-seconds"),
+    ],
+)
+def test_bounds_are_inclusive(make_pool, sign_in, settings, access_s, id_s):
+    pool = make_pool(**settings)  # a refused edge raises InvalidParameterException here
+    tokens = sign_in(pool)
+    got = (tokens["ExpiresIn"], _lifetime(tokens["AccessToken"]), _lifetime(tokens["IdToken"]))
+    assert got == (access_s, access_s, id_s), (
+        f"an app client at AWS's range edges issues (ExpiresIn, access, ID) lifetimes {got} s, expected "
+        f"{(access_s, access_s, id_s)}: the validity patch must accept each edge and sign tokens for it"
     )
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        pytest.param({"AccessTokenValidity": ACCESS_ID_RANGE[0] - 1}, id="access-below"),
+        pytest.param({"AccessTokenValidity": ACCESS_ID_RANGE[1] + 1}, id="access-above"),
+        pytest.param({"IdTokenValidity": ACCESS_ID_RANGE[0] - 1}, id="id-below"),
+        pytest.param({"IdTokenValidity": ACCESS_ID_RANGE[1] + 1}, id="id-above"),
+        pytest.param({"AccessTokenValidity": ACCESS_ID_RANGE[0], "IdTokenValidity": ACCESS_ID_RANGE[0],
+                      "RefreshTokenValidity": REFRESH_RANGE[0] - 1}, id="refresh-below"),
+        pytest.param({"RefreshTokenValidity": REFRESH_RANGE[1] + 1}, id="refresh-above"),
+    ],
+)
+def test_one_second_past_an_edge_is_refused(idp, make_pool, settings):
+    pool = make_pool()
+    with pytest.raises(ClientError) as exc:
+        idp.create_user_pool_client(UserPoolId=pool.id, ClientName="past-edge", TokenValidityUnits=IN_SECONDS,
+                                    **settings)
+    assert exc.value.response["Error"]["Message"] == "Invalid range for token validity."
