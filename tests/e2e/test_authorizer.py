@@ -139,9 +139,7 @@ def test_refreshed_tokens_are_accepted(
 
 @allure.title("The {kind}'s claims reach the Lambda (GET /me)")
 @pytest.mark.parametrize("kind", TOKEN_KINDS)
-def test_claims_reach_the_lambda(
-    kind: str, env_config: EnvConfig, api_client: ApiClient, test_user: TestUser, path_values: dict[str, str]
-) -> None:
+def test_claims_reach_the_lambda(kind: str, env_config: EnvConfig, api_client: ApiClient, test_user: TestUser) -> None:
     if "GET /me" not in env_config.api.protected_routes or "GET /me" in env_config.api.scoped_routes:
         pytest.skip("the env file lists no unscoped GET /me route (the reference API's claims echo)")
     response = api_client.request("GET", "/me", token=getattr(test_user.tokens(), kind))
