@@ -43,7 +43,7 @@ def twin_cpu(state_dir: Path) -> dict[str, float]:
     """CPU seconds so far of each role of the twin started in `state_dir` (its supervisor's process tree)."""
     import psutil  # a Locust dependency
 
-    from twin.cli import read_state
+    from twin.state import read_state
 
     state = read_state(state_dir) or {}
     totals: dict[str, float] = {}

@@ -17,6 +17,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from twin.state import StateLayout
+
 READY_PREFIX = "READY "
 
 
@@ -43,9 +45,8 @@ def start_service(
     name: str, module: str, args: list[str], state_dir: Path, *, env: dict[str, str] | None = None
 ) -> Service:
     """Start `python -m <module> <args>` with its output in the state folder's log."""
-    log_dir = state_dir / "logs"
-    log_dir.mkdir(parents=True, exist_ok=True)
-    log_path = log_dir / f"{name}.log"
+    log_path = StateLayout(state_dir).service_log(name)
+    log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", module, *args],

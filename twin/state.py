@@ -75,6 +75,10 @@ class StateLayout:
         return self.root / MSSQL_DIR
 
     @property
+    def mssql_credentials(self) -> Path:
+        return self.mssql / CREDENTIALS_FILE
+
+    @property
     def lambda_code(self) -> Path:
         return self.root / LAMBDA_DIR
 

@@ -18,7 +18,7 @@ import requests
 from botocore.config import Config
 
 from tests.twin.support import alive
-from twin.cli import read_state
+from twin.state import StateLayout, read_state
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -62,7 +62,7 @@ def test_port_in_use_is_refused_before_anything_starts(tmp_path: Path) -> None:
         port = busy.getsockname()[1]
         result = run_twin("up", "--state-dir", str(tmp_path / "s"), "--gateway-port", str(port))
     assert_one_line_error(result, f"port {port} is in use", "--gateway-port")
-    assert not (tmp_path / "s" / "logs").exists(), "nothing may be started when a port is taken"
+    assert not StateLayout(tmp_path / "s").logs.exists(), "nothing may be started when a port is taken"
 
 
 def test_missing_dependency_is_named_before_anything_starts(tmp_path: Path) -> None:
@@ -73,7 +73,7 @@ def test_missing_dependency_is_named_before_anything_starts(tmp_path: Path) -> N
         cwd=ROOT, capture_output=True, text=True, timeout=60,
     )
     assert_one_line_error(result, "missing Python package 'moto'", "make setup")
-    assert not (tmp_path / "s" / "logs").exists(), "nothing may be started without its dependencies"
+    assert not StateLayout(tmp_path / "s").logs.exists(), "nothing may be started without its dependencies"
 
 
 def test_state_dir_that_is_a_file_is_refused(tmp_path: Path) -> None:
@@ -148,7 +148,7 @@ def test_foreground_twin_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
         if proc.poll() is None:
             proc.kill()
     assert not [pid for pid in pids if alive(pid)]
-    assert not (state_dir / "twin.json").exists()
+    assert not StateLayout(state_dir).state_file.exists()
 
 
 

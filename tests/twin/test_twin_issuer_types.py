@@ -16,7 +16,7 @@ import requests
 from botocore.config import Config
 
 from tests.twin.support import alive
-from twin.cli import read_state
+from twin.state import read_state
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "Str0ng#Passw0rd-Issuer1"

@@ -19,6 +19,7 @@ import pytds
 from botocore.config import Config
 
 from twin.faults.model import FaultError
+from twin.state import StateLayout, read_state
 
 SQL_HOST = "127.0.0.1"
 SQL_DATABASE = "LearningHub"
@@ -124,11 +125,13 @@ class FaultContext:
         """`sa` password and the stand-in's port, from the twin's state folder (never printed)."""
         if self.state_dir is None:
             raise FaultError("this fault changes the database: pass --state-dir of the twin (sa password)")
+        state = read_state(self.state_dir)
         try:
-            password = json.loads((self.state_dir / "credentials.json").read_text())["sa_password"]
-            state = json.loads((self.state_dir / "twin.json").read_text())
-            port = int(state["services"]["mssql"]["port"])
+            password = json.loads(StateLayout(self.state_dir).credentials.read_text())["sa_password"]
+            port = int(state["services"]["mssql"]["port"]) if state else 0
         except (OSError, KeyError, ValueError, TypeError) as exc:
             raise FaultError(f"state folder {self.state_dir} lacks the SQL login or port ({type(exc).__name__}): "
                              "is the twin running there?") from None
+        if not port:
+            raise FaultError(f"no twin is running for state folder {self.state_dir} (no SQL port in its state)")
         return password, port

@@ -24,12 +24,12 @@ from botocore.config import Config
 
 from twin.iam.policy import Policy, render, twin_form
 from twin.lambdas.aws import ACCESS_KEY_ENV, SECRET_KEY_ENV
+from twin.state import StateLayout
 
 INTERNAL_USER = "twin-internal"
 CI_USER = "learninghub-ci"
 CI_PROFILE = "learninghub-ci"
 CI_POLICY_NAME = "learninghub-ci-e2e"
-IAM_DIR = "iam"
 ADMIN_POLICY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
 
 
@@ -65,7 +65,8 @@ def create_principals(
         aws_secret_access_key="testing", config=Config(retries={"total_max_attempts": 1}),
     )
     rendered = render(policy, values)
-    folder = state_dir / IAM_DIR
+    layout = StateLayout(state_dir)
+    folder = layout.iam
     folder.mkdir(mode=0o700, exist_ok=True)
     # For people reading what the twin enforces: the policy as it would be deployed, and moto's form of it.
     (folder / "ci-policy.rendered.json").write_text(json.dumps(rendered, indent=2))
@@ -81,7 +82,7 @@ def create_principals(
     iam.attach_user_policy(UserName=CI_USER, PolicyArn=policy_arn)
     ci_key = iam.create_access_key(UserName=CI_USER)["AccessKey"]
 
-    credentials_file = folder / "credentials"
+    credentials_file = layout.iam_credentials
     fd = os.open(credentials_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from twin.lambdas.aws import error_code
+from twin.state import StateLayout
 
 MAX_CODE_BYTES = 250 * 1024 * 1024  # Lambda's unzipped limit, applied to the download as a sanity bound
 
@@ -102,7 +103,7 @@ def code_sha256(data: bytes) -> str:
 def install_code(state_dir: Path, name: str, sha: str, data: bytes) -> Path:
     """Unpack `data` once per code version into state_dir/lambda/<name>/<sha prefix>/ and return that folder."""
     digest = base64.b64decode(sha).hex()[:16] if sha else hashlib.sha256(data).hexdigest()[:16]
-    target = state_dir / "lambda" / name / digest
+    target = StateLayout(state_dir).lambda_code / name / digest
     if target.is_dir():
         return target
     partial = target.with_name(target.name + ".partial")

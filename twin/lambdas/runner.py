@@ -22,6 +22,7 @@ from twin.lambdas.aws import control_client
 from twin.lambdas.code import FunctionConfig, fetch_code, fetch_config, function_name, install_code
 from twin.lambdas.logdelay import LogDelay
 from twin.lambdas.pool import FunctionPool
+from twin.state import StateLayout
 
 log = logging.getLogger("twin.lambdas")
 
@@ -60,7 +61,7 @@ class LambdaRunner:
         self._max = max_concurrency
         self._interval = refresh_interval_s
         self._lambda = control_client("lambda", self._control_url, region)
-        self._log_dir = self._state_dir / "logs" / "lambda"
+        self._log_dir = StateLayout(self._state_dir).lambda_logs
         self._log_dir.mkdir(parents=True, exist_ok=True)
         self.log_delay = log_delay if log_delay is not None else LogDelay.from_env()
         # Log shipping runs in its own process: no pipe reading or boto3 call in the caller's event loop.

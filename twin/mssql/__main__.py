@@ -20,9 +20,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from fixtures.cli_args import OneLineParser
-
-CREDENTIALS = "credentials.json"
-SERVER_FILE = "server.json"
+from twin.state import CREDENTIALS_FILE as CREDENTIALS
+from twin.state import MSSQL_SERVER_FILE as SERVER_FILE
 
 
 class CliError(Exception):

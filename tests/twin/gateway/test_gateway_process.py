@@ -26,6 +26,7 @@ from tests.twin.gateway.gateway_support import (
     wait_routed,
 )
 from tests.twin.support import alive
+from twin.state import StateLayout
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
@@ -42,7 +43,7 @@ def test_stops_cleanly_with_workers_ended(control_url: str, clients: dict[str, A
     assert code == 0, gw.stderr()
     assert not alive(pid)
     assert "Traceback" not in gw.stderr()
-    logs = "".join(p.read_text() for p in (tmp_path / "logs" / "lambda" / deployed.function).glob("*.log"))
+    logs = "".join(p.read_text() for p in (StateLayout(tmp_path).lambda_logs / deployed.function).glob("*.log"))
     assert logs.count("START RequestId") >= 1
 
 

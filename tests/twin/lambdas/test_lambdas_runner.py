@@ -17,6 +17,7 @@ import pytest
 from tests.twin.gateway.gateway_support import REGION, create_function, eventually, zip_of
 from tests.twin.support import alive
 from twin.lambdas import Invocation, LambdaRunner
+from twin.state import StateLayout
 
 STATEFUL = """
 import json, os, sys, time
@@ -248,7 +249,7 @@ def test_logs_reach_cloudwatch_and_files(control_url: str, function: str, client
                         r"Memory Size: 128 MB\tMax Memory Used: \d+ MB\tInit Duration: [\d.]+ ms", lines[end + 1])
     streams = clients["logs"].describe_log_streams(logGroupName=f"/aws/lambda/{function}")["logStreams"]
     assert len(streams) == 1
-    files = list((tmp_path / "logs" / "lambda" / function).glob("*.log"))
+    files = list((StateLayout(tmp_path).lambda_logs / function).glob("*.log"))
     assert len(files) == 1
     assert f"count 1 probe {probe}" in files[0].read_text()
     date, _, hex_id = streams[0]["logStreamName"].partition("/[$LATEST]")

@@ -17,6 +17,8 @@ from typing import Any
 import pytds
 import pytest
 
+from twin.state import CREDENTIALS_FILE
+
 ROOT = Path(__file__).resolve().parents[3]
 
 
@@ -45,7 +47,7 @@ def test_serve_ready_credentials_restart_and_exec(tmp_path: Path) -> None:
     proc, ready = start(state)
     try:
         assert ready["port"] > 0 and ready["url"].endswith(f":{ready['port']}/LearningHub")
-        creds_file = state / "credentials.json"
+        creds_file = state / CREDENTIALS_FILE
         assert stat.S_IMODE(creds_file.stat().st_mode) == 0o600
         creds = json.loads(creds_file.read_text())
         with pytds.connect("127.0.0.1", "LearningHub", "learninghub_app", creds["app_password"],
@@ -84,7 +86,7 @@ def test_passwords_from_the_environment(tmp_path: Path) -> None:
                            autocommit=True) as conn, conn.cursor() as cur:
             cur.execute("SELECT SYSTEM_USER")
             assert cur.fetchone() == ("learninghub_app",)
-        assert json.loads((tmp_path / "credentials.json").read_text())["app_password"] == app_pw
+        assert json.loads((tmp_path / CREDENTIALS_FILE).read_text())["app_password"] == app_pw
     finally:
         code, out, err = stop(proc)
     assert code == 0 and app_pw not in out + err
