@@ -17,7 +17,13 @@ from botocore.exceptions import ClientError
 from fixtures.api import ApiClient
 from fixtures.config import EnvConfig
 from fixtures.lambda_logs import PROBE_HEADER, find_probes, new_probe
-from fixtures.lambda_policy import function_policy, policy_problems
+from fixtures.lambda_policy import (
+    function_policy,
+    function_url_configs,
+    policy_problems,
+    public_function_urls,
+    unqualified,
+)
 from fixtures.reject_round import CLOCK_SKEW_MS, LOG_WAIT_S, UNPROVEN, body_for, concrete
 from fixtures.routes import deployed_routes
 from fixtures.users import TestUser
@@ -88,20 +94,25 @@ def test_function_policy_allows_only_this_api(
         )
 
 
-@allure.title("The function has no public function URL")
-def test_no_public_function_url(env_config: EnvConfig, aws_client: Callable[[str], Any]) -> None:
+@allure.title("No integrated function has a public function URL (unqualified or on an alias)")
+def test_no_public_function_url(
+    env_config: EnvConfig, aws_client: Callable[[str], Any], integrated_functions: dict[str, list[str]]
+) -> None:
     lam = aws_client("lambda")
-    with aws_errors_fail(f"reading the function URL of {env_config.lambda_.function_name}", FIX_FUNCTION_NAME):
-        try:
-            url = lam.get_function_url_config(FunctionName=env_config.lambda_.function_name)
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] == "ResourceNotFoundException":
-                return
-            raise
-    if url.get("AuthType") == "NONE":
+    # By name: the integrations' functions are the stack's own (moto's ListAliases does not take an ARN).
+    names = {unqualified(f).split(":")[-1] for f in integrated_functions} | {env_config.lambda_.function_name}
+    public = {}
+    for function in sorted(names):
+        with aws_errors_fail(f"reading the function URLs of {function}", FIX_FUNCTION_NAME):
+            configs = function_url_configs(lam, function)
+        allure.attach(json.dumps(configs, indent=2, default=str), name=f"function URLs of {function}",
+                      attachment_type="application/json")
+        if urls := public_function_urls(configs):
+            public[function] = urls
+    if public:
         fail(
-            f"function {env_config.lambda_.function_name} has a public function URL ({url.get('FunctionUrl')}) that "
-            "bypasses API Gateway and its authorizer: delete it or set its auth type to AWS_IAM"
+            f"functions have a public function URL (auth type NONE) that bypasses API Gateway and its authorizer: "
+            f"{public}: delete each URL or set its auth type to AWS_IAM"
         )
 
 

@@ -9,7 +9,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from twin.faults.context import FaultContext
-from twin.faults.lookup import integration_id
+from twin.faults.deploy import deployed_zip
+from twin.faults.lookup import function_configuration, integration_id, route
 from twin.faults.model import FaultError, fault
 from twin.faults.undo import Undo
 
@@ -142,6 +143,76 @@ def _function_url(ctx: FaultContext, undo: Undo) -> None:
     undo.aws("lambda", "delete_function_url_config", FunctionName=ctx.target.function_name)
     # The console adds this statement with the URL; without it AWS refuses unauthenticated URL calls.
     add_permission(ctx, undo, "FunctionURLAllowPublicAccess", Principal="*", FunctionUrlAuthType="NONE")
+
+
+SECOND_SUFFIX = "-health"
+SECOND_ROUTE = "GET /health"
+
+
+def _second_name(ctx: FaultContext) -> str:
+    return f"{ctx.target.function_name}{SECOND_SUFFIX}"
+
+
+def observe_second_function(ctx: FaultContext) -> dict[str, Any]:
+    name = _second_name(ctx)
+    try:
+        arn = ctx.client("lambda").get_function_configuration(FunctionName=name)["FunctionArn"]
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "ResourceNotFoundException":
+            raise
+        arn = None
+    url = None
+    if arn:
+        try:
+            url = ctx.client("lambda").get_function_url_config(FunctionName=name)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ResourceNotFoundException":
+                raise
+    integrations = ctx.client("apigatewayv2").get_integrations(ApiId=ctx.target.api_id).get("Items", [])
+    return {"function": arn, "url": url and {"AuthType": url.get("AuthType"), "FunctionUrl": url.get("FunctionUrl")},
+            "route": route(ctx, SECOND_ROUTE).get("Target"),
+            "integrations": sorted(i["IntegrationId"] for i in integrations)}
+
+
+@fault(
+    "function-url-public-second-function",
+    story="The team moves GET /health to a small function of its own (learninghub-api-health, same code); "
+          "its developer enables a function URL with auth type NONE on it to test from curl. The main "
+          "function has no URL, so a check of that one function alone sees nothing.",
+    areas={"lambda_permissions"},
+    observe=observe_second_function,
+)
+def _second_function_url(ctx: FaultContext, undo: Undo) -> None:
+    lam, agw, name = ctx.client("lambda"), ctx.client("apigatewayv2"), _second_name(ctx)
+    config = function_configuration(ctx)
+    vpc = config.get("VpcConfig") or {}
+    lam.create_function(
+        FunctionName=name, Runtime=config["Runtime"], Role=config["Role"], Handler=config["Handler"],
+        Code={"ZipFile": deployed_zip(ctx)}, Timeout=config.get("Timeout", 3), MemorySize=config.get("MemorySize", 128),
+        Environment={"Variables": (config.get("Environment") or {}).get("Variables", {})},
+        VpcConfig={"SubnetIds": vpc.get("SubnetIds", []), "SecurityGroupIds": vpc.get("SecurityGroupIds", [])},
+    )
+    undo.aws("lambda", "delete_function", FunctionName=name)
+    lam.get_waiter("function_active_v2").wait(FunctionName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+    lam.add_permission(FunctionName=name, StatementId=INVOKE_SID, Action="lambda:InvokeFunction",
+                       Principal="apigateway.amazonaws.com", SourceArn=_source_arn(invoke_statement(ctx)))
+    undo.aws("lambda", "remove_permission", FunctionName=name, StatementId=INVOKE_SID)
+    lam.create_function_url_config(FunctionName=name, AuthType="NONE")
+    undo.aws("lambda", "delete_function_url_config", FunctionName=name)
+    lam.add_permission(FunctionName=name, StatementId="FunctionURLAllowPublicAccess", Action="lambda:InvokeFunctionUrl",
+                       Principal="*", FunctionUrlAuthType="NONE")  # what the console adds with the URL
+    undo.aws("lambda", "remove_permission", FunctionName=name, StatementId="FunctionURLAllowPublicAccess")
+    current = agw.get_integration(ApiId=ctx.target.api_id, IntegrationId=integration_id(ctx))
+    created = agw.create_integration(
+        ApiId=ctx.target.api_id, IntegrationType=current["IntegrationType"],
+        IntegrationUri=current["IntegrationUri"].replace(f":function:{ctx.target.function_name}", f":function:{name}"),
+        PayloadFormatVersion=current.get("PayloadFormatVersion", "2.0"),
+        **({"IntegrationMethod": current["IntegrationMethod"]} if current.get("IntegrationMethod") else {}),
+    )
+    undo.aws("apigatewayv2", "delete_integration", ApiId=ctx.target.api_id, IntegrationId=created["IntegrationId"])
+    api_id, health = ctx.target.api_id, route(ctx, SECOND_ROUTE)
+    agw.update_route(ApiId=api_id, RouteId=health["RouteId"], Target=f"integrations/{created['IntegrationId']}")
+    undo.aws("apigatewayv2", "update_route", ApiId=api_id, RouteId=health["RouteId"], Target=health["Target"])
 
 
 def observe_integration(ctx: FaultContext) -> dict[str, Any]:
