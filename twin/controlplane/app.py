@@ -1,4 +1,5 @@
-"""The control plane's WSGI app: /_twin/*, per-pool OIDC documents, outages and throttling in front of moto.
+"""The control plane's WSGI app: /_twin/*, per-pool OIDC documents, the pools' hosted endpoints (`hosted/`),
+outages and throttling in front of moto.
 
 Hand-written: a few lines of dispatch; everything else goes to moto's own server app unchanged.
 """
@@ -12,7 +13,8 @@ from typing import Any
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.wrappers import Request, Response
 
-from . import oidc, twin_api
+from . import hosted, oidc, twin_api
+from .hosted import endpoints as hosted_endpoints
 from .outage import Outages, error_answer
 from .throttle import ERROR_BODY, ERROR_HEADERS, Throttle
 
@@ -53,6 +55,9 @@ class ControlPlaneApp:
         path: str = environ.get("PATH_INFO", "")
         if path.startswith("/_twin/"):
             return twin_api.handle(Request(environ), self.throttle, self.outages)(environ, start_response)
+        hosted_route = hosted.route(environ)
+        if hosted_route is not None:  # a browser or OAuth client, not an AWS API call: no outage, no throttle
+            return hosted_endpoints.handle(Request(environ), hosted_route)(environ, start_response)
         if "/.well-known/" in path:
             found = oidc.document(path, environ.get("HTTP_HOST", "127.0.0.1"))
             if found is not None:

@@ -22,6 +22,7 @@ from typing import Any
 
 from moto.cognitoidp.models import CognitoIdpUserPool, cognitoidp_backends
 
+from .hosted import routing
 from .patches import issuer, keys
 
 UPDATED_PREFIX = "/issuer-cognito-idp"
@@ -51,7 +52,7 @@ def document(path: str, host: str) -> tuple[int, dict[str, Any]] | None:
         pool = find_pool(match["pool"])
         if pool is None or issuer.issuer_type(pool) != issuer.UPDATED:
             return 403, dict(FORBIDDEN)
-        return 200, _body(pool, match["doc"], f"http://{host}{UPDATED_PREFIX}/{pool.id}")
+        return 200, _body(pool, match["doc"], f"http://{host}{UPDATED_PREFIX}/{pool.id}", host)
     match = PATH.match(path)
     if match is None:
         return None
@@ -59,13 +60,14 @@ def document(path: str, host: str) -> tuple[int, dict[str, Any]] | None:
     if pool is None:
         return 404, {"message": f"User pool {match['pool']} does not exist."}
     # An UPDATED pool keeps its original-form documents (what AWS does there is unconfirmed).
-    return 200, _body(pool, match["doc"], f"http://{host}/{pool.id}")
+    return 200, _body(pool, match["doc"], f"http://{host}/{pool.id}", host)
 
 
-def _body(pool: CognitoIdpUserPool, doc: str, base: str) -> dict[str, Any]:
+def _body(pool: CognitoIdpUserPool, doc: str, base: str, host: str) -> dict[str, Any]:
     if doc == "jwks.json":
         return keys.pool_keys(pool).jwks()
     return {
+        **_hosted_endpoints(pool, host),
         "issuer": issuer.issuer_of(pool),
         "jwks_uri": f"{base}/.well-known/jwks.json",
         "response_types_supported": ["code", "token"],
@@ -73,6 +75,19 @@ def _body(pool: CognitoIdpUserPool, doc: str, base: str) -> dict[str, Any]:
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+    }
+
+
+def _hosted_endpoints(pool: CognitoIdpUserPool, host: str) -> dict[str, str]:
+    """The OAuth endpoints of the pool's domain (path-prefix form, hosted/routing.py); none without a domain."""
+    if pool.domain is None:
+        return {}
+    base = routing.base_url(host, pool.domain.domain)
+    return {
+        "authorization_endpoint": f"{base}/oauth2/authorize",
+        "token_endpoint": f"{base}/oauth2/token",
+        "userinfo_endpoint": f"{base}/oauth2/userInfo",
+        "revocation_endpoint": f"{base}/oauth2/revoke",
     }
 
 

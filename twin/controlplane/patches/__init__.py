@@ -33,6 +33,7 @@ PATCHES = (
     "client_secrets",
     "log_retention",
     "revocation",
+    "user_pool_domain",
 )
 
 

@@ -58,6 +58,13 @@ def keep_refresh_expiry(pool: CognitoIdpUserPool, old: str, new: str) -> None:
         pool.__dict__.setdefault(_REFRESH, {})[new] = expiry
 
 
+def set_auth_time(pool: CognitoIdpUserPool, origin_jti: str, auth_time: int) -> None:
+    """A hosted sign-in's tokens carry the time the user signed in on the login page, not the code exchange."""
+    sign_ins: dict[str, SignIn] = pool.__dict__.setdefault(_SIGN_INS, {})
+    current = sign_ins.get(origin_jti)
+    sign_ins[origin_jti] = SignIn(auth_time, current.event_id if current else str(uuid.uuid4()))
+
+
 def _sign_in(pool: CognitoIdpUserPool, origin_jti: str | None) -> SignIn:
     sign_ins: dict[str, SignIn] = pool.__dict__.setdefault(_SIGN_INS, {})
     if origin_jti is None:
