@@ -1,7 +1,9 @@
 """The detection matrix: fault x area, as a table for the terminal and as JSON for tools and Allure.
 
 Hand-written: a fixed-width table of seven area columns is a few lines, and the JSON is the
-self-test's own record (per fault: areas, cells, failing tests, problems; per clean run: counts).
+self-test's own record (per fault: areas, cells, failing tests, the crashed ones among them, what a
+finding had to say, problems; per clean run: counts). Cells: caught, MISSED, CRASHED (only
+tracebacks), UNNAMED (findings that do not name the misconfiguration), also, UNEXPECTED, -.
 """
 
 from __future__ import annotations
@@ -54,6 +56,8 @@ def as_json(results: list[FaultResult], clean: list[SuiteRun], seconds: float) -
             "problem": r.problem, "explain": None if r.detected else r.explain(), "lane": r.lane,
             "seconds": round(r.seconds, 1),
             "failing_tests": sorted(t.nodeid for t in r.run.failing()) if r.run else [],
+            "crashed_tests": sorted(t.nodeid for t in r.run.tests if t.outcome == "error") if r.run else [],
+            "must_say": r.expected_text,
         } for r in results],
         "clean_runs": [{"counts": run.counts(), "broken": run.broken, "duration_s": run.duration_s,
                         "failing": sorted(t.nodeid for t in run.failing())} for run in clean],

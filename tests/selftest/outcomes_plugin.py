@@ -1,7 +1,11 @@
 """pytest plugin (`-p tests.selftest.outcomes_plugin`) for the detection self-test's e2e runs.
 
 Hand-written: junit XML carries no markers, and the self-test needs, per test, the e2e areas
-(markers) and one outcome (passed, failed, error, skipped) to decide which areas a fault tripped.
+(markers) and one outcome to decide which areas a fault tripped: `failed` only for a check's own
+finding (the one-line `pytest.fail` every e2e check ends with, raised in the test body), `error` for
+a traceback (a crashed fixture, a failed teardown, an exception or bare assert in the body), which
+proves nothing about the stack; `passed`, `skipped`. A finding's message is its text in full (up to
+MESSAGE_CHARS), so the self-test can check that it names the misconfiguration.
 It writes them to `--outcomes-json`, and can narrow a run: `--outcomes-areas` keeps the tests of
 those areas and `--outcomes-keep` adds single tests (the sanity slice).
 The messages come from reports the harness plugin has already scrubbed of tokens and passwords.
@@ -18,6 +22,7 @@ import pytest
 
 AREAS = ("authorizer", "cors", "lambda_permissions", "sqlserver", "cognito", "identity_pool", "network")
 MESSAGE_CHARS = 400
+FAILED_PREFIX = "Failed: "  # how pytest names the exception of pytest.fail in a report's crash line
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -50,12 +55,13 @@ class Recorder:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         entry = self.results.setdefault(report.nodeid, {"outcome": "passed", "message": ""})
+        finding = _finding(report)
         if report.when == "call" or (report.when == "setup" and not report.passed):
-            entry["outcome"] = "error" if report.when == "setup" and report.failed else report.outcome
+            entry["outcome"] = "error" if report.failed and finding is None else report.outcome
         elif report.when == "teardown" and report.failed and entry["outcome"] == "passed":
             entry["outcome"] = "error"
         if report.failed and not entry["message"]:
-            entry["message"] = _first_lines(report)
+            entry["message"] = finding if finding is not None else _first_lines(report)
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         tests = [{"nodeid": nodeid, "areas": areas, **self.results.get(nodeid, {"outcome": "not run", "message": ""})}
@@ -64,6 +70,15 @@ class Recorder:
         self.path.write_text(json.dumps({
             "exitstatus": int(exitstatus), "duration_s": round(time.monotonic() - self.started, 2), "tests": tests,
         }, indent=1))  # fmt: skip
+
+
+def _finding(report: pytest.TestReport) -> str | None:
+    """The message of a check's own `pytest.fail` in the test body; None for anything else (a traceback)."""
+    if report.when != "call" or not report.failed:
+        return None
+    crash = getattr(report.longrepr, "reprcrash", None)
+    message = getattr(crash, "message", "")
+    return message.removeprefix(FAILED_PREFIX)[:MESSAGE_CHARS] if message.startswith(FAILED_PREFIX) else None
 
 
 def _first_lines(report: pytest.TestReport) -> str:

@@ -11,16 +11,20 @@ from pathlib import Path
 import pytest
 
 from tests.selftest.e2e_runs import CheckOutcome, SuiteRun
+from tests.selftest.matrix import as_json, table
 from tests.selftest.twins import ROOT, child_env
-from tests.selftest.verdict import ALSO, CAUGHT, MISSED, QUIET, UNEXPECTED, FaultResult
+from tests.selftest.verdict import ALSO, CAUGHT, CRASHED, MISSED, QUIET, UNEXPECTED, UNNAMED, FaultResult
 
 pytestmark = pytest.mark.selftest
 
 
 def result(outcomes: list[tuple[str, str]], *, areas: tuple[str, ...] = ("cors",),
-           collateral: tuple[str, ...] = (), problem: str | None = None) -> FaultResult:
-    tests = tuple(CheckOutcome(f"t{i}", (area,), outcome, "") for i, (area, outcome) in enumerate(outcomes))
-    return FaultResult("f", "story.", areas, collateral, SuiteRun(1, 1.0, tests), "lane1", 1.0, problem)
+           collateral: tuple[str, ...] = (), problem: str | None = None, messages: tuple[str, ...] = (),
+           must_say: str | None = None) -> FaultResult:
+    tests = tuple(CheckOutcome(f"t{i}", (area,), outcome, messages[i] if i < len(messages) else "")
+                  for i, (area, outcome) in enumerate(outcomes))
+    return FaultResult("f", "story.", areas, collateral, SuiteRun(1, 1.0, tests), "lane1", 1.0, problem,
+                       must_say=must_say)
 
 
 def test_caught_when_a_check_of_the_area_fails() -> None:
@@ -29,8 +33,40 @@ def test_caught_when_a_check_of_the_area_fails() -> None:
     assert r.detected
 
 
-def test_an_error_counts_as_a_failing_check() -> None:
-    assert result([("cors", "error")]).detected
+def test_an_error_of_the_expected_area_is_not_detection() -> None:
+    r = result([("cors", "error"), ("cors", "passed")])
+    assert r.cells()["cors"] == CRASHED and not r.detected
+    assert "only crashed with a traceback (['t0'])" in r.explain()
+
+
+def test_an_error_outside_the_areas_is_still_unexpected() -> None:
+    r = result([("cors", "failed"), ("network", "error")])
+    assert r.cells()["network"] == UNEXPECTED and not r.detected
+
+
+def test_a_finding_must_say_what_the_fault_declares() -> None:
+    outcomes = [("lambda_permissions", "failed"), ("lambda_permissions", "passed")]
+    areas = ("lambda_permissions",)
+    policy_only = result(outcomes, areas=areas, must_say="public function URL",
+                         messages=("function policies are wrong: statement X allows any principal ('*')",))
+    assert policy_only.cells()["lambda_permissions"] == UNNAMED and not policy_only.detected
+    assert "no message says 'public function URL'" in policy_only.explain()
+    url_check = result(outcomes, areas=areas, must_say="public function URL",
+                       messages=("functions have a Public Function URL (auth type NONE): delete it",))
+    assert url_check.cells()["lambda_permissions"] == CAUGHT and url_check.detected
+
+
+def test_faults_declare_must_say_in_the_catalogue() -> None:
+    run = SuiteRun(1, 1.0, (CheckOutcome("t", ("lambda_permissions",), "failed", "policy allows '*'"),))
+    r = FaultResult("function-url-public-second-function", "s.", ("lambda_permissions",), (), run, "lane1", 1.0)
+    assert r.expected_text == "public function URL" and not r.detected
+
+
+def test_matrix_shows_a_crashed_area_and_its_tracebacks() -> None:
+    r = result([("cors", "error")])
+    assert "CRASHED" in table([r], []) and "NOT DETECTED" in table([r], [])
+    entry = as_json([r], [], 1.0)["faults"][0]
+    assert entry["crashed_tests"] == ["t0"] and entry["detected"] is False
 
 
 def test_missed_when_no_check_of_the_area_fails() -> None:
@@ -57,8 +93,12 @@ def test_outcomes_plugin_records_areas_outcomes_and_selection(tmp_path: Path) ->
         "import pytest\n"
         "@pytest.mark.cors\ndef test_ok(): pass\n"
         "@pytest.mark.cors\ndef test_bad(): assert 1 == 2\n"
+        "@pytest.mark.cors\ndef test_finding(): pytest.fail('route GET /x allows *: fix it', pytrace=False)\n"
+        "@pytest.mark.cors\ndef test_crash(): {}['k']\n"
         "@pytest.fixture\ndef broken(): raise RuntimeError('setup')\n"
         "@pytest.mark.network\ndef test_err(broken): pass\n"
+        "@pytest.fixture\ndef refused(): pytest.fail('fixture: fix X', pytrace=False)\n"
+        "@pytest.mark.cors\ndef test_refused(refused): pass\n"
         "@pytest.mark.sqlserver\ndef test_other(): pass\n"
     )
     out = tmp_path / "outcomes.json"
@@ -69,6 +109,10 @@ def test_outcomes_plugin_records_areas_outcomes_and_selection(tmp_path: Path) ->
                    env={**child_env(), "PYTHONPATH": str(ROOT)})
     data = json.loads(out.read_text())
     got = {t["nodeid"].split("::")[-1]: (t["areas"], t["outcome"]) for t in data["tests"]}
-    assert got == {"test_ok": (["cors"], "passed"), "test_bad": (["cors"], "failed"),
-                   "test_err": (["network"], "error")}
+    assert got == {"test_ok": (["cors"], "passed"), "test_bad": (["cors"], "error"),
+                   "test_finding": (["cors"], "failed"), "test_crash": (["cors"], "error"),
+                   "test_err": (["network"], "error"), "test_refused": (["cors"], "error")}
+    messages = {t["nodeid"].split("::")[-1]: t["message"] for t in data["tests"]}
+    assert messages["test_finding"] == "route GET /x allows *: fix it"
+    assert "KeyError" in messages["test_crash"] and "RuntimeError" in messages["test_err"]
     assert data["exitstatus"] == 1
