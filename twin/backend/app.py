@@ -3,7 +3,7 @@
 The routing table, the mapping of errors to answers, and one JSON log line per invocation
 {"requestId", "routeKey", "probe", "status"} (nothing else: never a header value, token or body).
 Routes and data access live in the learninghub_api package beside this file, in the same zip.
-No web framework: six fixed route keys arrive already matched by API Gateway, so a dict is the
+No web framework: seven fixed route keys arrive already matched by API Gateway, so a dict is the
 router, and the zip stays the standard library plus boto3 and python-tds.
 """
 
@@ -24,6 +24,7 @@ ROUTES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "GET /courses/{courseId}": routes.get_course,
     "POST /exams": routes.submit_exam,
     "GET /exams/{examId}": routes.get_exam,
+    "GET /reports/courses": routes.list_courses,  # the scoped route (custom scope): the catalogue for reporting
 }
 
 

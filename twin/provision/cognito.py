@@ -1,4 +1,4 @@
-"""Guide steps 1-4: user pool, app clients, hosted-UI domain, identity pool and its role mapping.
+"""Guide steps 1-4: user pool, app clients, hosted-UI domain, resource server, identity pool and its role mapping.
 
 Every function looks the resource up by name first and creates it only when absent, so a second
 run returns the same ids and creates nothing.
@@ -86,18 +86,59 @@ def _client_settings(name: str, *, token_minutes: int, refresh_days: int) -> dic
     }
 
 
-def ensure_app_client(idp: Any, pool_id: str, name: str, *, token_minutes: int, refresh_days: int) -> str:
+def _m2m_settings() -> dict[str, Any]:
+    """A machine client: client credentials need a secret and at least one custom scope."""
+    return {
+        "ClientName": names.M2M_CLIENT,
+        "GenerateSecret": True,
+        "ExplicitAuthFlows": ["ALLOW_REFRESH_TOKEN_AUTH"],
+        "AllowedOAuthFlows": ["client_credentials"],
+        "AllowedOAuthScopes": list(names.M2M_SCOPES),
+        "AllowedOAuthFlowsUserPoolClient": True,
+        "SupportedIdentityProviders": ["COGNITO"],
+        "AccessTokenValidity": 60,
+        "TokenValidityUnits": {"AccessToken": "minutes"},
+        "PreventUserExistenceErrors": "ENABLED",
+        "EnableTokenRevocation": True,
+    }
+
+
+def _existing_client(idp: Any, pool_id: str, name: str) -> str | None:
     found = [
         client["ClientId"]
         for page in idp.get_paginator("list_user_pool_clients").paginate(UserPoolId=pool_id, MaxResults=60)
         for client in page["UserPoolClients"]
         if client["ClientName"] == name
     ]
-    existing = only(found, f"app clients named {name}")
+    return only(found, f"app clients named {name}")
+
+
+def ensure_app_client(idp: Any, pool_id: str, name: str, *, token_minutes: int, refresh_days: int) -> str:
+    existing = _existing_client(idp, pool_id, name)
     if existing:
         return existing
     settings = _client_settings(name, token_minutes=token_minutes, refresh_days=refresh_days)
     return idp.create_user_pool_client(UserPoolId=pool_id, **settings)["UserPoolClient"]["ClientId"]
+
+
+def ensure_m2m_client(idp: Any, pool_id: str) -> str:
+    """The machine client's id (its secret stays in Cognito: DescribeUserPoolClient shows it)."""
+    existing = _existing_client(idp, pool_id, names.M2M_CLIENT)
+    if existing:
+        return existing
+    return idp.create_user_pool_client(UserPoolId=pool_id, **_m2m_settings())["UserPoolClient"]["ClientId"]
+
+
+def ensure_resource_server(idp: Any, pool_id: str) -> str:
+    """The resource server whose custom scopes the M2M client and the scoped routes use; its identifier."""
+    servers = [server["Identifier"]
+               for page in idp.get_paginator("list_resource_servers").paginate(UserPoolId=pool_id, MaxResults=50)
+               for server in page["ResourceServers"]]
+    if names.RESOURCE_SERVER not in servers:
+        idp.create_resource_server(
+            UserPoolId=pool_id, Identifier=names.RESOURCE_SERVER, Name=names.RESOURCE_SERVER_NAME,
+            Scopes=[{"ScopeName": name, "ScopeDescription": text} for name, text in names.RESOURCE_SCOPES.items()])
+    return names.RESOURCE_SERVER
 
 
 def domain_for(pool_id: str) -> str:

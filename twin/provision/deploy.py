@@ -36,6 +36,8 @@ def provision(
     client_id = cognito.ensure_app_client(idp, pool_id, names.WEB_CLIENT, token_minutes=60, refresh_days=30)
     expiry_id = cognito.ensure_app_client(idp, pool_id, names.EXPIRY_CLIENT, token_minutes=5, refresh_days=1)
     domain = cognito.ensure_domain(idp, pool_id)
+    resource_server = cognito.ensure_resource_server(idp, pool_id)  # before the client that asks for its scopes
+    m2m_id = cognito.ensure_m2m_client(idp, pool_id)
     identity_pool_id = cognito.ensure_identity_pool(aws("cognito-identity"), region, pool_id, client_id)
     issuer = cognito.issuer(region, pool_id, issuer_type)  # the authorizer names the tokens' issuer exactly
 
@@ -66,7 +68,8 @@ def provision(
     agw = aws("apigatewayv2")
     api = httpapi.ensure_api(agw)
     api_id = api["ApiId"]
-    authorizer_id = httpapi.ensure_authorizer(agw, api_id, issuer, [client_id, expiry_id])
+    audience = [client_id, expiry_id, *([m2m_id] if names.AUDIENCE_HAS_M2M else [])]
+    authorizer_id = httpapi.ensure_authorizer(agw, api_id, issuer, audience)
     integration_id = httpapi.ensure_integration(agw, api_id, function_arn)
     route_ids = httpapi.ensure_routes(agw, api_id, integration_id, authorizer_id)
     httpapi.ensure_stage(agw, api_id)
@@ -104,4 +107,6 @@ def provision(
         stage=names.STAGE,
         source_arn=source_arn,
         issuer_type=issuer_type,
+        m2m_client_id=m2m_id,
+        resource_server=resource_server,
     )

@@ -1,7 +1,8 @@
 """Renders the twin's env file (TOML, keys as in docs/ARCHITECTURE.md "Env file").
 
 The writer is hand-written: the standard library reads TOML but cannot write it, and the file
-holds only flat tables of strings, numbers, booleans and string lists, which take a few lines.
+holds only flat tables of strings, numbers, booleans, string lists and inline tables of them, which take a
+few lines.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from twin.controlplane.hosted.routing import PREFIX as HOSTED_PREFIX
 from twin.provision import names
 from twin.provision.stack import Stack
 
@@ -22,6 +24,8 @@ def _value(value: Any) -> str:
         return json.dumps(value)  # a JSON string is a valid TOML basic string
     if isinstance(value, list | tuple):
         return "[" + ", ".join(_value(v) for v in value) + "]"
+    if isinstance(value, dict):  # an inline table; keys quoted (route keys hold spaces and slashes)
+        return "{ " + ", ".join(f"{json.dumps(str(k))} = {_value(v)}" for k, v in value.items()) + " }"
     raise TypeError(f"no TOML rendering for {type(value).__name__}")
 
 
@@ -43,6 +47,10 @@ def env_file_text(stack: Stack, base_url: str, endpoint_url: str) -> str:
             "client_id": stack.client_id,
             "identity_pool_id": stack.identity_pool_id,
             "expiry_client_id": stack.expiry_client_id,
+            "m2m_client_id": stack.m2m_client_id,
+            "domain": stack.domain,
+            # the domain's endpoints on the control plane (on AWS https://<domain>.auth.<region>.amazoncognito.com)
+            "hosted_ui_url": f"{endpoint_url.rstrip('/')}{HOSTED_PREFIX}{stack.domain}",
             "password_min_length": names.PASSWORD_MIN_LENGTH,
             "allowed_auth_flows": names.AUTH_FLOWS,
             "issuer_type": stack.issuer_type,
@@ -59,6 +67,7 @@ def env_file_text(stack: Stack, base_url: str, endpoint_url: str) -> str:
             "expose_headers": names.EXPOSE_HEADERS,
             "public_routes": names.PUBLIC_ROUTES,
             "protected_routes": names.PROTECTED_ROUTES,
+            "scoped_routes": {key: list(scopes) for key, scopes in names.SCOPED_ROUTES.items()},
         },
         "lambda": {"function_name": stack.function_name},
         "database": {

@@ -70,7 +70,8 @@ def ensure_integration(agw: Any, api_id: str, function_arn: str) -> str:
 
 
 def ensure_routes(agw: Any, api_id: str, integration_id: str, authorizer_id: str) -> dict[str, str]:
-    """Route id by route key: the public routes without auth, every other one behind the JWT authorizer."""
+    """Route id by route key: the public routes without auth, every other one behind the JWT authorizer, the
+    scoped ones with their AuthorizationScopes."""
     current: dict[str, list[str]] = {}
     for route in _items(agw, "get_routes", ApiId=api_id):
         current.setdefault(route["RouteKey"], []).append(route["RouteId"])
@@ -85,6 +86,8 @@ def ensure_routes(agw: Any, api_id: str, integration_id: str, authorizer_id: str
             if key in names.PUBLIC_ROUTES
             else {"AuthorizationType": "JWT", "AuthorizerId": authorizer_id}
         )
+        if key in names.SCOPED_ROUTES:
+            auth["AuthorizationScopes"] = list(names.SCOPED_ROUTES[key])
         ids[key] = agw.create_route(
             ApiId=api_id, RouteKey=key, Target=f"integrations/{integration_id}", **auth
         )["RouteId"]

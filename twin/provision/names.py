@@ -24,6 +24,18 @@ AUTH_FLOWS = (
 )
 OAUTH_SCOPES = ("openid", "email", "profile")
 DOMAIN_PREFIX = "learninghub-twin-"
+# The resource server and its custom scopes (a token carries "<identifier>/<scope name>").
+RESOURCE_SERVER = "learninghub"
+RESOURCE_SERVER_NAME = "LearningHub API"
+RESOURCE_SCOPES = {"reports.read": "read course reports", "reports.write": "change course reports"}
+REPORTS_READ = f"{RESOURCE_SERVER}/reports.read"
+# The machine-to-machine app client: client credentials with a secret, the read scope only.
+M2M_CLIENT = "learninghub-reporting"
+M2M_SCOPES = (REPORTS_READ,)
+# Whether the authorizer's audience lists the M2M client. Off: the e2e audience check names only [cognito]
+# client_id and expiry_client_id, so an audience with the M2M client fails it; turn on once it names
+# [cognito] m2m_client_id too (then client credentials tokens open the scoped route).
+AUDIENCE_HAS_M2M = False
 IDENTITY_POOL = "learninghub_identitypool"
 
 AUTH_ROLE = "learninghub-cognito-auth"
@@ -57,7 +69,10 @@ PROTECTED_ROUTES = (
     "GET /courses/{courseId}",
     "POST /exams",
     "GET /exams/{examId}",
+    "GET /reports/courses",
 )
+# Protected routes that also require a custom scope (AuthorizationScopes: the token needs one of them).
+SCOPED_ROUTES = {"GET /reports/courses": (REPORTS_READ,)}
 
 VPC = "learninghub-vpc"
 VPC_CIDR = "10.20.0.0/16"

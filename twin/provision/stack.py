@@ -44,3 +44,5 @@ class Stack:
     stage: str
     source_arn: str
     issuer_type: str = "ORIGINAL"  # the user pool's IssuerConfiguration.Type; `issuer` is its form
+    m2m_client_id: str = ""  # client credentials, with a secret
+    resource_server: str = ""  # identifier of the resource server of the custom scopes

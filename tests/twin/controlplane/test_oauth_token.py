@@ -90,6 +90,14 @@ def test_a_confidential_client_without_the_flow_is_unauthorized(pool: OAuthPool,
                           auth=(client["ClientId"], client["ClientSecret"])), "unauthorized_client")
 
 
+def test_a_machine_client_not_enabled_for_oauth_gets_invalid_grant(pool: OAuthPool, idp: Any) -> None:
+    client = idp.create_user_pool_client(UserPoolId=pool.id, ClientName="m2m-off", GenerateSecret=True,
+                                         AllowedOAuthFlows=["client_credentials"],
+                                         AllowedOAuthScopes=[READ])["UserPoolClient"]  # OAuth left off
+    refused(token_request(pool, {"grant_type": "client_credentials"},
+                          auth=(client["ClientId"], client["ClientSecret"])), "invalid_grant")
+
+
 def test_the_m2m_client_cannot_exchange_codes(pool: OAuthPool) -> None:
     refused(token_request(pool, {"grant_type": "authorization_code", "code": "c", "redirect_uri": "https://x.test"},
                           auth=(pool.m2m_id, pool.m2m_secret)), "unauthorized_client")

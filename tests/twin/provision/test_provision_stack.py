@@ -13,6 +13,16 @@ from typing import Any
 import pytest
 import requests
 
+from fixtures.config import load_config
+from tests.twin.controlplane.oauth_support import (
+    PASSWORD,
+    OAuthPool,
+    claims,
+    login,
+    pkce,
+    query_of,
+    token_request,
+)
 from twin.provision import Stack, env_file_text, names, provision
 from twin.provision.artifact import build_backend_zip, code_sha256
 
@@ -230,6 +240,8 @@ def test_integration_routes_and_stage(aws: Callable[[str], Any], stack: Stack) -
             assert route["AuthorizationType"] == "NONE"
         else:
             assert (route["AuthorizationType"], route["AuthorizerId"]) == ("JWT", stack.authorizer_id), key
+            assert route.get("AuthorizationScopes", []) == list(names.SCOPED_ROUTES.get(key, ())), key
+    assert names.SCOPED_ROUTES == {"GET /reports/courses": ("learninghub/reports.read",)}
     [stage] = agw.get_stages(ApiId=stack.api_id)["Items"]
     assert stage["StageName"] == "$default" and stage["AutoDeploy"] is True
 
@@ -309,7 +321,11 @@ def test_env_file_is_the_contract_toml(stack: Stack, control_url: str) -> None:
     assert env["api"]["api_id"] == stack.api_id and env["api"]["base_url"] == "http://127.0.0.1:5555"
     assert env["api"]["expose_headers"] == ["x-request-id"]
     assert env["api"]["public_routes"] == ["GET /health"]
-    assert len(env["api"]["protected_routes"]) == 5
+    assert len(env["api"]["protected_routes"]) == 6
+    assert env["api"]["scoped_routes"] == {"GET /reports/courses": ["learninghub/reports.read"]}
+    assert env["cognito"]["m2m_client_id"] == stack.m2m_client_id
+    assert env["cognito"]["domain"] == stack.domain
+    assert env["cognito"]["hosted_ui_url"] == f"{control_url}/hosted/{stack.domain}"
     assert env["lambda"] == {"function_name": "learninghub-api"}
     assert env["database"] == {
         "instance_id": stack.instance_id, "secret_id": "learninghub/sqlserver", "probe": "direct",
@@ -318,3 +334,67 @@ def test_env_file_is_the_contract_toml(stack: Stack, control_url: str) -> None:
     assert env["env"] == {"name": "local-twin", "protected": False}
     assert env["identity_pool"] == {"allow_unauthenticated": False}
     assert env["network"] == {"tcp_probe": False}
+
+
+def test_the_env_file_loads_in_the_harness_config(stack: Stack, control_url: str, tmp_path: Any) -> None:
+    path = tmp_path / "twin.toml"
+    path.write_text(env_file_text(stack, "http://127.0.0.1:5555", control_url))
+    config = load_config(path, environ={})
+    assert config.api.scoped_routes == {"GET /reports/courses": ["learninghub/reports.read"]}
+    assert (config.cognito.m2m_client_id, config.cognito.domain) == (stack.m2m_client_id, stack.domain)
+    assert config.cognito.hosted_ui_url == f"{control_url}/hosted/{stack.domain}"
+
+
+def test_resource_server_and_m2m_client(aws: Callable[[str], Any], stack: Stack) -> None:
+    idp = aws("cognito-idp")
+    server = idp.describe_resource_server(UserPoolId=stack.user_pool_id, Identifier=stack.resource_server)
+    assert server["ResourceServer"]["Identifier"] == "learninghub"
+    assert [s["ScopeName"] for s in server["ResourceServer"]["Scopes"]] == ["reports.read", "reports.write"]
+    client = idp.describe_user_pool_client(UserPoolId=stack.user_pool_id, ClientId=stack.m2m_client_id)
+    client = client["UserPoolClient"]
+    assert client["ClientName"] == "learninghub-reporting" and client["ClientSecret"]
+    assert client["AllowedOAuthFlows"] == ["client_credentials"] and client["AllowedOAuthFlowsUserPoolClient"]
+    assert client["AllowedOAuthScopes"] == ["learninghub/reports.read"]
+    web = idp.describe_user_pool_client(UserPoolId=stack.user_pool_id, ClientId=stack.client_id)["UserPoolClient"]
+    assert web["LogoutURLs"] == ["https://app.learninghub.test/"] and web["AllowedOAuthFlowsUserPoolClient"]
+
+
+def _hosted(stack: Stack, control_url: str, aws: Callable[[str], Any]) -> OAuthPool:
+    idp = aws("cognito-idp")
+    username = "hosted-ui-user"
+    user = idp.admin_create_user(UserPoolId=stack.user_pool_id, Username=username, MessageAction="SUPPRESS",
+                                 UserAttributes=[{"Name": "email", "Value": "hosted@e2e.invalid"},
+                                                 {"Name": "email_verified", "Value": "true"}])["User"]
+    idp.admin_set_user_password(UserPoolId=stack.user_pool_id, Username=username, Password=PASSWORD, Permanent=True)
+    secret = idp.describe_user_pool_client(UserPoolId=stack.user_pool_id,
+                                           ClientId=stack.m2m_client_id)["UserPoolClient"]["ClientSecret"]
+    sub = next(a["Value"] for a in user["Attributes"] if a["Name"] == "sub")
+    return OAuthPool(stack.user_pool_id, stack.domain, f"{control_url}/hosted/{stack.domain}", stack.client_id,
+                     stack.m2m_client_id, secret, username, sub)
+
+
+def test_the_web_client_signs_in_on_the_hosted_page_with_pkce(stack: Stack, control_url: str,
+                                                              aws: Callable[[str], Any]) -> None:
+    pool = _hosted(stack, control_url, aws)
+    verifier, challenge = pkce()
+    answer = login(requests.Session(), pool, redirect_uri=names.CALLBACK_URL, state="s",
+                   code_challenge=challenge, code_challenge_method="S256")
+    assert answer.status_code == 302 and answer.headers["Location"].startswith(names.CALLBACK_URL + "?code=")
+    tokens = token_request(pool, {"grant_type": "authorization_code", "client_id": stack.client_id,
+                                  "code": query_of(answer.headers["Location"])["code"],
+                                  "redirect_uri": names.CALLBACK_URL, "code_verifier": verifier})
+    assert tokens.status_code == 200, tokens.text
+    assert claims(tokens.json()["access_token"])["scope"] == "openid email profile"
+
+
+def test_the_m2m_client_gets_the_scoped_routes_scope(stack: Stack, control_url: str,
+                                                     aws: Callable[[str], Any]) -> None:
+    idp = aws("cognito-idp")
+    secret = idp.describe_user_pool_client(UserPoolId=stack.user_pool_id,
+                                           ClientId=stack.m2m_client_id)["UserPoolClient"]["ClientSecret"]
+    answer = requests.post(f"{control_url}/hosted/{stack.domain}/oauth2/token",
+                           data={"grant_type": "client_credentials"}, auth=(stack.m2m_client_id, secret), timeout=10)
+    assert answer.status_code == 200, answer.text
+    access = claims(answer.json()["access_token"])
+    assert access["scope"] == "learninghub/reports.read" and access["client_id"] == stack.m2m_client_id
+    assert "username" not in access

@@ -211,6 +211,8 @@ def _refresh_grant(pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient,
 
 def _client_credentials(pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient,
                         form: Mapping[str, str]) -> dict[str, Any]:
+    if not rules.oauth_enabled(client):  # AllowedOAuthFlowsUserPoolClient off: captured as invalid_grant
+        raise OAuthError("invalid_grant")
     if "client_credentials" not in rules.allowed_flows(client) or not client.generate_secret:
         raise OAuthError("unauthorized_client")
     return issue.machine_token(pool, client, rules.machine_scopes(pool, client, form.get("scope")))
