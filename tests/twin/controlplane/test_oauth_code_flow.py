@@ -160,6 +160,19 @@ def test_a_wrong_password_shows_the_form_again(pool: OAuthPool) -> None:
     assert parse_form(answer.text).fields["_csrf"]["type"] == "hidden"
 
 
+def test_a_password_of_any_characters_is_compared_not_crashed_on(pool: OAuthPool) -> None:
+    answer = login(requests.Session(), pool, password="Pässwörd-✓-1234")
+    assert answer.status_code == 200 and "Incorrect username or password." in answer.text
+
+
+def test_a_disabled_users_session_signs_no_one_in(pool: OAuthPool, idp: Any) -> None:
+    browser = requests.Session()
+    assert login(browser, pool).status_code == 302
+    idp.admin_disable_user(UserPoolId=pool.id, Username=pool.username)
+    again = browser.get(f"{pool.base}/oauth2/authorize", params=authorize_params(pool), allow_redirects=False)
+    assert again.headers["Location"].startswith(f"{pool.base}/login?")
+
+
 def test_a_post_without_the_csrf_token_is_refused(pool: OAuthPool) -> None:
     browser = requests.Session()
     first = browser.get(f"{pool.base}/oauth2/authorize", params=authorize_params(pool), allow_redirects=False)

@@ -60,7 +60,8 @@ def test_a_scope_the_machine_may_not_have_is_invalid_scope(pool: OAuthPool, scop
                           auth=(pool.m2m_id, pool.m2m_secret)), "invalid_scope")
 
 
-@pytest.mark.parametrize("how", ["wrong secret", "no secret", "unknown client", "basic and another body id"])
+@pytest.mark.parametrize("how", ["wrong secret", "no secret", "unknown client", "basic and another body id",
+                                 "a secret of other characters"])
 def test_a_client_that_does_not_authenticate_is_invalid_client(pool: OAuthPool, how: str) -> None:
     data = {"grant_type": "client_credentials"}
     auth: tuple[str, str] | None = None
@@ -70,6 +71,8 @@ def test_a_client_that_does_not_authenticate_is_invalid_client(pool: OAuthPool, 
         data["client_id"] = pool.m2m_id
     elif how == "unknown client":
         auth = ("nosuchclient", pool.m2m_secret)
+    elif how == "a secret of other characters":
+        data.update(client_id=pool.m2m_id, client_secret="sécret-✓")
     else:
         auth = (pool.m2m_id, pool.m2m_secret)
         data["client_id"] = pool.spa_id

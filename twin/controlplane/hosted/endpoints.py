@@ -85,7 +85,7 @@ def login(request: Request, pool: CognitoIdpUserPool, hosted: HostedRoute) -> Re
         return _login_form(action, name, hosted)
     form = request.form
     csrf = request.cookies.get(CSRF_COOKIE)
-    if not csrf or not secrets.compare_digest(csrf, form.get("_csrf", "")):
+    if not csrf or not rules.same(csrf, form.get("_csrf", "")):
         return _login_form(action, name, hosted, "twin: the form's _csrf does not match the XSRF-TOKEN cookie; "
                            "load the login page again", status=403)
     username = form.get("username", "")

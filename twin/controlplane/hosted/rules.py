@@ -100,12 +100,17 @@ def machine_scopes(pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient,
     return tuple(wanted)
 
 
+def same(a: str, b: str) -> bool:
+    """Constant-time equality of two strings of any characters (compare_digest takes only ASCII str)."""
+    return hmac.compare_digest(a.encode("utf-8", "surrogatepass"), b.encode("utf-8", "surrogatepass"))
+
+
 def pkce_matches(challenge: str, verifier: str | None) -> bool:
     """RFC 7636 S256: BASE64URL(SHA256(verifier)) without padding equals the challenge."""
     if not verifier:
         return False
     digest = hashlib.sha256(verifier.encode("ascii", "replace")).digest()
-    return hmac.compare_digest(base64.urlsafe_b64encode(digest).rstrip(b"=").decode(), challenge)
+    return same(base64.urlsafe_b64encode(digest).rstrip(b"=").decode(), challenge)
 
 
 def basic_credentials(header: str | None, invalid_status: int = 400) -> tuple[str, str] | None:
@@ -138,7 +143,7 @@ def authenticate_client(pool: CognitoIdpUserPool, form: Mapping[str, str], autho
         raise OAuthError("invalid_client", invalid_status)
     accepted = client_secrets.active_secrets(client)
     if accepted:
-        if secret is None or not any(hmac.compare_digest(secret, s) for s in accepted):
+        if secret is None or not any(same(secret, s) for s in accepted):
             raise OAuthError("invalid_client", invalid_status)
     elif secret:
         raise OAuthError("invalid_client", invalid_status)  # a public client has no secret to send
@@ -162,7 +167,7 @@ def sign_in(pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient, username
         raise LoginRefused("User is not confirmed.")
     if user.status == "RESET_REQUIRED":
         raise LoginRefused("Password reset required for the user")
-    if not user.password or not hmac.compare_digest(user.password, password):
+    if not user.password or not same(user.password, password):
         raise LoginRefused("Incorrect username or password.")
     if user.status == "FORCE_CHANGE_PASSWORD":
         raise LoginRefused("twin: this user must set a new password first (the twin's login page offers no "

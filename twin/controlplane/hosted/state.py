@@ -78,7 +78,8 @@ def new_session(pool: CognitoIdpUserPool, username: str) -> str:
 
 def session(pool: CognitoIdpUserPool, sid: str | None) -> Session | None:
     found: Session | None = pool.__dict__.get(_SESSIONS, {}).get(sid or "")
-    if found is None or pool._get_user(found.username) is None:
+    user = pool._get_user(found.username) if found is not None else None
+    if user is None or not user.enabled:  # a deleted or disabled user's session signs no one in
         return None
     return found
 
