@@ -15,10 +15,11 @@ unexport PYTHONDONTWRITEBYTECODE
 
 setup: .venv/.installed .tools/.installed .system/.installed
 
-.venv/.installed: pyproject.toml constraints.txt
+# The project itself, editable, with the checkout's tools (extra dev): its pytest11 entry point loads the
+# harness plugin here as in a team's repository.
+.venv/.installed: pyproject.toml setup.py constraints.txt
 	python3 -m venv .venv
-	.venv/bin/pip install -q --disable-pip-version-check -c constraints.txt \
-	  $$(python3 -c 'import tomllib; print(" ".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]))')
+	.venv/bin/pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	touch $@
 
 # Allure 2 (allure-commandline): honours categories.json and ALLURE_NO_ANALYTICS, single-file output.

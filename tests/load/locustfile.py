@@ -8,12 +8,14 @@ Everything lives in `loadsuite/` (Locust puts this folder on sys.path); this fil
 Locust looks for by name: the user class, one shape class, and the listeners. See docs/load.md.
 """
 
+import importlib.util
 import sys
 from pathlib import Path
 
-# `fixtures` (config, redaction) sits at the project root, which is not on sys.path when the
-# `locust` console script runs from another folder.
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+# `fixtures` (config, redaction) comes from the installed package (`make setup` installs the checkout);
+# only a checkout that is not installed needs its root on sys.path.
+if importlib.util.find_spec("fixtures") is None:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from loadsuite.lifecycle import LoadRun
 from loadsuite.options import add_arguments
