@@ -104,3 +104,26 @@ def test_revoke_refusals(pool: OAuthPool, idp: Any, control_plane: ControlPlane)
     off = make_oauth_pool(idp, control_plane.url, EnableTokenRevocation=False)
     disabled = revoke(off, {"token": hosted_tokens(off)["refresh_token"], "client_id": off.spa_id})
     assert (disabled.status_code, disabled.json()) == (400, {"error": "invalid_request"})
+
+
+def test_a_confidential_web_client_exchanges_refreshes_and_revokes_with_basic_auth(pool: OAuthPool, idp: Any) -> None:
+    client = idp.create_user_pool_client(
+        UserPoolId=pool.id, ClientName="web-confidential", GenerateSecret=True, AllowedOAuthFlows=["code"],
+        AllowedOAuthScopes=["openid", "email"], AllowedOAuthFlowsUserPoolClient=True, CallbackURLs=[CALLBACK],
+        ExplicitAuthFlows=["ALLOW_REFRESH_TOKEN_AUTH"])["UserPoolClient"]
+    basic = (client["ClientId"], client["ClientSecret"])
+    confidential = OAuthPool(pool.id, pool.domain, pool.base, client["ClientId"], pool.m2m_id, pool.m2m_secret,
+                             pool.username, pool.sub)
+    code = code_for(confidential)
+    no_secret = token_request(pool, {"grant_type": "authorization_code", "client_id": client["ClientId"],
+                                     "code": code, "redirect_uri": CALLBACK})
+    assert (no_secret.status_code, no_secret.json()) == (400, {"error": "invalid_client"})
+    tokens = token_request(pool, {"grant_type": "authorization_code", "code": code_for(confidential),
+                                  "redirect_uri": CALLBACK}, auth=basic)
+    assert tokens.status_code == 200, tokens.text
+    refresh = tokens.json()["refresh_token"]
+    refreshed = token_request(pool, {"grant_type": "refresh_token", "refresh_token": refresh}, auth=basic)
+    assert refreshed.status_code == 200, refreshed.text
+    assert revoke(pool, {"token": refresh}, auth=basic).status_code == 200
+    after = token_request(pool, {"grant_type": "refresh_token", "refresh_token": refresh}, auth=basic)
+    assert (after.status_code, after.json()) == (400, {"error": "invalid_grant"})
