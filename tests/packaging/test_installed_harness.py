@@ -141,6 +141,8 @@ def test_a_team_repository_runs_its_own_tests_and_the_shipped_suite(
     (team / "pytest.ini").write_text(TEAM_INI)
     (team / "conftest.py").write_text(TEAM_CONFTEST)
     (team / "test_team.py").write_text(TEAM_TEST)
+    (team / "tests").mkdir()
+    (team / "tests" / "__init__.py").write_text("")  # the team's own tests package must not hide the suite's
     python = str(venv / "bin" / "python")
     # The env file from the ini key. -p no:locust: only because this venv sees .venv's dev packages.
     own = run([python, "-m", "pytest", "-p", "no:locust", "-p", "no:cacheprovider", "-q"], team, 120,
