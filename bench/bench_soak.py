@@ -1,6 +1,6 @@
 """Twin soak: mixed authenticated traffic through the gateway at a fixed rate; errors and memory growth.
 
-Starts a twin (`python -m twin up --detach`), creates a few test users with the harness, then sends
+Starts a twin (the project's launcher, `fixtures.local_twin`), creates a few test users with the harness, then sends
 --rps requests per second for --duration seconds through the gateway: course list, one course,
 GET /me, an exam submitted and read back, each with a user's access or ID token. The schedule is
 open-loop (request i is due at start + i/rps, so a slow twin shows up as lateness and a lower
@@ -24,7 +24,6 @@ import math
 import random
 import secrets
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
@@ -41,6 +40,7 @@ sys.path.insert(0, str(ROOT))
 from fixtures.aws import make_client_factory, make_session  # noqa: E402
 from fixtures.cli_args import OneLineParser  # noqa: E402
 from fixtures.config import load_config  # noqa: E402
+from fixtures.local_twin import TwinStartError, launched_twin  # noqa: E402
 from fixtures.users import CognitoUsers, TestUser  # noqa: E402
 
 SAMPLE_EVERY_S = 5.0
@@ -273,12 +273,6 @@ def percentile(values: list[float], q: float) -> float:
 # ---------------------------------------------------------------- main
 
 
-def twin(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "twin", *args], cwd=ROOT, capture_output=True, text=True, timeout=180, check=False
-    )
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = OneLineParser(prog="bench/bench_soak.py", prefix="bench_soak", description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=_positive(float), default=600.0, help="seconds of traffic (default 600)")
@@ -290,27 +284,26 @@ def main(argv: list[str] | None = None) -> int:
     warmup = opts.warmup if opts.warmup is not None else max(5.0, min(60.0, opts.duration * 0.1))
 
     work = Path(tempfile.mkdtemp(prefix="bench-soak-"))
-    env_file, state = work / "env.toml", work / "state"
-    up = twin("up", "--detach", "--env-out", str(env_file), "--state-dir", str(state))
-    if up.returncode != 0:
-        print(f"bench_soak: the twin did not start: {up.stderr.strip()[-300:]}", file=sys.stderr)
-        shutil.rmtree(work, ignore_errors=True)
-        return 1
     try:
-        config = load_config(env_file, environ={})
-        idp = make_client_factory(config, make_session(config))("cognito-idp")
-        factory = CognitoUsers(config, idp, run_id=f"soak{secrets.token_hex(3)}", worker="bench")
-        users = [factory.create(f"u{i}") for i in range(opts.users)]
-        for user in users:
-            user.tokens()  # sign in before the clock starts
-        supervisor = json.loads((state / "twin.json").read_text())["supervisor_pid"]
-        memory = Memory(supervisor)
-        traffic = Traffic(config.api.base_url, users, opts.rps, opts.duration, opts.threads)
-        traffic.run(memory.sample)
-        result = summarise(opts, warmup, traffic, memory)
-    finally:
-        twin("down", "--state-dir", str(state))
-        shutil.rmtree(work, ignore_errors=True)
+        with launched_twin(work) as twin:
+            config = load_config(twin.env_file, environ={})
+            idp = make_client_factory(config, make_session(config))("cognito-idp")
+            factory = CognitoUsers(config, idp, run_id=f"soak{secrets.token_hex(3)}", worker="bench")
+            users = [factory.create(f"u{i}") for i in range(opts.users)]
+            for user in users:
+                user.tokens()  # sign in before the clock starts
+            state = twin.state
+            if state is None:
+                print(f"bench_soak: the twin of {twin.state_dir} stopped before the traffic", file=sys.stderr)
+                return 1
+            memory = Memory(state["supervisor_pid"])
+            traffic = Traffic(config.api.base_url, users, opts.rps, opts.duration, opts.threads)
+            traffic.run(memory.sample)
+            result = summarise(opts, warmup, traffic, memory)
+    except TwinStartError as exc:  # its log is in `work`, kept for reading
+        print(f"bench_soak: {exc}", file=sys.stderr)
+        return 1
+    shutil.rmtree(work, ignore_errors=True)
     print(json.dumps(result, indent=2))
     print(result["line"])
     return 0

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.iam.enforced import EnforcedTwin, SuiteRun, TwinFailed, run_suite, start_twin, stop_twin
+from fixtures.local_twin import TwinStartError
+from tests.iam.enforced import EnforcedTwin, SuiteRun, enforcing_twin, run_suite
 
 
 @pytest.fixture(scope="session")
@@ -19,11 +20,10 @@ def iam_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def enforced_twin(iam_dir: Path) -> Iterator[EnforcedTwin]:
     """A twin started with `--enforce-iam` and the shipped env/ci-policy.json."""
     try:
-        twin = start_twin(iam_dir / "twin")
-    except TwinFailed as exc:
+        with enforcing_twin(iam_dir / "twin") as twin:
+            yield twin
+    except TwinStartError as exc:
         pytest.fail(str(exc), pytrace=False)
-    yield twin
-    stop_twin(twin)
 
 
 @pytest.fixture(scope="session")

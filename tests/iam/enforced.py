@@ -1,19 +1,21 @@
 """Enforcing twins and e2e runs signed as the CI user, for tests/iam.
 
-Hand-written glue over the supported entry points (`python -m twin up --detach --enforce-iam`, `pytest
-tests/e2e`) so each twin has its own ports and state, and every e2e run reports its outcome per test (JUnit
-XML) and the AWS operations it called (tests/iam/harness_plugin.py).
+Hand-written glue over the supported entry points (`python -m twin up --detach --enforce-iam` through the
+project's launcher `fixtures.local_twin`, `pytest tests/e2e`) so each twin has its own ports and state, and
+every e2e run reports its outcome per test (JUnit XML) and the AWS operations it called
+(tests/iam/harness_plugin.py).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import tomllib
 import xml.etree.ElementTree as ET
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,19 +24,14 @@ import boto3
 import botocore.session
 from botocore.config import Config
 
+from fixtures.local_twin import child_env, launched_twin
 from twin.iam.principals import CI_PROFILE
 
 ROOT = Path(__file__).resolve().parents[2]
-UP_TIMEOUT_S = 120
-DOWN_TIMEOUT_S = 60
 SUITE_TIMEOUT_S = 240
 PLUGIN = "tests.iam.harness_plugin"
 # The harness renews its run lease every quarter of this, so a short run still calls UpdateGroup.
 RUN_LEASE_S = "2"
-
-
-class TwinFailed(Exception):
-    """A twin did not start; one line naming its log."""
 
 
 @dataclass(frozen=True)
@@ -75,35 +72,12 @@ class SuiteRun:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
 
 
-def child_env(**extra: str) -> dict[str, str]:
-    """The environment for child processes: no parent pytest, harness or AWS credential variables."""
-    dropped = ("PYTEST_", "E2E_", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(dropped)}
-    return {**env, **extra}
-
-
-def start_twin(folder: Path, policy: Path | None = None) -> EnforcedTwin:
-    folder.mkdir(parents=True, exist_ok=True)
-    twin = EnforcedTwin(folder, folder / "state", folder / "env.toml", folder / "state" / "iam" / "credentials")
-    cmd = [sys.executable, "-m", "twin", "up", "--detach", "--enforce-iam", "--state-dir", str(twin.state_dir),
-           "--env-out", str(twin.env_file), *(["--ci-policy", str(policy)] if policy else [])]
-    log = folder / "up.log"
-    try:
-        with log.open("wb") as out:
-            rc = subprocess.run(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, timeout=UP_TIMEOUT_S,
-                                env=child_env(), check=False).returncode
-    except subprocess.TimeoutExpired:
-        rc = -1
-    if rc != 0 or not twin.env_file.is_file():
-        stop_twin(twin)
-        lines = [line for line in log.read_text(errors="replace").splitlines() if line.strip()]
-        raise TwinFailed(f"enforcing twin in {folder} did not start (exit {rc}): {lines[-1] if lines else log}")
-    return twin
-
-
-def stop_twin(twin: EnforcedTwin) -> None:
-    subprocess.run([sys.executable, "-m", "twin", "down", "--state-dir", str(twin.state_dir)], cwd=ROOT,
-                   capture_output=True, timeout=DOWN_TIMEOUT_S, env=child_env(), check=False)
+@contextmanager
+def enforcing_twin(folder: Path, policy: Path | None = None) -> Iterator[EnforcedTwin]:
+    """A twin started with `--enforce-iam` (and `policy` as the CI user's, default env/ci-policy.json)."""
+    args = ("--enforce-iam", *(("--ci-policy", str(policy)) if policy else ()))
+    with launched_twin(folder, extra_args=args) as twin:
+        yield EnforcedTwin(folder, twin.layout.root, twin.env_file, twin.layout.iam_credentials)
 
 
 def run_suite(twin: EnforcedTwin, out_dir: Path, *args: str) -> SuiteRun:

@@ -18,9 +18,10 @@ from botocore.exceptions import ClientError
 
 from fixtures.signin import sign_in
 from fixtures.users import make_password
-from tests.iam.enforced import EnforcedTwin, SuiteRun, run_suite, start_twin, stop_twin
+from tests.iam.enforced import EnforcedTwin, SuiteRun, enforcing_twin, run_suite
 from twin.iam.policy import load_policy, without_action
 from twin.iam.principals import CI_PROFILE
+from twin.state import StateLayout
 
 
 def error_code(call: Callable[[], Any]) -> tuple[str, str]:
@@ -140,11 +141,8 @@ def test_removed_action_fails_its_area(iam_dir: Path, action: str, area: str) ->
     folder.mkdir()
     policy = folder / "ci-policy.json"
     policy.write_text(json.dumps(without_action(load_policy(), action), indent=2))
-    twin = start_twin(folder / "twin", policy)
-    try:
+    with enforcing_twin(folder / "twin", policy) as twin:
         run = run_suite(twin, folder / "suite")
-    finally:
-        stop_twin(twin)
     allure.attach("\n".join(run.failed()) or "(none)", "failed checks", allure.attachment_type.TEXT)
     assert run.returncode == 1, f"the suite did not fail without {action}:\n{run.tail()}"
     assert run.failed(), f"no e2e check failed without {action}"
@@ -160,6 +158,6 @@ def test_keys_never_in_logs_or_env_file(enforced_twin: EnforcedTwin, suite_run: 
     secret = credentials[CI_PROFILE]["aws_secret_access_key"]
     assert len(secret) >= 20 and enforced_twin.credentials_file.stat().st_mode & 0o077 == 0
     written = [enforced_twin.env_file, suite_run.log, *enforced_twin.folder.glob("*.log"),
-               *(p for p in (enforced_twin.state_dir / "logs").rglob("*") if p.is_file())]
+               *(p for p in StateLayout(enforced_twin.state_dir).logs.rglob("*") if p.is_file())]
     leaked = [str(p) for p in written if secret in p.read_text(errors="replace")]
     assert not leaked, f"the CI user's secret key was written to {leaked}"

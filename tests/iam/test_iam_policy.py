@@ -11,7 +11,8 @@ from pathlib import Path
 import allure
 import pytest
 
-from tests.iam.enforced import ROOT, SuiteRun, child_env
+from fixtures.local_twin import child_env
+from tests.iam.enforced import ROOT, SuiteRun
 from twin.iam.__main__ import main as render_main
 from twin.iam.policy import (
     PolicyError,
@@ -23,6 +24,7 @@ from twin.iam.policy import (
     twin_form,
     without_action,
 )
+from twin.state import StateLayout
 
 # Actions the policy grants that a run against the twin does not call, each for a reason the twin cannot stage.
 CONDITIONAL = {
@@ -165,7 +167,7 @@ def test_twin_up_bad_iam_options_are_one_line(tmp_path: Path, args: list[str], m
     result = _twin_up(tmp_path, *args)
     assert result.returncode == 1
     assert result.stderr.startswith(message) and result.stderr.count("\n") == 1, result.stderr
-    assert not (tmp_path / "state" / "twin.json").exists() and not (tmp_path / "env.toml").exists()
+    assert not StateLayout(tmp_path / "state").state_file.exists() and not (tmp_path / "env.toml").exists()
 
 
 REAL_ENV = """

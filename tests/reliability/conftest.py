@@ -9,14 +9,15 @@ from typing import Any
 
 import pytest
 from pool_views import cognito
-from reliability_runs import Twin, start_twin, stop_twin
+from reliability_runs import Twin
+
+from fixtures.local_twin import launched_twin
 
 
 @pytest.fixture(scope="session")
 def twin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Twin]:
-    started = start_twin(tmp_path_factory.mktemp("shared-twin"))
-    yield started
-    stop_twin(started)
+    with launched_twin(tmp_path_factory.mktemp("shared-twin")) as started:
+        yield started
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,6 @@
-"""Child processes of the reliability tests: twins (`python -m twin up --detach` / `down`), pytest
-runs of the e2e suite and Locust runs of the load suite, each with its own folders and a time bound.
+"""Child processes of the reliability tests: pytest runs of the e2e suite and Locust runs of the load
+suite, each with its own folders and a time bound, on twins of the project's launcher
+(`fixtures.local_twin`).
 
 Hand-written glue over the project's own command lines (the supported way to start each), so what
 is tested is exactly what CI runs.
@@ -14,61 +15,19 @@ import signal
 import subprocess
 import sys
 import time
-import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from fixtures.local_twin import LaunchedTwin, child_env
+
 ROOT = Path(__file__).resolve().parents[2]
-# Ceilings for a hang, never measures: a twin starts in 4 s and a whole e2e run takes 15-40 s on a loaded
-# 2-core machine.
-UP_TIMEOUT_S = 180
-DOWN_TIMEOUT_S = 60
+# A ceiling for a hang, never a measure: a whole e2e run takes 15-40 s on a loaded 2-core machine.
 RUN_TIMEOUT_S = 300
 LOCUSTFILE = ROOT / "tests" / "load" / "locustfile.py"
 
 
-def child_env(**extra: str) -> dict[str, str]:
-    """The environment for children, without the parent's xdist, e2e and AWS variables."""
-    keep = {
-        k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "E2E_", "AWS_")) and k != "COV_CORE_SOURCE"
-    }
-    return {**keep, "AWS_EC2_METADATA_DISABLED": "true", "PYTHONUNBUFFERED": "1", **extra}
-
-
-@dataclass(frozen=True)
-class Twin:
-    state_dir: Path
-    env_file: Path
-
-    @property
-    def settings(self) -> dict[str, Any]:
-        return tomllib.loads(self.env_file.read_text())
-
-    @property
-    def control_url(self) -> str:
-        return str(self.settings["aws"]["endpoint_url"])
-
-    @property
-    def pool_id(self) -> str:
-        return str(self.settings["cognito"]["user_pool_id"])
-
-
-def start_twin(folder: Path) -> Twin:
-    folder.mkdir(parents=True, exist_ok=True)
-    twin = Twin(folder / "state", folder / "env.toml")
-    cmd = [sys.executable, "-m", "twin", "up", "--detach", "--state-dir", str(twin.state_dir)]
-    cmd += ["--env-out", str(twin.env_file)]
-    done = subprocess.run(cmd, cwd=ROOT, env=child_env(), capture_output=True, text=True, timeout=UP_TIMEOUT_S)
-    if done.returncode != 0 or not twin.env_file.is_file():
-        raise RuntimeError(f"twin in {folder} did not start (exit {done.returncode}): {done.stderr.strip()[-300:]}")
-    return twin
-
-
-def stop_twin(twin: Twin) -> None:
-    cmd = [sys.executable, "-m", "twin", "down", "--state-dir", str(twin.state_dir)]
-    subprocess.run(cmd, cwd=ROOT, env=child_env(), capture_output=True, timeout=DOWN_TIMEOUT_S, check=False)
+Twin = LaunchedTwin  # the shared twin of these tests (conftest.py), by the name the tests use
 
 
 def write_env(source: Path, target: Path, **changes: Any) -> Path:

@@ -36,7 +36,7 @@ class Artifacts:
 
 def twin_passwords(twin: Twin) -> set[str]:
     found: set[str] = set()
-    for path in (twin.state_dir / "credentials.json", twin.state_dir / "mssql" / "credentials.json"):
+    for path in (twin.layout.credentials, twin.layout.mssql_credentials):
         found |= {v for k, v in json.loads(path.read_text()).items() if k.endswith("password")}
     return found
 
@@ -67,7 +67,7 @@ def artifacts(twin: Twin, tmp_path_factory: pytest.TempPathFactory) -> Artifacts
         (reports / f"{name}-stdout.txt").write_text(done.stdout)
         (reports / f"{name}-stderr.txt").write_text(done.stderr)
     return Artifacts(
-        roots=[reports, folder / "basetemp", twin.state_dir / "logs"],
+        roots=[reports, folder / "basetemp", twin.layout.logs],
         reports=reports,
         secrets=set(proxy.secrets) | twin_passwords(twin),
         passwords=sorted(proxy.passwords() | twin_passwords(twin)),

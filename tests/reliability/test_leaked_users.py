@@ -284,7 +284,8 @@ def test_a_second_ctrl_c_ends_a_run_whose_cleanup_is_stuck_and_the_next_sweep_ta
             wait_for(lambda: len(run_users(idp, twin.pool_id, run_id)) >= 2, timeout=SETUP_CEILING_S,
                      what="users of the run")  # fmt: skip
         else:
-            proc = start(load_cmd(Twin(twin.state_dir, env), tmp_path / "reports", "--headless", "-u", "4", "-r", "4",
+            proxied = Twin(env, twin.state_dir, started=False)  # the shared twin through the proxy: not ours to stop
+            proc = start(load_cmd(proxied, tmp_path / "reports", "--headless", "-u", "4", "-r", "4",
                                   "-t", "60s", "--pool-size", "3"), log)  # fmt: skip
             run_id = started_swarm(log, idp, twin, 3)
         proxy.hold("AdminDeleteUser")  # the cleanup hangs on its first delete: a control plane that stopped answering

@@ -20,8 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from fixtures.local_twin import LaunchedTwin, TwinStartError, launch_twin
 from tests.selftest.e2e_runs import SuiteRun, run_suite
-from tests.selftest.twins import Twin, TwinFailed, start_twin, stop_twin
+from tests.selftest.twins import fault_context
 from tests.selftest.verdict import FaultResult
 from twin.faults import Fault, FaultError, FaultUnavailable, NeedsFreshTwin
 
@@ -40,18 +41,18 @@ class _Lane:
         self.name = f"lane{index}"
         self.work = work / self.name
         self.log = log
-        self.twin: Twin | None = None
+        self.twin: LaunchedTwin | None = None
         self.count = 0
 
-    def fresh(self) -> Twin:
+    def fresh(self) -> LaunchedTwin:
         self.stop()
         self.count += 1
-        self.twin = start_twin(self.work / f"twin{self.count}")
+        self.twin = launch_twin(self.work / f"twin{self.count}")
         return self.twin
 
     def stop(self) -> None:
         if self.twin is not None:
-            stop_twin(self.twin)
+            self.twin.down()
             self.twin = None
 
     def clean_run(self, index: int) -> SuiteRun:
@@ -79,7 +80,7 @@ class _Lane:
 
     def _attempt(self, fault: Fault, started: float) -> tuple[FaultResult, bool]:
         twin = self.twin or self.fresh()
-        ctx = twin.context()
+        ctx = fault_context(twin)
         try:
             try:
                 revert = fault.apply(ctx)
@@ -144,7 +145,7 @@ def run_campaign(faults: list[Fault], work: Path, *, lanes: int = 2, clean_runs:
                 results[fault.name] = lane.fault(fault)
             while number := take_clean():
                 clean.append(lane.clean_run(number))
-        except TwinFailed as exc:
+        except TwinStartError as exc:
             errors.append(str(exc))
         finally:
             lane.stop()

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.selftest.twins import ROOT, child_env
+from fixtures.local_twin import child_env
+from tests.selftest.twins import ROOT
 
 SUITE = "tests/e2e"
 PLUGIN = "tests.selftest.outcomes_plugin"

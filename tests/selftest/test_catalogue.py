@@ -14,8 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from fixtures.local_twin import LaunchedTwin as Twin
+from fixtures.local_twin import launched_twin
 from tests.selftest.known_gaps import TWIN_GAPS
-from tests.selftest.twins import ROOT, Twin, start_twin, stop_twin
+from tests.selftest.twins import ROOT, fault_context
 from twin.faults import AREAS, FaultContext, FaultError, Revert, catalogue
 from twin.faults.undo import Undo
 
@@ -60,17 +62,13 @@ def test_catalogue_shape() -> None:
 @pytest.fixture(scope="module")
 def twin() -> Iterator[Twin]:
     # Not in pytest's temp folder: other pytest runs on the machine prune those while we run.
-    with tempfile.TemporaryDirectory(prefix="selftest-faults-") as folder:
-        twin = start_twin(Path(folder))
-        try:
-            yield twin
-        finally:
-            stop_twin(twin)
+    with tempfile.TemporaryDirectory(prefix="selftest-faults-") as folder, launched_twin(Path(folder)) as twin:
+        yield twin
 
 
 @pytest.fixture(scope="module")
 def ctx(twin: Twin) -> Iterator[FaultContext]:
-    context = twin.context()
+    context = fault_context(twin)
     yield context
     context.close()
 
@@ -129,7 +127,7 @@ def test_cli_apply_and_revert(twin: Twin) -> None:
     reverted = cli("revert", "db-secret-wrong-password", *where)
     assert reverted.returncode == 0, reverted.stderr
     assert not record.exists()
-    password = json.loads((twin.state_dir / "credentials.json").read_text())["app_password"]
+    password = json.loads(twin.layout.credentials.read_text())["app_password"]
     assert password not in applied.stdout + applied.stderr + reverted.stdout + reverted.stderr
 
 

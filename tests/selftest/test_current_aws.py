@@ -12,8 +12,10 @@ from typing import Any
 
 import pytest
 
+from fixtures.local_twin import LaunchedTwin as Twin
+from fixtures.local_twin import launched_twin
 from tests.selftest.e2e_runs import SuiteRun, run_suite
-from tests.selftest.twins import Twin, start_twin, stop_twin
+from tests.selftest.twins import fault_context
 from twin.faults import catalogue
 from twin.faults.catalogue.cognito import CLIENT_FIELDS
 
@@ -28,7 +30,7 @@ def settings(twin: Twin) -> dict[str, Any]:
 
 def modernise_clients(twin: Twin) -> None:
     """What an operator does in the console: each named app client to USER_AUTH + refresh, with rotation."""
-    ctx = twin.context()
+    ctx = fault_context(twin)
     idp = ctx.client("cognito-idp")
     for client_id in (ctx.target.client_id, settings(twin)["cognito"]["expiry_client_id"]):
         current = idp.describe_user_pool_client(UserPoolId=ctx.target.user_pool_id, ClientId=client_id)
@@ -40,12 +42,9 @@ def modernise_clients(twin: Twin) -> None:
 
 @pytest.fixture(scope="module")
 def current_twin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Twin]:
-    twin = start_twin(tmp_path_factory.mktemp("current-aws"), "--issuer-type", "UPDATED")
-    try:
+    with launched_twin(tmp_path_factory.mktemp("current-aws"), extra_args=("--issuer-type", "UPDATED")) as twin:
         modernise_clients(twin)
         yield twin
-    finally:
-        stop_twin(twin)
 
 
 def failures(run: SuiteRun) -> list[str]:
@@ -63,7 +62,7 @@ def test_the_suite_is_green_on_a_current_stack(current_twin: Twin, tmp_path: Pat
 def test_an_authorizer_left_on_the_other_issuer_fails_in_the_authorizer_area(
     current_twin: Twin, tmp_path: Path
 ) -> None:
-    ctx = current_twin.context()
+    ctx = fault_context(current_twin)
     revert = catalogue()["authorizer-issuer-other-form"].apply(ctx)
     try:
         run = run_suite(current_twin.env_file, tmp_path / "fault", areas=("authorizer",), env=OVERRIDES)

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from fixtures.local_twin import child_env
 from tests.selftest.e2e_runs import CheckOutcome, SuiteRun
 from tests.selftest.matrix import as_json, table
-from tests.selftest.twins import ROOT, child_env
 from tests.selftest.verdict import ALSO, CAUGHT, CRASHED, MISSED, QUIET, UNEXPECTED, UNNAMED, FaultResult
 
 pytestmark = pytest.mark.selftest
@@ -106,7 +106,7 @@ def test_outcomes_plugin_records_areas_outcomes_and_selection(tmp_path: Path) ->
            str(out), "--outcomes-areas", "cors", "--outcomes-keep", f"{tests.name}::test_err", "-p",
            "no:cacheprovider", "--rootdir", str(tmp_path), "-c", "/dev/null", "-p", "no:locust"]
     subprocess.run(cmd, cwd=tmp_path, capture_output=True, timeout=120, check=False,
-                   env={**child_env(), "PYTHONPATH": str(ROOT)})
+                   env=child_env())
     data = json.loads(out.read_text())
     got = {t["nodeid"].split("::")[-1]: (t["areas"], t["outcome"]) for t in data["tests"]}
     assert got == {"test_ok": (["cors"], "passed"), "test_bad": (["cors"], "error"),
