@@ -30,26 +30,23 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "load")]
 LOCUST = str(Path(sys.executable).parent / "locust")
 
-
-def twin(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "twin", *args], cwd=ROOT, capture_output=True, text=True, check=False)
-
+from fixtures.local_twin import LaunchedTwin, TwinStartError, existing_twin, launched_twin  # noqa: E402
 
 ROLES = (("twin.controlplane", "control plane"), ("twin.mssql", "sql stand-in"), ("twin.gateway", "gateway"),
          ("worker.py", "lambda workers"), ("logship", "log shipper"))
 
 
-def twin_cpu(state_dir: Path) -> dict[str, float]:
-    """CPU seconds so far of each role of the twin started in `state_dir` (its supervisor's process tree)."""
+def twin_cpu(twin: LaunchedTwin) -> dict[str, float]:
+    """CPU seconds so far of each role of the twin (its supervisor's process tree); none for a given env file."""
     import psutil  # a Locust dependency
 
-    from twin.state import read_state
-
-    state = read_state(state_dir) or {}
+    state = twin.state
     totals: dict[str, float] = {}
+    if state is None:
+        return totals
     try:
-        tree = psutil.Process(int(state["supervisor_pid"])).children(recursive=True)
-    except (KeyError, psutil.Error):
+        tree = psutil.Process(state["supervisor_pid"]).children(recursive=True)
+    except psutil.Error:
         return totals
     for proc in tree:
         try:
@@ -78,38 +75,33 @@ def main() -> int:
     from loopback_stack import CognitoProxy
 
     work = Path(tempfile.mkdtemp(prefix="bench-load-twin-"))
-    started_twin = not opts.env_file
-    env_path = Path(opts.env_file) if opts.env_file else work / "env.toml"
-    if started_twin:
-        up = twin("up", "--detach", "--env-out", str(env_path), "--state-dir", str(work / "state"))
-        if up.returncode != 0:
-            sys.exit(f"bench: twin did not start: {up.stderr.strip()}")
+    target = existing_twin(Path(opts.env_file)) if opts.env_file else launched_twin(work)
     try:
-        text = env_path.read_text()
-        control = tomllib.loads(text)["aws"]["endpoint_url"]
-        proxy = CognitoProxy(control)
-        counted_env = work / "counted.toml"
-        counted_env.write_text(text.replace(f'endpoint_url = "{control}"', f'endpoint_url = "{proxy.url}"'))
-        cmd = [
-            "taskset", "-c", "1", LOCUST, "-f", str(ROOT / "bench" / "bench_load_locustfile_suite.py"),
-            "--headless", "--only-summary", "--tags", "browse", "-u", str(opts.users), "-r", str(opts.users),
-            "-t", f"{opts.seconds}s", "--env-file", str(counted_env), "--pool-size", str(opts.pool_size),
-            "--token-refresh-fraction", str(opts.refresh_fraction), "--slo", "fail_ratio<=0",
-            "--report-dir", str(work / "reports"),
-        ]  # fmt: skip
-        cpu_before, generator_before = twin_cpu(work / "state"), children_cpu()
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=opts.seconds + 180, check=False)
-        generator_s = children_cpu() - generator_before
-        cpu_after = twin_cpu(work / "state")
-        verdict_path = work / "reports" / "load_slo.json"
-        if not verdict_path.exists():
-            sys.exit(f"bench: locust failed: {(done.stderr.strip().splitlines() or ['no output'])[-1]}")
-        verdict = json.loads(verdict_path.read_text())
-        rounds = int(re.search(r"(\d+) refresh rounds", done.stderr)[1])
-    finally:
-        if started_twin:
-            twin("down", "--state-dir", str(work / "state"))
-        shutil.rmtree(work, ignore_errors=True)
+        with target as running:
+            text = running.env_file.read_text()
+            control = tomllib.loads(text)["aws"]["endpoint_url"]
+            proxy = CognitoProxy(control)
+            counted_env = work / "counted.toml"
+            counted_env.write_text(text.replace(f'endpoint_url = "{control}"', f'endpoint_url = "{proxy.url}"'))
+            cmd = [
+                "taskset", "-c", "1", LOCUST, "-f", str(ROOT / "bench" / "bench_load_locustfile_suite.py"),
+                "--headless", "--only-summary", "--tags", "browse", "-u", str(opts.users), "-r", str(opts.users),
+                "-t", f"{opts.seconds}s", "--env-file", str(counted_env), "--pool-size", str(opts.pool_size),
+                "--token-refresh-fraction", str(opts.refresh_fraction), "--slo", "fail_ratio<=0",
+                "--report-dir", str(work / "reports"),
+            ]  # fmt: skip
+            cpu_before, generator_before = twin_cpu(running), children_cpu()
+            done = subprocess.run(cmd, capture_output=True, text=True, timeout=opts.seconds + 180, check=False)
+            generator_s = children_cpu() - generator_before
+            cpu_after = twin_cpu(running)
+            verdict_path = work / "reports" / "load_slo.json"
+            if not verdict_path.exists():
+                sys.exit(f"bench: locust failed: {(done.stderr.strip().splitlines() or ['no output'])[-1]}")
+            verdict = json.loads(verdict_path.read_text())
+            rounds = int(re.search(r"(\d+) refresh rounds", done.stderr)[1])
+    except TwinStartError as exc:  # its log stays in `work` for reading
+        sys.exit(f"bench: {exc}")
+    shutil.rmtree(work, ignore_errors=True)
 
     cpu = {role: round(cpu_after[role] - cpu_before.get(role, 0.0), 1) for role in cpu_after}
     cpu["generator (locust, CPU1)"] = round(generator_s, 1)

@@ -22,26 +22,24 @@ import subprocess
 import sys
 import tempfile
 import time
-import tomllib
 from pathlib import Path
 
 import boto3
 from botocore.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from fixtures.local_twin import LaunchedTwin, TwinStartError, launch_twin  # noqa: E402
 
 
-def twin(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "twin", *args], cwd=ROOT, capture_output=True, text=True, check=False)
-
-
-def cold_start(state_dir: Path, env_out: Path) -> float:
+def cold_start(folder: Path) -> tuple[LaunchedTwin, float]:
     started = time.monotonic()
-    result = twin("up", "--detach", "--state-dir", str(state_dir), "--env-out", str(env_out))
-    elapsed = time.monotonic() - started
-    if result.returncode != 0:
-        sys.exit(f"bench: twin did not start: {result.stderr.strip()}")
-    return elapsed
+    try:
+        twin = launch_twin(folder)
+    except TwinStartError as exc:
+        sys.exit(f"bench: {exc}")
+    return twin, time.monotonic() - started
 
 
 def mint_id_token(env: dict) -> str:
@@ -112,17 +110,17 @@ def main() -> None:
     starts: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(args.starts):
-            state, env_out = Path(tmp) / f"s{i}", Path(tmp) / f"e{i}.toml"
-            starts.append(cold_start(state, env_out))
+            twin, seconds = cold_start(Path(tmp) / f"twin{i}")
+            starts.append(seconds)
             if i < args.starts - 1:
-                twin("down", "--state-dir", str(state))
+                twin.down()
         try:
-            env = tomllib.loads(env_out.read_text())
+            env = twin.settings
             token = mint_id_token(env)
             warmup = run_wrk(env["api"]["base_url"], token, args.warmup, args.connections) if args.warmup > 0 else {}
             load = run_wrk(env["api"]["base_url"], token, args.seconds, args.connections)
         finally:
-            twin("down", "--state-dir", str(state))
+            twin.down()
     result = {
         "cold_start_s": {"median": round(statistics.median(starts), 2), "all": [round(s, 2) for s in starts]},
         "warmup": {"seconds": args.warmup, **warmup},
