@@ -5,8 +5,9 @@ Hand-written because the layout is the twin's contract with the rest of the proj
 (docs/ARCHITECTURE.md "Process model"): `twin.json` (present only while the twin runs), `logs/`
 (one log per service, `logs/lambda/<function>/` per log stream), `credentials.json` (SQL logins'
 passwords, mode 0600), `mssql/` (the SQL stand-in's own folder: its `credentials.json` and
-`server.json`), `lambda/` (extracted code) and, with `--enforce-iam`, `iam/credentials` (the CI
-user's keys, mode 0600).
+`server.json` next to its SQLite file), `lambda/` (extracted code), `faults/` (one record per applied
+fault, for `python -m twin.faults revert`) and, with `--enforce-iam`, `iam/credentials` (the CI user's
+keys, mode 0600).
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ LOG_DIR = "logs"
 CREDENTIALS_FILE = "credentials.json"
 MSSQL_DIR = "mssql"
 MSSQL_SERVER_FILE = "server.json"
+MSSQL_DATABASE_FILE = "learninghub.sqlite3"
 LAMBDA_DIR = "lambda"
+FAULTS_DIR = "faults"
 IAM_DIR = "iam"
 IAM_CREDENTIALS_FILE = "credentials"
 
@@ -81,6 +84,10 @@ class StateLayout:
     @property
     def lambda_code(self) -> Path:
         return self.root / LAMBDA_DIR
+
+    def fault_record(self, name: str) -> Path:
+        """What `python -m twin.faults apply` recorded to revert fault `name`."""
+        return self.root / FAULTS_DIR / f"{name}.json"
 
     @property
     def iam(self) -> Path:

@@ -120,7 +120,7 @@ def test_cli_apply_and_revert(twin: Twin) -> None:
     where = ["--env-file", str(twin.env_file), "--state-dir", str(twin.state_dir)]
     applied = cli("apply", "db-secret-wrong-password", *where)
     assert applied.returncode == 0, applied.stderr
-    record = twin.state_dir / "faults" / "db-secret-wrong-password.json"
+    record = twin.layout.fault_record("db-secret-wrong-password")
     assert stat.S_IMODE(record.stat().st_mode) == 0o600  # holds the secret's previous value
     again = cli("apply", "db-secret-wrong-password", *where)
     assert again.returncode == 1 and "already applied" in again.stderr
@@ -146,7 +146,7 @@ def test_cli_prints_the_suites_env_overrides_and_clears_them(twin: Twin, ctx: Fa
         secret = idp.describe_user_pool_client(UserPoolId=ctx.target.user_pool_id, ClientId=new_id)[
             "UserPoolClient"]["ClientSecret"]
         assert secret not in applied.stdout + applied.stderr
-        assert secret not in (twin.state_dir / "faults" / "spa-client-secret.json").read_text()
+        assert secret not in twin.layout.fault_record("spa-client-secret").read_text()
         assert twin.env_file.read_text() == env_text  # the override is the pipeline's, not the env file's
     finally:
         reverted = cli("revert", "spa-client-secret", *where)

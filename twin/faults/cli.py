@@ -20,6 +20,7 @@ from pathlib import Path
 from fixtures.cli_args import EXIT_USAGE, OneLineParser
 from twin.faults import FaultContext, FaultError, catalogue
 from twin.faults.model import Fault, Revert
+from twin.state import StateLayout
 
 EXIT_ERROR = 1
 
@@ -61,12 +62,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
 
 
-def record_path(state_dir: Path, name: str) -> Path:
-    return state_dir / "faults" / f"{name}.json"
-
-
 def _apply(fault: Fault, ctx: FaultContext, state_dir: Path) -> int:
-    path = record_path(state_dir, fault.name)
+    path = StateLayout(state_dir).fault_record(fault.name)
     if path.exists():
         raise FaultError(f"{fault.name} is already applied ({path}); revert it first")
     revert = fault.apply(ctx)
@@ -87,7 +84,7 @@ def export_line(env: dict[str, str]) -> str:
 
 
 def _revert(fault: Fault, ctx: FaultContext, state_dir: Path) -> int:
-    path = record_path(state_dir, fault.name)
+    path = StateLayout(state_dir).fault_record(fault.name)
     try:
         data = json.loads(path.read_text())
     except (OSError, json.JSONDecodeError):

@@ -36,6 +36,7 @@ from twin.mssql.errors import SqlError, permission_denied
 from twin.mssql.tokens import CMD_DELETE, CMD_INSERT, CMD_UPDATE
 from twin.mssql.translate import Binder, Plan
 from twin.mssql.types import SqlType
+from twin.state import MSSQL_DATABASE_FILE
 
 LOCK_TIMEOUT_S = 20.0
 PLAN_CACHE_SIZE = 2000
@@ -95,7 +96,7 @@ class Database:
 
     def __init__(self, state_dir: Path, *, sa_password: str, app_password: str) -> None:
         state_dir.mkdir(parents=True, exist_ok=True)
-        self.path = state_dir / "learninghub.sqlite3"
+        self.path = state_dir / MSSQL_DATABASE_FILE
         self.catalog = Catalog()
         self.write_lock = threading.Lock()
         self.cache: OrderedDict[tuple, list] = OrderedDict()

@@ -17,7 +17,7 @@ from typing import Any
 import pytds
 import pytest
 
-from twin.state import CREDENTIALS_FILE
+from twin.state import CREDENTIALS_FILE, MSSQL_SERVER_FILE
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -64,7 +64,7 @@ def test_serve_ready_credentials_restart_and_exec(tmp_path: Path) -> None:
     assert code == 0
     for secret in (creds["sa_password"], creds["app_password"]):
         assert secret not in out and secret not in err
-    assert not (state / "server.json").exists()
+    assert not (state / MSSQL_SERVER_FILE).exists()
 
     proc, ready = start(state)  # same folder: reused, not re-seeded
     try:
