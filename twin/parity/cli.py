@@ -21,11 +21,11 @@ from pathlib import Path
 from fixtures import retry
 from fixtures.cli_args import EXIT_USAGE, OneLineParser
 from fixtures.config import ConfigError, EnvConfig, load_config
-from fixtures.local_twin import TwinStartError, ensure_twin, stop_twin
+from fixtures.local_twin import TwinStartError, launched_twin
 from fixtures.preflight import PreflightError, describe_aws_error
 from fixtures.users import ProtectedEnvironmentError
 from twin.parity.probes import PROBES
-from twin.parity.runner import PROJECT_ROOT, config_differences, differences, record
+from twin.parity.runner import config_differences, differences, record
 from twin.parity.snapshot import Difference, Snapshot, SnapshotError, load
 
 EXIT_DIFFERENT = 1
@@ -114,16 +114,12 @@ def _seconds(text: str) -> float:
 
 @contextmanager
 def _twin(env_file: str | None) -> Iterator[EnvConfig]:
-    """The env file given, or a local twin started for this check and stopped after it."""
+    """The env file given (a twin or a deployment), or a local twin started for this check and stopped after it."""
     if env_file:
         yield load_config(env_file)
         return
-    with tempfile.TemporaryDirectory(prefix="parity-twin-") as folder:
-        shared = Path(folder)
-        try:
-            yield load_config(ensure_twin(shared, PROJECT_ROOT))
-        finally:
-            stop_twin(shared, PROJECT_ROOT)
+    with tempfile.TemporaryDirectory(prefix="parity-twin-") as folder, launched_twin(Path(folder)) as twin:
+        yield load_config(twin.env_file)
 
 
 def _report(a: Snapshot, b: Snapshot, found: list[Difference], a_side: tuple[str, str], b_side: tuple[str, str]
