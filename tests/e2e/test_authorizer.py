@@ -71,13 +71,16 @@ def test_protected_routes_use_the_jwt_authorizer(
                 f"{key}: authorizer issuer is {jwt_config.get('Issuer')!r}, not the pool's {env_config.issuer!r}"
             )
         audience = set(jwt_config.get("Audience", []))
-        named = {c for c in (env_config.cognito.client_id, env_config.cognito.expiry_client_id) if c}
+        # Every app client the env file names may be trusted: the web client, the expiry probe and the
+        # machine-to-machine client whose tokens open the scoped routes.
+        cognito = env_config.cognito
+        named = {c for c in (cognito.client_id, cognito.expiry_client_id, cognito.m2m_client_id) if c}
         if env_config.cognito.client_id not in audience:
             problems.append(f"{key}: authorizer audience lacks the app client {env_config.cognito.client_id}")
         if audience - named:
             problems.append(
                 f"{key}: authorizer audience also trusts app clients {sorted(audience - named)} that the env file "
-                "does not name (remove them, or name them in [cognito])"
+                "does not name (remove them, or name them in [cognito]: client_id, expiry_client_id, m2m_client_id)"
             )
         source = authorizer.get("IdentitySource", [])
         if source != ["$request.header.Authorization"]:

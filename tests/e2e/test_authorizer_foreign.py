@@ -1,5 +1,5 @@
 """JWT authorizer against real Cognito tokens it must not trust (another app client, another user
-pool), a deleted user's token (AWS semantics: still valid until exp), and scoped routes (403)."""
+pool), and a deleted user's token (AWS semantics: still valid until exp). Scoped routes: test_authorizer_scopes.py."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from botocore.exceptions import ClientError
 from fixtures.api import ApiClient
 from fixtures.config import EnvConfig
 from fixtures.janitor import foreign_name
-from fixtures.reject_round import body_for, concrete
 from fixtures.signin import sign_in
 from fixtures.users import CognitoUsers, TestUser, make_password
 from tests.e2e.posture.verdict import skip_if_denied
@@ -120,26 +119,4 @@ def test_deleted_user_token_accepted_until_expiry(
         fail(
             f"a deleted user's unexpired access token got {status}; API Gateway JWT authorizers accept it until "
             "exp (200): if this stack rejects it, something other than a JWT authorizer guards the route"
-        )
-
-
-@allure.title("Scoped routes refuse tokens without the scope (403)")
-def test_scoped_routes_forbid_tokens_without_scope(
-    env_config: EnvConfig, test_user: TestUser, api_client: ApiClient, path_values: dict[str, str]
-) -> None:
-    """Tokens from the Cognito API carry only the scope aws.cognito.signin.user.admin
-    (aws-semantics 4.1), so every route that requires another scope must answer 403."""
-    if not env_config.api.scoped_routes:
-        pytest.skip("the env file declares no [api] scoped_routes")
-    token = test_user.tokens().access_token
-    wrong = {}
-    for key, scopes in env_config.api.scoped_routes.items():
-        method, path = concrete(key, path_values)
-        status = api_client.request(method, path, token=token, json=body_for(method, env_config)).status_code
-        if status != 403:
-            wrong[key] = (status, scopes)
-    if wrong:
-        fail(
-            f"scoped routes answered (status, required scopes) {wrong} to a token without those scopes, expected "
-            "403: set the route's authorization scopes in API Gateway"
         )

@@ -32,10 +32,9 @@ REPORTS_READ = f"{RESOURCE_SERVER}/reports.read"
 # The machine-to-machine app client: client credentials with a secret, the read scope only.
 M2M_CLIENT = "learninghub-reporting"
 M2M_SCOPES = (REPORTS_READ,)
-# Whether the authorizer's audience lists the M2M client. Off: the e2e audience check names only [cognito]
-# client_id and expiry_client_id, so an audience with the M2M client fails it; turn on once it names
-# [cognito] m2m_client_id too (then client credentials tokens open the scoped route).
-AUDIENCE_HAS_M2M = False
+# Whether the authorizer's audience lists the M2M client, so its client credentials tokens open the scoped
+# route (the e2e audience check accepts [cognito] client_id, expiry_client_id and m2m_client_id).
+AUDIENCE_HAS_M2M = True
 IDENTITY_POOL = "learninghub_identitypool"
 
 AUTH_ROLE = "learninghub-cognito-auth"

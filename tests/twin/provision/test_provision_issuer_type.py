@@ -55,7 +55,7 @@ def test_updated_moves_the_pool_and_the_authorizer_and_keeps_the_ids(aws: Callab
     assert pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
     audience = aws("apigatewayv2").get_authorizer(ApiId=moved.api_id,
                                                   AuthorizerId=moved.authorizer_id)["JwtConfiguration"]["Audience"]
-    assert sorted(audience) == sorted([moved.client_id, moved.expiry_client_id])
+    assert sorted(audience) == sorted([moved.client_id, moved.expiry_client_id, moved.m2m_client_id])
     # The identity pool's provider name keeps the documented original form.
     providers = aws("cognito-identity").describe_identity_pool(
         IdentityPoolId=moved.identity_pool_id)["CognitoIdentityProviders"]

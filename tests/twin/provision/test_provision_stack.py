@@ -221,7 +221,7 @@ def test_jwt_authorizer(aws: Callable[[str], Any], stack: Stack) -> None:
     assert authorizer["IdentitySource"] == ["$request.header.Authorization"]
     assert authorizer["JwtConfiguration"] == {
         "Issuer": f"https://cognito-idp.us-east-1.amazonaws.com/{stack.user_pool_id}",
-        "Audience": [stack.client_id, stack.expiry_client_id],
+        "Audience": [stack.client_id, stack.expiry_client_id, stack.m2m_client_id],
     }
 
 
