@@ -1,6 +1,6 @@
 """The detection matrix: fault x area, as a table for the terminal and as JSON for tools and Allure.
 
-Hand-written: a fixed-width table of seven area columns is a few lines, and the JSON is the
+Hand-written: a fixed-width table of one column per area (`fixtures.areas`) is a few lines, and the JSON is the
 self-test's own record (per fault: areas, cells, failing tests, the crashed ones among them, what a
 finding had to say, problems; per clean run: counts). Cells: caught, MISSED, CRASHED (only
 tracebacks), UNNAMED (findings that do not name the misconfiguration), also, UNEXPECTED, -.
@@ -12,24 +12,23 @@ import json
 from pathlib import Path
 from typing import Any
 
+from fixtures.areas import BY_MARKER, VERDICT_AREAS
 from tests.selftest.e2e_runs import SuiteRun
 from tests.selftest.verdict import FaultResult
-from twin.faults import AREAS
 
-SHORT = {"authorizer": "authz", "cors": "cors", "lambda_permissions": "lambda", "sqlserver": "sql",
-         "cognito": "cognito", "identity_pool": "idpool", "network": "network"}
 NAME_WIDTH = 36
 CELL_WIDTH = 11
 
 
 def table(results: list[FaultResult], clean: list[SuiteRun]) -> str:
-    header = "fault".ljust(NAME_WIDTH) + "".join(SHORT[a].ljust(CELL_WIDTH) for a in AREAS) + "verdict"
+    columns = "".join(BY_MARKER[a].short.ljust(CELL_WIDTH) for a in VERDICT_AREAS)
+    header = "fault".ljust(NAME_WIDTH) + columns + "verdict"
     lines = [header, "-" * len(header)]
     for r in results:
         cells = r.cells()
         verdict = "detected" if r.detected else ("UNAVAILABLE" if r.unavailable else "NOT DETECTED")
         row = r.name[:NAME_WIDTH - 1].ljust(NAME_WIDTH)
-        row += "".join((cells[a] if r.run else "?").ljust(CELL_WIDTH) for a in AREAS)
+        row += "".join((cells[a] if r.run else "?").ljust(CELL_WIDTH) for a in VERDICT_AREAS)
         lines.append(row + verdict)
     detected = sum(r.detected for r in results)
     lines.append("-" * len(header))
@@ -48,7 +47,7 @@ def _counts(run: SuiteRun) -> str:
 
 def as_json(results: list[FaultResult], clean: list[SuiteRun], seconds: float) -> dict[str, Any]:
     return {
-        "areas": list(AREAS),
+        "areas": list(VERDICT_AREAS),
         "seconds": round(seconds, 1),
         "faults": [{
             "name": r.name, "story": r.story, "areas": list(r.areas), "collateral": list(r.collateral),

@@ -20,7 +20,8 @@ from typing import Any
 
 import pytest
 
-AREAS = ("authorizer", "cors", "lambda_permissions", "sqlserver", "cognito", "identity_pool", "network")
+from fixtures.areas import VERDICT_AREAS
+
 MESSAGE_CHARS = 400
 FAILED_PREFIX = "Failed: "  # how pytest names the exception of pytest.fail in a report's crash line
 
@@ -48,7 +49,7 @@ class Recorder:
             config.hook.pytest_deselected(items=dropped)
             items[:] = [i for i in items if i not in dropped]
         for item in items:
-            self.areas[item.nodeid] = [a for a in AREAS if item.get_closest_marker(a)]
+            self.areas[item.nodeid] = [a for a in VERDICT_AREAS if item.get_closest_marker(a)]
 
     def _wanted(self, item: pytest.Item) -> bool:
         return item.nodeid in self.keep or self.only is None or any(item.get_closest_marker(a) for a in self.only)

@@ -14,11 +14,12 @@ from pathlib import Path
 
 import pytest
 
+from fixtures.areas import VERDICT_AREAS
 from fixtures.local_twin import LaunchedTwin as Twin
 from fixtures.local_twin import launched_twin
 from tests.selftest.known_gaps import TWIN_GAPS
 from tests.selftest.twins import ROOT, fault_context
-from twin.faults import AREAS, FaultContext, FaultError, Revert, catalogue
+from twin.faults import FaultContext, FaultError, Revert, catalogue
 from twin.faults.undo import Undo
 
 pytestmark = pytest.mark.selftest
@@ -51,10 +52,10 @@ def test_catalogue_shape() -> None:
     for name, fault in faults.items():
         assert NAME.match(name), f"{name}: names are kebab-case"
         assert fault.name == name
-        assert fault.areas and fault.areas <= set(AREAS), f"{name}: areas {fault.areas}"
+        assert fault.areas and fault.areas <= set(VERDICT_AREAS), f"{name}: areas {fault.areas}"
         assert not fault.areas & fault.collateral, f"{name}: an area is both required and collateral"
         assert fault.story.endswith(".") and "\n" not in fault.story and len(fault.story) > 40, f"{name}: story"
-    assert {a for f in faults.values() for a in f.areas} == set(AREAS), "every e2e area has faults"
+    assert {a for f in faults.values() for a in f.areas} == set(VERDICT_AREAS), "every e2e area has faults"
     missing = {item: name for item, name in REQUIRED.items() if name not in faults}
     assert not missing, f"the issue's list is not covered: {missing}"
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from fixtures.areas import VERDICT_AREAS
 from tests.selftest.e2e_runs import CheckOutcome, SuiteRun
-from twin.faults import AREAS
 from twin.faults.catalogue import MUST_SAY
 
 CAUGHT, MISSED, ALSO, UNEXPECTED, QUIET = "caught", "MISSED", "also", "UNEXPECTED", "-"
@@ -59,7 +59,7 @@ class FaultResult:
     def cells(self) -> dict[str, str]:
         tripped = self.tripped()
         out = {}
-        for area in AREAS:
+        for area in VERDICT_AREAS:
             if area in self.areas:
                 out[area] = self._required_cell(area)
             elif area in tripped:

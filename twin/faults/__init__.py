@@ -11,7 +11,7 @@ from __future__ import annotations
 # a subpackage sets the parent's attribute of that name, which would otherwise replace the function below.
 import twin.faults.catalogue  # noqa: F401
 from twin.faults.context import FaultContext, Target, read_target
-from twin.faults.model import AREAS, CATALOGUE, Fault, FaultError, FaultUnavailable, NeedsFreshTwin, Revert
+from twin.faults.model import CATALOGUE, Fault, FaultError, FaultUnavailable, NeedsFreshTwin, Revert
 
 
 def catalogue() -> dict[str, Fault]:
@@ -20,6 +20,6 @@ def catalogue() -> dict[str, Fault]:
 
 
 __all__ = [
-    "AREAS", "Fault", "FaultContext", "FaultError", "FaultUnavailable", "NeedsFreshTwin", "Revert", "Target",
+    "Fault", "FaultContext", "FaultError", "FaultUnavailable", "NeedsFreshTwin", "Revert", "Target",
     "catalogue", "read_target",
 ]

@@ -12,12 +12,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from fixtures.areas import VERDICT_AREAS
 from twin.faults.undo import Undo, decode, encode
 
 if TYPE_CHECKING:
     from twin.faults.context import FaultContext
 
-AREAS = ("authorizer", "cors", "lambda_permissions", "sqlserver", "cognito", "identity_pool", "network")
 # Fields that AWS rewrites on every update; a restored resource differs from the original only in these.
 VOLATILE = frozenset({
     "ResponseMetadata", "LastModified", "LastModifiedDate", "LastModifiedTime", "RevisionId",
@@ -118,9 +118,9 @@ def fault(
 ) -> Callable[[Change], Change]:
     """Register the decorated change function as a fault of the catalogue."""
     must, also = frozenset(areas), frozenset(collateral)
-    unknown = (must | also) - set(AREAS)
+    unknown = (must | also) - set(VERDICT_AREAS)
     if unknown or not must:
-        raise ValueError(f"fault {name}: areas must be non-empty and among {AREAS}, got {sorted(must | also)}")
+        raise ValueError(f"fault {name}: areas must be non-empty and among {VERDICT_AREAS}, got {sorted(must | also)}")
     if name in CATALOGUE:
         raise ValueError(f"fault {name} is registered twice")
 
