@@ -16,7 +16,7 @@ from fixtures.config import EnvConfig
 from fixtures.forge import build_cases
 from fixtures.oidc import jwks
 from fixtures.reject_round import MISSING_CASES, RejectRound, concrete, run_reject_round
-from fixtures.routes import path_params
+from fixtures.routes import parse_route_key
 from fixtures.signin import Tokens
 from fixtures.users import TestUser
 
@@ -78,7 +78,7 @@ def lambda_logs(aws_client: Callable[[str], Any]) -> Any:
 def path_values(env_config: EnvConfig, api_client: ApiClient, test_user: TestUser) -> dict[str, str]:
     """Real values for path parameters: the env's, the canary course, and an exam this user submitted."""
     values = {"courseId": str(env_config.database.canary_course_id), **env_config.api.path_values}
-    needs_exam = any("examId" in path_params(r) for r in env_config.api.protected_routes)
+    needs_exam = any("examId" in parse_route_key(r).params for r in env_config.api.protected_routes)
     if "examId" not in values and needs_exam and "POST /exams" in env_config.api.protected_routes:
         response = api_client.request(
             "POST",

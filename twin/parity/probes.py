@@ -26,7 +26,7 @@ from fixtures.api import ApiClient
 from fixtures.config import EnvConfig
 from fixtures.forge import ForgedCase, build_cases
 from fixtures.oidc import TIMEOUT, discovery_base, jwks
-from fixtures.routes import split_route
+from fixtures.routes import parse_route_key
 from fixtures.signin import Tokens, sign_in
 from fixtures.users import EMAIL_DOMAIN, CognitoUsers, TestUser
 from twin.parity.normalise import Placeholders
@@ -101,7 +101,7 @@ class Context:
         for route in self.config.api.protected_routes:
             if route.split(" ")[0] in {"GET", "ANY"}:
                 try:
-                    return split_route(route, self.config.api.path_values)[1]
+                    return parse_route_key(route).request(self.config.api.path_values)[1]
                 except KeyError:
                     continue
         raise Skip("no protected GET route with known path values ([api] protected_routes, path_values)")
@@ -177,7 +177,7 @@ def _scope_missing(ctx: Context) -> tuple[str, Any]:
         if method not in {"GET", "ANY"}:
             continue
         try:
-            path = split_route(route, ctx.config.api.path_values)[1]
+            path = parse_route_key(route).request(ctx.config.api.path_values)[1]
         except KeyError:
             continue
         response = ctx.api.request("GET", path, token=ctx.tokens.access_token, origin=ctx.allowed_origin)

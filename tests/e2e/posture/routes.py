@@ -1,12 +1,15 @@
-"""Route keys from the env file ("GET /courses/{courseId}") turned into requests the checks can send."""
+"""Route keys from the env file ("GET /courses/{courseId}") turned into requests the checks can send.
+
+The keys are parsed by `fixtures.routes`; here a parameter without a value takes any value
+(`Missing.ANY_VALUE`): CORS answers and preflights do not depend on it.
+"""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-_PARAM = re.compile(r"\{([^}/]+?)\+?\}")
+from fixtures.routes import Missing, RouteKey, param_name, parse_route_key
 
 
 @dataclass(frozen=True)
@@ -17,16 +20,15 @@ class Route:
 
 
 def concrete_route(key: str, path_values: Mapping[str, str] | None = None) -> Route:
-    """Fill each path parameter with the env's value for it, or "1" (any value reaches the route)."""
-    method, _, template = key.partition(" ")
-    values = path_values or {}
-    path = _PARAM.sub(lambda m: values.get(m.group(1), "1"), template)
-    return Route(key=key, method=method.upper(), path=path)
+    """Fill each path parameter with the env's value for it, or any value (any value reaches the route)."""
+    method, path = parse_route_key(key).request(path_values, missing=Missing.ANY_VALUE)
+    return Route(key=key, method=method, path=path)
 
 
 def concrete_routes(keys: list[str], path_values: Mapping[str, str] | None = None) -> list[Route]:
     """Routes a browser can call: `$default` and `ANY` keys are skipped (no single method to preflight)."""
-    return [concrete_route(k, path_values) for k in keys if " " in k and not k.startswith("ANY ")]
+    parsed = [parse_route_key(k) for k in keys]
+    return [concrete_route(r.key, path_values) for r in parsed if r.method not in (None, "ANY")]
 
 
 UNMATCHED_SEGMENT = "e2e-unmatched"
@@ -44,28 +46,28 @@ def preflight_routes(
     methods = [m for m in listed if m != "*"]
     if "*" in listed or not methods:
         methods = list(dict.fromkeys([*DEFAULT_METHODS, *methods]))
+    parsed = [parse_route_key(k) for k in keys]
     out: list[Route] = []
-    for key in keys:
-        if key == "$default":
-            path = _unmatched_path(keys)
-            out += [Route(key=key, method=m, path=path) for m in methods] if path else []
-        elif key.upper().startswith("ANY "):
-            path = concrete_route(key, path_values).path
-            out += [Route(key=key, method=m, path=path) for m in methods]
-        elif " " in key:
-            out.append(concrete_route(key, path_values))
+    for route in parsed:
+        if route.is_default:
+            path = _unmatched_path(parsed)
+            out += [Route(key=route.key, method=m, path=path) for m in methods] if path else []
+        elif route.method == "ANY":
+            path = concrete_route(route.key, path_values).path
+            out += [Route(key=route.key, method=m, path=path) for m in methods]
+        else:
+            out.append(concrete_route(route.key, path_values))
     return out
 
 
-def _unmatched_path(keys: list[str]) -> str | None:
+def _unmatched_path(routes: list[RouteKey]) -> str | None:
     """A path deeper than every fixed template, so an OPTIONS request there reaches `$default`; None when
     a greedy ANY/OPTIONS route ({proxy+}) takes every such path (that route is preflighted itself)."""
-    templates = [k.partition(" ")[2] for k in keys if " " in k]
-    depth = max((t.count("/") for t in templates), default=0) + 1
-    for key in keys:
-        method, _, template = key.partition(" ")
-        if method.upper() in CATCH_ALL_METHODS and template.endswith("+}"):
-            prefix = template.rsplit("/", 1)[0].split("/")[1:]
-            if all(_PARAM.fullmatch(p) or p == UNMATCHED_SEGMENT for p in prefix):
-                return None
+    depth = max((len(r.segments) for r in routes), default=0) + 1
+    for route in routes:
+        prefix = route.segments[:-1]
+        if route.method in CATCH_ALL_METHODS and route.greedy and all(
+            param_name(p) or p == UNMATCHED_SEGMENT for p in prefix
+        ):
+            return None
     return "/" + "/".join([UNMATCHED_SEGMENT] * depth)

@@ -174,5 +174,5 @@ def test_concrete_routes() -> None:
     assert concrete_route("GET /courses/{courseId}", {"courseId": "9001"}).path == "/courses/9001"
     assert concrete_route("GET /exams/{examId}").path == "/exams/1"
     assert concrete_route("GET /files/{proxy+}").path == "/files/1"
-    routes = concrete_routes(["GET /health", "$default", "ANY /x", "post /exams"])
+    routes = concrete_routes(["GET /health", "$default", "ANY /x", "POST /exams"])
     assert [(r.method, r.path) for r in routes] == [("GET", "/health"), ("POST", "/exams")]
