@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from urllib.parse import urlsplit
 
 from tests.e2e.posture.policy import glob_match
@@ -48,9 +49,27 @@ LOCAL_DEV_ORIGINS = (
 )  # fmt: skip
 
 
+class HostileKind(StrEnum):
+    """The origin classes `hostile_origins` builds (CORScanner's, plus port, parent-domain, local dev)."""
+
+    REFLECT_ORIGIN = "reflect_origin"
+    PREFIX_MATCH = "prefix_match"
+    SUFFIX_MATCH = "suffix_match"
+    TRUST_NULL = "trust_null"
+    INCLUDE_MATCH = "include_match"
+    NOT_ESCAPE_DOT = "not_escape_dot"
+    SPECIAL_CHARACTERS_BYPASS = "special_characters_bypass"
+    TRUST_ANY_SUBDOMAIN = "trust_any_subdomain"
+    HTTPS_TRUST_HTTP = "https_trust_http"
+    CUSTOM_THIRD_PARTIES = "custom_third_parties"
+    OTHER_PORT = "other_port"
+    PARENT_DOMAIN = "parent_domain"
+    LOCAL_DEV_SERVER = "local_dev_server"
+
+
 @dataclass(frozen=True)
 class HostileOrigin:
-    kind: str
+    kind: HostileKind
     origin: str
 
 
@@ -74,32 +93,33 @@ def hostile_origins(allowed: str) -> list[HostileOrigin]:
     """Every CORScanner origin class derived from one allowed origin, plus port and parent-domain variants."""
     parts = urlsplit(allowed)
     scheme, netloc, host = parts.scheme, parts.netloc, parts.hostname or ""
+    kind = HostileKind
     out = [
-        HostileOrigin("reflect_origin", f"{scheme}://{ATTACKER}"),
-        HostileOrigin("prefix_match", f"{scheme}://{netloc}.{ATTACKER}"),
-        HostileOrigin("trust_null", "null"),
-        HostileOrigin("trust_any_subdomain", f"{scheme}://evil.{netloc}"),
+        HostileOrigin(kind.REFLECT_ORIGIN, f"{scheme}://{ATTACKER}"),
+        HostileOrigin(kind.PREFIX_MATCH, f"{scheme}://{netloc}.{ATTACKER}"),
+        HostileOrigin(kind.TRUST_NULL, "null"),
+        HostileOrigin(kind.TRUST_ANY_SUBDOMAIN, f"{scheme}://evil.{netloc}"),
     ]
     if scheme == "https":
-        out.append(HostileOrigin("https_trust_http", f"http://{netloc}"))
+        out.append(HostileOrigin(kind.HTTPS_TRUST_HTTP, f"http://{netloc}"))
     port = f":{parts.port}" if parts.port else ""
     own_port = parts.port or DEFAULT_PORTS.get(scheme, 443)
     bracketed = f"[{host}]" if ":" in host else host  # an IPv6 literal keeps its brackets in an origin
-    out.append(HostileOrigin("other_port", f"{scheme}://{bracketed}:{own_port + 1}"))
+    out.append(HostileOrigin(kind.OTHER_PORT, f"{scheme}://{bracketed}:{own_port + 1}"))
     if not _is_ip(host):
         for target in dict.fromkeys(filter(None, [_registrable(host), host])):
-            out.append(HostileOrigin("suffix_match", f"{scheme}://evil{target}{port}"))
-            out.append(HostileOrigin("include_match", f"{scheme}://{target[1:]}{port}"))
+            out.append(HostileOrigin(kind.SUFFIX_MATCH, f"{scheme}://evil{target}{port}"))
+            out.append(HostileOrigin(kind.INCLUDE_MATCH, f"{scheme}://{target[1:]}{port}"))
         for i, ch in enumerate(host):
             if ch == ".":
-                out.append(HostileOrigin("not_escape_dot", f"{scheme}://{host[:i]}a{host[i + 1:]}{port}"))
+                out.append(HostileOrigin(kind.NOT_ESCAPE_DOT, f"{scheme}://{host[:i]}a{host[i + 1:]}{port}"))
         parent = _registrable(host)
         if parent and parent != host:
-            out.append(HostileOrigin("parent_domain", f"{scheme}://{parent}{port}"))
+            out.append(HostileOrigin(kind.PARENT_DOMAIN, f"{scheme}://{parent}{port}"))
     for ch in SPECIAL_CHARACTERS:
-        out.append(HostileOrigin("special_characters_bypass", f"{scheme}://{netloc}{ch}.{ATTACKER}"))
-    out.extend(HostileOrigin("custom_third_parties", o) for o in THIRD_PARTY_ORIGINS)
-    out.extend(HostileOrigin("local_dev_server", o) for o in LOCAL_DEV_ORIGINS)
+        out.append(HostileOrigin(kind.SPECIAL_CHARACTERS_BYPASS, f"{scheme}://{netloc}{ch}.{ATTACKER}"))
+    out.extend(HostileOrigin(kind.CUSTOM_THIRD_PARTIES, o) for o in THIRD_PARTY_ORIGINS)
+    out.extend(HostileOrigin(kind.LOCAL_DEV_SERVER, o) for o in LOCAL_DEV_ORIGINS)
     seen: set[str] = set()
     unique = []
     for h in out:

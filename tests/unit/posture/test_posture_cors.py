@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from tests.e2e import test_cors
 from tests.e2e.posture.cors import (
     CorsExpectation,
+    HostileKind,
     actual_findings,
     header_list,
     hostile_findings,
@@ -56,6 +58,16 @@ def test_hostile_origins_cover_every_corscanner_class() -> None:
     assert len(kinds["special_characters_bypass"]) == 22
     assert "https://codepen.io" in kinds["custom_third_parties"]
     assert {"http://localhost:3000", "http://127.0.0.1:5173"} <= set(kinds["local_dev_server"])
+
+
+def test_every_kind_the_builder_makes_is_parametrized() -> None:
+    # Origins of every shape the builder branches on: https and http, a name, IPv4, IPv6, a port.
+    made = {h.kind for origin in (APP, "http://localhost:3000", "https://127.0.0.1:8443", "https://[::1]:8443")
+            for h in hostile_origins(origin)}
+    assert made == set(HostileKind), f"kinds never built: {sorted(set(HostileKind) - made)}"
+    marks = test_cors.test_hostile_origins_get_no_allow_origin.pytestmark
+    parametrized = next(m.args[1] for m in marks if m.name == "parametrize" and m.args[0] == "kind")
+    assert set(parametrized) == made and len(parametrized) == len(made)
 
 
 def test_hostile_origins_never_include_the_allowed_origin_and_are_unique() -> None:
