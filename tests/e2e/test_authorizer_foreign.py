@@ -14,9 +14,9 @@ from botocore.exceptions import ClientError
 from fixtures.api import ApiClient
 from fixtures.config import EnvConfig
 from fixtures.janitor import foreign_name
+from fixtures.posture.verdict import skip_if_denied
 from fixtures.signin import sign_in
 from fixtures.users import CognitoUsers, TestUser, make_password
-from tests.e2e.posture.verdict import skip_if_denied
 
 pytestmark = pytest.mark.authorizer
 FLOWS = ["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]

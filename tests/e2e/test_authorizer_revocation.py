@@ -16,8 +16,8 @@ from botocore.exceptions import ClientError
 from fixtures.api import ApiClient
 from fixtures.config import EnvConfig
 from fixtures.oidc import unverified_claims
+from fixtures.posture.verdict import skip_if_denied
 from fixtures.users import CognitoUsers
-from tests.e2e.posture.verdict import skip_if_denied
 
 pytestmark = pytest.mark.authorizer
 SIGN_OUT_CEILING_S = 60  # Cognito refuses a signed-out token at once; this only bounds a hang

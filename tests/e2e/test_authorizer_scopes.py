@@ -26,9 +26,9 @@ from fixtures.api import ApiClient
 from fixtures.config import ConfigError, EnvConfig
 from fixtures.oauth import ClientCredentials, TokenRequestError
 from fixtures.oidc import unverified_claims
+from fixtures.posture.verdict import fail_on, skip_if_denied
 from fixtures.reject_round import body_for, concrete
 from fixtures.users import TestUser
-from tests.e2e.posture.verdict import fail_on, skip_if_denied
 
 pytestmark = pytest.mark.authorizer
 FORBIDDEN_BODY = {"message": "Forbidden"}

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.posture.cognito import client_findings, pool_findings, redirect_findings
-from tests.e2e.posture.expect import client_expectation, named_clients, pool_expectation, redirect_expectation
-from tests.e2e.posture.verdict import fail_on
+from fixtures.posture.cognito import client_findings, pool_findings, redirect_findings
+from fixtures.posture.expect import client_expectation, named_clients, pool_expectation, redirect_expectation
+from fixtures.posture.verdict import fail_on
 
 pytestmark = pytest.mark.cognito
 

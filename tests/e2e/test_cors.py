@@ -15,8 +15,7 @@ from typing import Any
 import pytest
 import requests
 
-from fixtures.routes import parse_route_key
-from tests.e2e.posture.cors import (
+from fixtures.posture.cors import (
     ACAH,
     ACAM,
     CorsExpectation,
@@ -30,9 +29,10 @@ from tests.e2e.posture.cors import (
     preflight_findings,
     wildcard_findings,
 )
-from tests.e2e.posture.expect import cors_expectation
-from tests.e2e.posture.routes import Route, concrete_routes, preflight_routes
-from tests.e2e.posture.verdict import fail_on
+from fixtures.posture.expect import cors_expectation
+from fixtures.posture.routes import Route, concrete_routes, preflight_routes
+from fixtures.posture.verdict import fail_on
+from fixtures.routes import parse_route_key
 
 pytestmark = pytest.mark.cors
 

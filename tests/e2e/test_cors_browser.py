@@ -21,6 +21,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from fixtures.posture.cors import concrete_origins, origin_allowed
+from fixtures.posture.routes import Route, concrete_routes
+from fixtures.posture.verdict import fail_on
 from tests.e2e.browser.chromium import (
     browser_context,
     chromium_missing,
@@ -29,9 +32,6 @@ from tests.e2e.browser.chromium import (
     resolver_rules,
 )
 from tests.e2e.browser.origin_server import serve_origins
-from tests.e2e.posture.cors import concrete_origins, origin_allowed
-from tests.e2e.posture.routes import Route, concrete_routes
-from tests.e2e.posture.verdict import fail_on
 
 pytestmark = [pytest.mark.cors, pytest.mark.browser]
 

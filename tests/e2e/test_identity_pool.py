@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.posture.expect import named_clients
-from tests.e2e.posture.policy import (
+from fixtures.posture.expect import named_clients
+from fixtures.posture.policy import (
     PolicyError,
     Statement,
     parse_policy,
@@ -25,7 +25,7 @@ from tests.e2e.posture.policy import (
     uncovered_grants,
     wildcard_findings,
 )
-from tests.e2e.posture.verdict import aws_errors_fail, fail_on
+from fixtures.posture.verdict import aws_errors_fail, fail_on
 
 pytestmark = pytest.mark.identity_pool
 

@@ -24,10 +24,10 @@ from fixtures.lambda_policy import (
     public_function_urls,
     unqualified,
 )
+from fixtures.posture.verdict import FIX_FUNCTION_NAME, aws_errors_fail
 from fixtures.reject_round import CLOCK_SKEW_MS, LOG_WAIT_S, UNPROVEN, body_for, concrete
 from fixtures.routes import deployed_routes
 from fixtures.users import TestUser
-from tests.e2e.posture.verdict import FIX_FUNCTION_NAME, aws_errors_fail
 
 pytestmark = pytest.mark.lambda_permissions
 FUNCTION_IN_URI = re.compile(r"(arn:aws[\w-]*:lambda:[\w-]+:\d{12}:function:[\w-]+(?::[\w$-]+)?)")

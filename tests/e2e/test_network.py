@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.posture.expect import db_allowed_cidrs
-from tests.e2e.posture.network import (
+from fixtures.posture.expect import db_allowed_cidrs
+from fixtures.posture.network import (
     SQL_PORTS,
     default_group_findings,
     group_ids,
@@ -29,7 +29,7 @@ from tests.e2e.posture.network import (
     sql_ingress_findings,
     subnet_ids,
 )
-from tests.e2e.posture.verdict import FIX_FUNCTION_NAME, aws_errors_fail, fail_on
+from fixtures.posture.verdict import FIX_FUNCTION_NAME, aws_errors_fail, fail_on
 
 pytestmark = pytest.mark.network
 

@@ -15,8 +15,8 @@ import pytest
 from fixtures.api import ApiClient
 from fixtures.config import EnvConfig
 from fixtures.dbprobe import API_PROBE, SECRET_SHAPE_ERRORS, DbProbeError, DbSecret, query, read_secret, shape_problem
+from fixtures.posture.verdict import aws_errors_fail
 from fixtures.users import TestUser
-from tests.e2e.posture.verdict import aws_errors_fail
 
 pytestmark = pytest.mark.sqlserver
 UNKNOWN_COURSE_ID = 987654321

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from fixtures.config import load_config
-from tests.e2e.posture.cognito import (
+from fixtures.posture.cognito import (
     ClientExpectation,
     PoolExpectation,
     RedirectExpectation,
@@ -17,7 +17,7 @@ from tests.e2e.posture.cognito import (
     redirect_findings,
     token_seconds,
 )
-from tests.e2e.posture.expect import pool_expectation, redirect_expectation
+from fixtures.posture.expect import pool_expectation, redirect_expectation
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "env" / "example.toml"
 FLOWS = ("ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH",

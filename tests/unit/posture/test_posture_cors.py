@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e import test_cors
-from tests.e2e.posture.cors import (
+from fixtures.posture.cors import (
     CorsExpectation,
     HostileKind,
     actual_findings,
@@ -16,7 +15,8 @@ from tests.e2e.posture.cors import (
     preflight_findings,
     wildcard_findings,
 )
-from tests.e2e.posture.routes import concrete_route, concrete_routes
+from fixtures.posture.routes import concrete_route, concrete_routes
+from tests.e2e import test_cors
 
 APP = "https://app.learninghub.test"
 EXPECT = CorsExpectation(

@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from tests.e2e.posture.network import (
+from fixtures.posture.network import (
     default_group_findings,
     group_ids,
     imds_finding,

@@ -7,7 +7,7 @@ import urllib.parse
 
 import pytest
 
-from tests.e2e.posture.policy import (
+from fixtures.posture.policy import (
     PolicyError,
     glob_covers,
     glob_match,
