@@ -29,8 +29,18 @@ COGNITO = re.compile(r"^cognito-idp calls: (\d+)", re.MULTILINE)
 
 def run_suite(workers: int, basetemp: Path) -> dict[str, object]:
     """One whole run; wall time from the command to its exit (twin start and stop included)."""
-    cmd = [sys.executable, "-m", "pytest", "tests/e2e", "-n", str(workers), "-q", "-p", "no:cacheprovider",
-           f"--basetemp={basetemp}"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "tests/e2e",
+        "-n",
+        str(workers),
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        f"--basetemp={basetemp}",
+    ]
     env = {k: v for k, v in os.environ.items() if k not in ("E2E_ENV_FILE", "E2E_RUN_ID")}
     started = time.monotonic()
     done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900, env=env, check=False)

@@ -35,14 +35,21 @@ from twin.lambdas.aws import control_client  # noqa: E402
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
-HANDLER = ('import json\n\ndef handler(event, context):\n'
-           '    return {"statusCode": 200, "body": json.dumps({"ok": True})}\n')
+HANDLER = (
+    'import json\n\ndef handler(event, context):\n    return {"statusCode": 200, "body": json.dumps({"ok": True})}\n'
+)
 CONTENT_LENGTH = re.compile(rb"\r\ncontent-length: *(\d+)", re.IGNORECASE)
 
 
 def start(cmd: list[str], timeout: float = 60) -> tuple[subprocess.Popen[str], dict[str, Any]]:
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    proc = subprocess.Popen(
+        cmd,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     line: list[str] = []
     reader = threading.Thread(target=lambda: line.append(proc.stdout.readline()), daemon=True)  # type: ignore[union-attr]
     reader.start()
@@ -50,7 +57,7 @@ def start(cmd: list[str], timeout: float = 60) -> tuple[subprocess.Popen[str], d
     if not line or not line[0].startswith("READY "):
         proc.kill()
         raise SystemExit(f"bench_gateway: {' '.join(cmd[:3])} did not start")
-    return proc, json.loads(line[0][len("READY "):])
+    return proc, json.loads(line[0][len("READY ") :])
 
 
 def zip_bytes() -> bytes:
@@ -69,32 +76,56 @@ def deploy(control_url: str) -> tuple[str, str, str, str]:
     suffix = uuid.uuid4().hex[:8]
     pool = c["cognito-idp"].create_user_pool(PoolName=f"bench-{suffix}")["UserPool"]["Id"]
     client_id = c["cognito-idp"].create_user_pool_client(
-        UserPoolId=pool, ClientName="bench", ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH",
-                                                                "ALLOW_REFRESH_TOKEN_AUTH"])["UserPoolClient"]["ClientId"]
+        UserPoolId=pool,
+        ClientName="bench",
+        ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    )["UserPoolClient"]["ClientId"]
     password = f"B3nch#{uuid.uuid4().hex}"
     c["cognito-idp"].admin_create_user(UserPoolId=pool, Username="bench", MessageAction="SUPPRESS")
     c["cognito-idp"].admin_set_user_password(UserPoolId=pool, Username="bench", Password=password, Permanent=True)
     token = c["cognito-idp"].admin_initiate_auth(
-        UserPoolId=pool, ClientId=client_id, AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": "bench", "PASSWORD": password})["AuthenticationResult"]["IdToken"]
+        UserPoolId=pool,
+        ClientId=client_id,
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "bench", "PASSWORD": password},
+    )["AuthenticationResult"]["IdToken"]
     role = c["iam"].create_role(RoleName=f"bench-{suffix}", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
     function = f"bench-{suffix}"
-    arn = c["lambda"].create_function(FunctionName=function, Runtime="python3.12", Role=role, Handler="app.handler",
-                                      Code={"ZipFile": zip_bytes()}, Timeout=10)["FunctionArn"]
+    arn = c["lambda"].create_function(
+        FunctionName=function,
+        Runtime="python3.12",
+        Role=role,
+        Handler="app.handler",
+        Code={"ZipFile": zip_bytes()},
+        Timeout=10,
+    )["FunctionArn"]
     apigw = c["apigatewayv2"]
     api_id = apigw.create_api(Name=f"bench-{suffix}", ProtocolType="HTTP")["ApiId"]
-    integration = apigw.create_integration(ApiId=api_id, IntegrationType="AWS_PROXY", IntegrationUri=arn,
-                                           PayloadFormatVersion="2.0", TimeoutInMillis=29000)["IntegrationId"]
+    integration = apigw.create_integration(
+        ApiId=api_id, IntegrationType="AWS_PROXY", IntegrationUri=arn, PayloadFormatVersion="2.0", TimeoutInMillis=29000
+    )["IntegrationId"]
     authorizer = apigw.create_authorizer(
-        ApiId=api_id, AuthorizerType="JWT", Name="jwt", IdentitySource=["$request.header.Authorization"],
+        ApiId=api_id,
+        AuthorizerType="JWT",
+        Name="jwt",
+        IdentitySource=["$request.header.Authorization"],
         JwtConfiguration={"Issuer": f"https://cognito-idp.{REGION}.amazonaws.com/{pool}", "Audience": [client_id]},
     )["AuthorizerId"]
-    apigw.create_route(ApiId=api_id, RouteKey="GET /ping", Target=f"integrations/{integration}",
-                       AuthorizationType="JWT", AuthorizerId=authorizer)
+    apigw.create_route(
+        ApiId=api_id,
+        RouteKey="GET /ping",
+        Target=f"integrations/{integration}",
+        AuthorizationType="JWT",
+        AuthorizerId=authorizer,
+    )
     apigw.create_stage(ApiId=api_id, StageName="$default", AutoDeploy=True)
-    c["lambda"].add_permission(FunctionName=function, StatementId="apigw", Action="lambda:InvokeFunction",
-                               Principal="apigateway.amazonaws.com",
-                               SourceArn=f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{api_id}/*/*/*")
+    c["lambda"].add_permission(
+        FunctionName=function,
+        StatementId="apigw",
+        Action="lambda:InvokeFunction",
+        Principal="apigateway.amazonaws.com",
+        SourceArn=f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{api_id}/*/*/*",
+    )
     return api_id, function, token, integration
 
 
@@ -119,8 +150,9 @@ def propagation(control_url: str, api_id: str, integration: str, port: int, roun
     return seconds
 
 
-async def exchanges(port: int, request: bytes, more: Callable[[int], bool], latencies: list[float],
-                    errors: list[int]) -> None:
+async def exchanges(
+    port: int, request: bytes, more: Callable[[int], bool], latencies: list[float], errors: list[int]
+) -> None:
     """Requests one after the other on one kept-alive connection while `more(sent so far)` says so."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     sent = 0
@@ -190,9 +222,11 @@ def main() -> int:
     parser.add_argument("--propagation-rounds", type=int, default=5, help="new routes timed until served")
     args = parser.parse_args()
     if args.concurrency < 1 or args.seconds <= 0 or args.warmup < 0 or args.serial < 1 or args.propagation_rounds < 1:
-        print("bench_gateway: --concurrency, --serial and --propagation-rounds must be >= 1, --seconds > 0, "
-              "--warmup >= 0",
-              file=sys.stderr)
+        print(
+            "bench_gateway: --concurrency, --serial and --propagation-rounds must be >= 1, --seconds > 0, "
+            "--warmup >= 0",
+            file=sys.stderr,
+        )
         return 2
     import uvloop
 
@@ -201,11 +235,27 @@ def main() -> int:
     try:
         api_id, function, token, integration = deploy(cp_ready["url"])
         state = tempfile.mkdtemp(prefix="bench-gateway-")
-        gw, gw_ready = start([sys.executable, "-m", "twin.gateway", "--port", "0", "--control-url", cp_ready["url"],
-                              "--default-api-id", api_id, "--state-dir", state, *args.gateway_arg])
+        gw, gw_ready = start(
+            [
+                sys.executable,
+                "-m",
+                "twin.gateway",
+                "--port",
+                "0",
+                "--control-url",
+                cp_ready["url"],
+                "--default-api-id",
+                api_id,
+                "--state-dir",
+                state,
+                *args.gateway_arg,
+            ]
+        )
         port = gw_ready["port"]
-        request = (f"GET /ping HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\n"
-                   "User-Agent: bench\r\n\r\n").encode()
+        request = (
+            f"GET /ping HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\n"
+            "User-Agent: bench\r\n\r\n"
+        ).encode()
         loop = uvloop.new_event_loop()
         try:
             loop.run_until_complete(drive(port, request, args.concurrency, args.warmup))
@@ -238,11 +288,13 @@ def main() -> int:
         "cpu_count": os.cpu_count(),
     }
     print(json.dumps(result))
-    print(f"gateway: {result['requests_per_s']} req/s at {args.concurrency} connections, p50 {result['p50_ms']} ms, "
-          f"p99 {result['p99_ms']} ms; one at a time {result['serial_gateway_p50_ms']} ms vs direct invoke "
-          f"{result['serial_direct_invoke_p50_ms']} ms (gateway overhead {result['gateway_overhead_p50_ms']} ms); "
-          f"{result['errors']} errors; a new route served after {result['new_route_visible_median_s']} s "
-          f"(max {result['new_route_visible_max_s']} s)")
+    print(
+        f"gateway: {result['requests_per_s']} req/s at {args.concurrency} connections, p50 {result['p50_ms']} ms, "
+        f"p99 {result['p99_ms']} ms; one at a time {result['serial_gateway_p50_ms']} ms vs direct invoke "
+        f"{result['serial_direct_invoke_p50_ms']} ms (gateway overhead {result['gateway_overhead_p50_ms']} ms); "
+        f"{result['errors']} errors; a new route served after {result['new_route_visible_median_s']} s "
+        f"(max {result['new_route_visible_max_s']} s)"
+    )
     return 0
 
 

@@ -68,7 +68,10 @@ def wrk_rps(url: str, seconds: int, connections: int, work: Path) -> float:
     script.write_text(f'wrk.headers["Authorization"] = "{BEARER}"\n')
     out = subprocess.run(
         ["taskset", "-c", "1", "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s", str(script), url],
-        capture_output=True, text=True, timeout=seconds + 30, check=False,
+        capture_output=True,
+        text=True,
+        timeout=seconds + 30,
+        check=False,
     ).stdout
     m = re.search(r"Requests/sec:\s+([\d.]+)", out)
     return float(m[1]) if m else float("nan")
@@ -97,15 +100,33 @@ def main() -> int:
     try:
         for i in range(opts.repeats):
             bare.append(
-                locust_rps(["-f", str(ROOT / "bench" / "bench_load_locustfile_bare.py"), "-H", url, *common],
-                           work / f"bare{i}", env, timeout)
+                locust_rps(
+                    ["-f", str(ROOT / "bench" / "bench_load_locustfile_bare.py"), "-H", url, *common],
+                    work / f"bare{i}",
+                    env,
+                    timeout,
+                )
             )
             suite.append(
                 locust_rps(
-                    ["-f", str(ROOT / "bench" / "bench_load_locustfile_suite.py"), *common,
-                     "--tags", "browse", "--env-file", str(env_file), "--pool-size", str(opts.pool_size),
-                     "--slo", "p99<10s", "--report-dir", str(work / "reports")],
-                    work / f"suite{i}", env, timeout,
+                    [
+                        "-f",
+                        str(ROOT / "bench" / "bench_load_locustfile_suite.py"),
+                        *common,
+                        "--tags",
+                        "browse",
+                        "--env-file",
+                        str(env_file),
+                        "--pool-size",
+                        str(opts.pool_size),
+                        "--slo",
+                        "p99<10s",
+                        "--report-dir",
+                        str(work / "reports"),
+                    ],
+                    work / f"suite{i}",
+                    env,
+                    timeout,
                 )
             )
         wrk = wrk_rps(f"{url}/courses", opts.seconds, 50, work)

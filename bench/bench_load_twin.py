@@ -32,8 +32,13 @@ LOCUST = str(Path(sys.executable).parent / "locust")
 
 from fixtures.local_twin import LaunchedTwin, TwinStartError, existing_twin, launched_twin  # noqa: E402
 
-ROLES = (("twin.controlplane", "control plane"), ("twin.mssql", "sql stand-in"), ("twin.gateway", "gateway"),
-         ("worker.py", "lambda workers"), ("logship", "log shipper"))
+ROLES = (
+    ("twin.controlplane", "control plane"),
+    ("twin.mssql", "sql stand-in"),
+    ("twin.gateway", "gateway"),
+    ("worker.py", "lambda workers"),
+    ("logship", "log shipper"),
+)
 
 
 def twin_cpu(twin: LaunchedTwin) -> dict[str, float]:

@@ -29,8 +29,16 @@ ROOT = Path(__file__).resolve().parent.parent
 def _connect(port: int, password: str):
     import pytds
 
-    return pytds.connect("127.0.0.1", "LearningHub", "learninghub_app", password, port=port, autocommit=True,
-                         login_timeout=10, timeout=30)
+    return pytds.connect(
+        "127.0.0.1",
+        "LearningHub",
+        "learninghub_app",
+        password,
+        port=port,
+        autocommit=True,
+        login_timeout=10,
+        timeout=30,
+    )
 
 
 def _one_connection(port: int, password: str, queries: int) -> dict:
@@ -51,9 +59,12 @@ def _one_connection(port: int, password: str, queries: int) -> dict:
     elapsed = time.perf_counter() - start
     conn.close()
     samples.sort()
-    return {"queries": queries, "median_ms": round(statistics.median(samples) * 1000, 3),
-            "p95_ms": round(samples[int(len(samples) * 0.95)] * 1000, 3),
-            "qps": round(queries / elapsed, 1)}
+    return {
+        "queries": queries,
+        "median_ms": round(statistics.median(samples) * 1000, 3),
+        "p95_ms": round(samples[int(len(samples) * 0.95)] * 1000, 3),
+        "qps": round(queries / elapsed, 1),
+    }
 
 
 def _worker(port: int, password: str, seconds: float, start_at: float, out: mp.Queue) -> None:
@@ -89,8 +100,13 @@ def _concurrent(port: int, password: str, connections: int, seconds: float) -> d
     for p in procs:
         p.join(30)
     total = sum(n for n, _e in results)
-    return {"connections": connections, "seconds": seconds, "queries": total,
-            "errors": sum(e for _n, e in results), "qps": round(total / seconds, 1)}
+    return {
+        "connections": connections,
+        "seconds": seconds,
+        "queries": total,
+        "errors": sum(e for _n, e in results),
+        "qps": round(total / seconds, 1),
+    }
 
 
 def main() -> int:
@@ -103,10 +119,18 @@ def main() -> int:
         print("bench_mssql: --queries >= 1, --seconds > 0 and 1 <= --connections <= 64", file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory() as state:
-        env = dict(os.environ, PYTHONPATH=str(ROOT), TWIN_MSSQL_APP_PASSWORD="Bench-app-Pa55!",
-                   TWIN_MSSQL_SA_PASSWORD="Bench-sa-Pa55!")
-        server = subprocess.Popen([sys.executable, "-m", "twin.mssql", "--port", "0", "--state-dir", state,
-                                   "--log-level", "WARNING"], stdout=subprocess.PIPE, env=env, text=True)
+        env = dict(
+            os.environ,
+            PYTHONPATH=str(ROOT),
+            TWIN_MSSQL_APP_PASSWORD="Bench-app-Pa55!",
+            TWIN_MSSQL_SA_PASSWORD="Bench-sa-Pa55!",
+        )
+        server = subprocess.Popen(
+            [sys.executable, "-m", "twin.mssql", "--port", "0", "--state-dir", state, "--log-level", "WARNING"],
+            stdout=subprocess.PIPE,
+            env=env,
+            text=True,
+        )
         try:
             line = server.stdout.readline() if server.stdout else ""
             if not line.startswith("READY "):
@@ -118,13 +142,21 @@ def main() -> int:
         finally:
             server.terminate()
             server.wait(10)
-    result = {"benchmark": "mssql_parameterised_select", "client": "python-tds 1.17.1", "query": QUERY,
-              "cpus": os.cpu_count(), "one_connection": single, "concurrent": multi,
-              "goals_qps": {"one_connection": 3000, "concurrent_total": 5000}}
+    result = {
+        "benchmark": "mssql_parameterised_select",
+        "client": "python-tds 1.17.1",
+        "query": QUERY,
+        "cpus": os.cpu_count(),
+        "one_connection": single,
+        "concurrent": multi,
+        "goals_qps": {"one_connection": 3000, "concurrent_total": 5000},
+    }
     print(json.dumps(result))
-    print(f"mssql stand-in: 1 connection {single['qps']:.0f} q/s (median {single['median_ms']} ms, "
-          f"p95 {single['p95_ms']} ms); {multi['connections']} connections {multi['qps']:.0f} q/s total, "
-          f"{multi['errors']} errors")
+    print(
+        f"mssql stand-in: 1 connection {single['qps']:.0f} q/s (median {single['median_ms']} ms, "
+        f"p95 {single['p95_ms']} ms); {multi['connections']} connections {multi['qps']:.0f} q/s total, "
+        f"{multi['errors']} errors"
+    )
     return 0
 
 

@@ -34,7 +34,7 @@ from hypothesis import seed as with_seed  # noqa: E402
 
 from tests.twin.mssql.fuzz_inputs import TARGETS, inputs  # noqa: E402
 
-ROUND_SECONDS = 5.0   # a round is one hypothesis run on one parser; the deadline is checked between rounds
+ROUND_SECONDS = 5.0  # a round is one hypothesis run on one parser; the deadline is checked between rounds
 
 
 @dataclass
@@ -88,9 +88,17 @@ def _round(name: str, stats: ParserStats, failures: dict[tuple[str, str, str], F
     known = set(failures)
 
     @with_seed(seed)
-    @settings(max_examples=stats.examples_per_round, database=None, deadline=None, derandomize=False,
-              print_blob=False, verbosity=Verbosity.quiet, report_multiple_bugs=False,
-              phases=(Phase.generate, Phase.shrink), suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=stats.examples_per_round,
+        database=None,
+        deadline=None,
+        derandomize=False,
+        print_blob=False,
+        verbosity=Verbosity.quiet,
+        report_multiple_bugs=False,
+        phases=(Phase.generate, Phase.shrink),
+        suppress_health_check=list(HealthCheck),
+    )
     @given(inputs(name))
     def run(data: bytes) -> None:
         stats.inputs += 1
@@ -151,20 +159,42 @@ def main() -> int:
     elapsed = time.monotonic() - start
     found = sorted(failures.values(), key=lambda f: (f.parser, f.type, f.location))
     result = {
-        "benchmark": "mssql_parser_fuzz", "seconds": round(elapsed, 1), "interrupted": interrupted, "seed": master,
+        "benchmark": "mssql_parser_fuzz",
+        "seconds": round(elapsed, 1),
+        "interrupted": interrupted,
+        "seed": master,
         "cpus": os.cpu_count(),
         "hypothesis": hypothesis.__version__,
-        "parsers": {n: {"inputs": s.inputs, "rounds": s.rounds, "inputs_per_s": round(s.inputs / max(s.seconds, 1e-9)),
-                        "failures": len(s.failures)} for n, s in stats.items()},
+        "parsers": {
+            n: {
+                "inputs": s.inputs,
+                "rounds": s.rounds,
+                "inputs_per_s": round(s.inputs / max(s.seconds, 1e-9)),
+                "failures": len(s.failures),
+            }
+            for n, s in stats.items()
+        },
         "inputs_total": sum(s.inputs for s in stats.values()),
-        "failures": [{"parser": f.parser, "type": f.type, "location": f.location, "message": f.message,
-                      "count": f.count, "input_len": len(f.data), "input_hex": f.data.hex()} for f in found],
+        "failures": [
+            {
+                "parser": f.parser,
+                "type": f.type,
+                "location": f.location,
+                "message": f.message,
+                "count": f.count,
+                "input_len": len(f.data),
+                "input_hex": f.data.hex(),
+            }
+            for f in found
+        ],
     }
     print(json.dumps(result))
     per = ", ".join(f"{n} {s.inputs:,}" for n, s in stats.items())
     what = "; ".join(f"{f.type} at {f.location} ({f.parser}, {len(f.data)} bytes)" for f in found) or "none"
-    print(f"mssql parser fuzz: {elapsed:.0f} s, {result['inputs_total']:,} inputs ({per}), seed {master}; "
-          f"{len(found)} distinct failures: {what}")
+    print(
+        f"mssql parser fuzz: {elapsed:.0f} s, {result['inputs_total']:,} inputs ({per}), seed {master}; "
+        f"{len(found)} distinct failures: {what}"
+    )
     return 0
 
 

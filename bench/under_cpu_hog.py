@@ -52,8 +52,12 @@ def one_run(cmd: list[str], log: Path) -> dict[str, object]:
     with log.open("w") as out:
         code = subprocess.run(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, check=False).returncode
     summary = SUMMARY.findall(log.read_text(errors="replace"))
-    return {"exit_code": code, "wall_s": round(time.monotonic() - started, 1),
-            "summary": summary[-1] if summary else None, "log": str(log)}
+    return {
+        "exit_code": code,
+        "wall_s": round(time.monotonic() - started, 1),
+        "summary": summary[-1] if summary else None,
+        "log": str(log),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -74,8 +78,11 @@ def main(argv: list[str] | None = None) -> int:
         with hogs(args.hogs, args.max_minutes * 60):
             result = one_run(cmd, log_dir / f"run{i}.log")
         runs.append(result)
-        print(f"run {i}/{args.runs}: exit {result['exit_code']} in {result['wall_s']} s: {result['summary']}",
-              file=sys.stderr, flush=True)
+        print(
+            f"run {i}/{args.runs}: exit {result['exit_code']} in {result['wall_s']} s: {result['summary']}",
+            file=sys.stderr,
+            flush=True,
+        )
     failed = [r for r in runs if r["exit_code"] != 0]
     report = {"command": cmd, "hogs": args.hogs, "runs": runs, "green": len(runs) - len(failed)}
     print(json.dumps(report, indent=2))

@@ -98,13 +98,20 @@ def _delay(value: str) -> float:
 
 # AWS timing (docs/reliability.md): `twin up` flag -> the gateway's flag (it hands the log delays to its Lambda
 # runner's log shipper). None: the gateway's own default.
-TIMING_FLAGS = {"propagation_delay": "--propagation-delay", "log_delay_min": "--log-delay-min",
-                "log_delay_max": "--log-delay-max"}
+TIMING_FLAGS = {
+    "propagation_delay": "--propagation-delay",
+    "log_delay_min": "--log-delay-min",
+    "log_delay_max": "--log-delay-max",
+}
 
 
 def _timing_args(args: argparse.Namespace) -> list[str]:
-    return [a for dest, flag in TIMING_FLAGS.items() if getattr(args, dest) is not None
-            for a in (flag, str(getattr(args, dest)))]
+    return [
+        a
+        for dest, flag in TIMING_FLAGS.items()
+        if getattr(args, dest) is not None
+        for a in (flag, str(getattr(args, dest)))
+    ]
 
 
 def _issuer_type(value: str) -> str:
@@ -114,8 +121,9 @@ def _issuer_type(value: str) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = OneLineParser(prog="python -m twin", prefix="twin",
-                           description="Local twin of the Cognito/HTTP API/Lambda/SQL Server stack.")
+    parser = OneLineParser(
+        prog="python -m twin", prefix="twin", description="Local twin of the Cognito/HTTP API/Lambda/SQL Server stack."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     up = sub.add_parser("up", help="start the twin (foreground unless --detach)")
     up.add_argument("--env-out", type=Path, default=DEFAULT_ENV_OUT, help="env file to write when ready")
@@ -124,24 +132,49 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--control-port", type=_port, default=0, help="0 (default) picks a free port")
     up.add_argument("--sql-port", type=_port, default=0, help="0 (default) picks a free port")
     up.add_argument("--ready-timeout", type=_seconds, default=60.0, help="seconds to wait for readiness")
-    up.add_argument("--issuer-type", type=_issuer_type, default="ORIGINAL",
-                    help="the user pool's issuer: ORIGINAL (default, https://cognito-idp...) or UPDATED "
-                         "(https://issuer-cognito-idp...); the authorizer names the same one")
-    up.add_argument("--propagation-delay", type=_delay, default=None, metavar="S",
-                    help="seconds before a changed Lambda permission or authorizer takes effect, as AWS's eventual "
-                         "consistency (default 0)")
-    up.add_argument("--log-delay-min", type=_delay, default=None, metavar="S",
-                    help="least delay of each Lambda log stream on its way to CloudWatch Logs (default 0.2)")
-    up.add_argument("--log-delay-max", type=_delay, default=None, metavar="S",
-                    help="greatest such delay (default 1.5; both 0: off)")
-    up.add_argument("--enforce-iam", action="store_true",
-                    help="moto checks every AWS call; the harness signs as the CI user (docs/iam.md)")
-    up.add_argument("--ci-policy", type=Path, default=None,
-                    help="with --enforce-iam: the CI user's policy (default env/ci-policy.json)")
+    up.add_argument(
+        "--issuer-type",
+        type=_issuer_type,
+        default="ORIGINAL",
+        help="the user pool's issuer: ORIGINAL (default, https://cognito-idp...) or UPDATED "
+        "(https://issuer-cognito-idp...); the authorizer names the same one",
+    )
+    up.add_argument(
+        "--propagation-delay",
+        type=_delay,
+        default=None,
+        metavar="S",
+        help="seconds before a changed Lambda permission or authorizer takes effect, as AWS's eventual "
+        "consistency (default 0)",
+    )
+    up.add_argument(
+        "--log-delay-min",
+        type=_delay,
+        default=None,
+        metavar="S",
+        help="least delay of each Lambda log stream on its way to CloudWatch Logs (default 0.2)",
+    )
+    up.add_argument(
+        "--log-delay-max", type=_delay, default=None, metavar="S", help="greatest such delay (default 1.5; both 0: off)"
+    )
+    up.add_argument(
+        "--enforce-iam",
+        action="store_true",
+        help="moto checks every AWS call; the harness signs as the CI user (docs/iam.md)",
+    )
+    up.add_argument(
+        "--ci-policy",
+        type=Path,
+        default=None,
+        help="with --enforce-iam: the CI user's policy (default env/ci-policy.json)",
+    )
     # Set by --detach on the supervisor it starts: only a detached twin restarts its gateway on request.
     up.add_argument("--detached-supervisor", action="store_true", help=argparse.SUPPRESS)
-    helps = {"down": "stop a detached twin", "status": "show a detached twin's services",
-             "restart": "restart a service of a detached twin (same port, same settings)"}
+    helps = {
+        "down": "stop a detached twin",
+        "status": "show a detached twin's services",
+        "restart": "restart a service of a detached twin (same port, same settings)",
+    }
     for name in ("up", "down", "status", "restart"):
         target = up if name == "up" else sub.add_parser(name, help=helps[name])
         if name == "restart":
@@ -290,8 +323,13 @@ def _start_all(args: argparse.Namespace, state_dir: Path, services: list[Service
     from twin.provision import env_file_text, provision  # imported late: boto3 import is slow
 
     try:
-        stack = provision(control_url, db_host="127.0.0.1", db_port=sql_port, db_app_password=creds["app_password"],
-                          issuer_type=args.issuer_type)
+        stack = provision(
+            control_url,
+            db_host="127.0.0.1",
+            db_port=sql_port,
+            db_app_password=creds["app_password"],
+            issuer_type=args.issuer_type,
+        )
     except Exception as exc:  # a provisioning failure is the user's one line, not a traceback
         raise TwinError(f"provisioning failed: {type(exc).__name__}: {exc}") from None
     iam = _enforce_iam(args, state_dir, control_url, stack) if args.enforce_iam else None
@@ -299,10 +337,14 @@ def _start_all(args: argparse.Namespace, state_dir: Path, services: list[Service
         "gateway",
         "twin.gateway",
         [
-            "--port", str(args.gateway_port),
-            "--control-url", control_url,
-            "--default-api-id", stack.api_id,
-            "--state-dir", str(state_dir),
+            "--port",
+            str(args.gateway_port),
+            "--control-url",
+            control_url,
+            "--default-api-id",
+            stack.api_id,
+            "--state-dir",
+            str(state_dir),
             *_timing_args(args),
         ],
         state_dir,
@@ -405,14 +447,24 @@ def _detach(args: argparse.Namespace, state_dir: Path) -> int:
     layout.state_file.unlink(missing_ok=True)
     layout.logs.mkdir(exist_ok=True)
     argv = [
-        sys.executable, "-m", "twin", "up",
-        "--state-dir", str(state_dir),
-        "--env-out", str(args.env_out.resolve()),
-        "--gateway-port", str(args.gateway_port),
-        "--control-port", str(args.control_port),
-        "--sql-port", str(args.sql_port),
-        "--ready-timeout", str(args.ready_timeout),
-        "--issuer-type", args.issuer_type,
+        sys.executable,
+        "-m",
+        "twin",
+        "up",
+        "--state-dir",
+        str(state_dir),
+        "--env-out",
+        str(args.env_out.resolve()),
+        "--gateway-port",
+        str(args.gateway_port),
+        "--control-port",
+        str(args.control_port),
+        "--sql-port",
+        str(args.sql_port),
+        "--ready-timeout",
+        str(args.ready_timeout),
+        "--issuer-type",
+        args.issuer_type,
         "--detached-supervisor",
         *_timing_args(args),
         *(["--enforce-iam", "--ci-policy", str(args.ci_policy)] if args.enforce_iam else []),
@@ -476,12 +528,15 @@ def _restart(state_dir: Path, service: str) -> int:
     """Signal a detached twin's supervisor and wait until its new gateway is ready and accepts connections."""
     state = read_state(state_dir)
     if state is None:
-        raise TwinError(f"no twin is running for {state_dir}; start one with "
-                        f"`python -m twin up --detach --state-dir {state_dir}`")
+        raise TwinError(
+            f"no twin is running for {state_dir}; start one with `python -m twin up --detach --state-dir {state_dir}`"
+        )
     supervisor = int(state["supervisor_pid"])
     if not state.get("detached"):
-        raise TwinError(f"the twin for {state_dir} runs in the foreground (pid {supervisor}); only a detached twin "
-                        "restarts its gateway: stop it and start it with `python -m twin up --detach`")
+        raise TwinError(
+            f"the twin for {state_dir} runs in the foreground (pid {supervisor}); only a detached twin "
+            "restarts its gateway: stop it and start it with `python -m twin up --detach`"
+        )
     old_pid = int(state["services"][service]["pid"])
     started = time.monotonic()
     os.kill(supervisor, signal.SIGUSR1)
@@ -491,12 +546,16 @@ def _restart(state_dir: Path, service: str) -> int:
             raise TwinError(f"the twin stopped during the {service} restart; see {StateLayout(state_dir).logs}")
         info = state["services"][service]
         if int(info["pid"]) != old_pid and _accepts(int(info["port"])):
-            print(f"twin: {service} restarted (pid {old_pid} -> {info['pid']}) in "
-                  f"{time.monotonic() - started:.1f} s", flush=True)
+            print(
+                f"twin: {service} restarted (pid {old_pid} -> {info['pid']}) in {time.monotonic() - started:.1f} s",
+                flush=True,
+            )
             return 0
         time.sleep(0.05)
-    raise TwinError(f"the {service} did not come back within {RESTART_TIMEOUT_S:.0f} s; "
-                    f"see {StateLayout(state_dir).service_log(service)}")
+    raise TwinError(
+        f"the {service} did not come back within {RESTART_TIMEOUT_S:.0f} s; "
+        f"see {StateLayout(state_dir).service_log(service)}"
+    )
 
 
 def _accepts(port: int) -> bool:

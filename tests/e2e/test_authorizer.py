@@ -126,7 +126,10 @@ def test_valid_token_accepted_on_every_protected_route(
 
 @allure.title("Tokens from a refresh are accepted (REFRESH_TOKEN_AUTH, or GetTokensFromRefreshToken with rotation)")
 def test_refreshed_tokens_are_accepted(
-    env_config: EnvConfig, api_client: ApiClient, test_user: TestUser, cognito_users: CognitoUsers,
+    env_config: EnvConfig,
+    api_client: ApiClient,
+    test_user: TestUser,
+    cognito_users: CognitoUsers,
     control_route: tuple[str, str],
 ) -> None:
     if "ALLOW_REFRESH_TOKEN_AUTH" not in env_config.cognito.allowed_auth_flows:
@@ -136,8 +139,10 @@ def test_refreshed_tokens_are_accepted(
     method, path = control_route
     status = api_client.request(method, path, token=refreshed.access_token).status_code
     if status != 200:
-        fail(f"an access token from a token refresh got {status} on {method} {path}: the authorizer must accept "
-             f"every token the pool issues to {env_config.cognito.client_id}")
+        fail(
+            f"an access token from a token refresh got {status} on {method} {path}: the authorizer must accept "
+            f"every token the pool issues to {env_config.cognito.client_id}"
+        )
 
 
 @allure.title("The {kind}'s claims reach the Lambda (GET /me)")

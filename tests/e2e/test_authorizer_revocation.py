@@ -37,8 +37,12 @@ def _refused_by_cognito(idp: Any, access_token: str) -> bool:
 
 @allure.title("A signed-out user's access token: refused by Cognito, and the API's exposure window is reported")
 def test_revoked_access_token_exposure_is_reported(
-    env_config: EnvConfig, cognito_users: CognitoUsers, aws_client: Callable[[str], Any], api_client: ApiClient,
-    control_route: tuple[str, str], harness: Any,
+    env_config: EnvConfig,
+    cognito_users: CognitoUsers,
+    aws_client: Callable[[str], Any],
+    api_client: ApiClient,
+    control_route: tuple[str, str],
+    harness: Any,
 ) -> None:
     idp = aws_client("cognito-idp")
     user = cognito_users.create("revoked")  # its own user: signing out must not touch the tokens other tests use
@@ -52,24 +56,34 @@ def test_revoked_access_token_exposure_is_reported(
     deadline = time.monotonic() + SIGN_OUT_CEILING_S
     while not _refused_by_cognito(idp, tokens.access_token):
         if time.monotonic() > deadline:
-            pytest.fail(f"Cognito's GetUser still accepts the access token {SIGN_OUT_CEILING_S} s after a global "
-                        "sign-out: the pool did not revoke the user's tokens", pytrace=False)
+            pytest.fail(
+                f"Cognito's GetUser still accepts the access token {SIGN_OUT_CEILING_S} s after a global "
+                "sign-out: the pool did not revoke the user's tokens",
+                pytrace=False,
+            )
         time.sleep(0.5)
 
     after = api_client.request(method, path, token=tokens.access_token).status_code
     claims = unverified_claims(tokens.access_token)
     window_min = (int(claims["exp"]) - int(claims["iat"])) / 60
     if after != 200:
-        allure.attach(f"{method} {path} refused the signed-out user's access token with {after}: no exposure.",
-                      name="revocation exposure", attachment_type=allure.attachment_type.TEXT)
+        allure.attach(
+            f"{method} {path} refused the signed-out user's access token with {after}: no exposure.",
+            name="revocation exposure",
+            attachment_type=allure.attachment_type.TEXT,
+        )
         return
-    risk = (f"revocation exposure: a signed-out user's access token still opened {method} {path} (the JWT "
-            f"authorizer checks signature and expiry only); the window is the token's lifetime, {window_min:g} "
-            f"minutes; mitigation: {MITIGATION}")
+    risk = (
+        f"revocation exposure: a signed-out user's access token still opened {method} {path} (the JWT "
+        f"authorizer checks signature and expiry only); the window is the token's lifetime, {window_min:g} "
+        f"minutes; mitigation: {MITIGATION}"
+    )
     allure.attach(risk, name="revocation exposure (known risk)", attachment_type=allure.attachment_type.TEXT)
     harness.notes.append(risk)
     limit = env_config.cognito.revocation_exposure_max_minutes
     if limit is not None and window_min > limit:
-        pytest.fail(f"a signed-out user's access token keeps opening {method} {path} for up to {window_min:g} "
-                    f"minutes, more than [cognito] revocation_exposure_max_minutes = {limit}: {MITIGATION}",
-                    pytrace=False)
+        pytest.fail(
+            f"a signed-out user's access token keeps opening {method} {path} for up to {window_min:g} "
+            f"minutes, more than [cognito] revocation_exposure_max_minutes = {limit}: {MITIGATION}",
+            pytrace=False,
+        )

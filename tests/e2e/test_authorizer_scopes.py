@@ -80,12 +80,17 @@ def test_scoped_routes_accept_tokens_with_scope(
         pytest.skip("the env file declares no [api] scoped_routes")
     credentials = machine_client(env_config, aws_client)
     if credentials is None:
-        pytest.skip("the env file sets no [cognito] m2m_client_id: no client can obtain the routes' custom scopes, "
-                    "so only their refusal of tokens without them is checked")
+        pytest.skip(
+            "the env file sets no [cognito] m2m_client_id: no client can obtain the routes' custom scopes, "
+            "so only their refusal of tokens without them is checked"
+        )
     client = credentials.client()
     if "client_credentials" not in client.allowed_flows:
-        pytest.fail(f"[cognito] m2m_client_id {client.client_id} does not allow the client_credentials flow "
-                    "(App clients > the client > OAuth grant types): enable it", pytrace=False)
+        pytest.fail(
+            f"[cognito] m2m_client_id {client.client_id} does not allow the client_credentials flow "
+            "(App clients > the client > OAuth grant types): enable it",
+            pytrace=False,
+        )
     findings: list[str] = []
     seen: list[str] = []
     for key, scopes in env_config.api.scoped_routes.items():
@@ -95,7 +100,8 @@ def test_scoped_routes_accept_tokens_with_scope(
             findings.append(
                 f"{key} requires one of {sorted(scopes)} and the M2M client {client.client_id} may obtain none of "
                 f"them (AllowedOAuthScopes {sorted(client.allowed_scopes)}): allow one to the client, or correct "
-                "[api] scoped_routes")
+                "[api] scoped_routes"
+            )
             continue
         for scope in obtainable:
             try:
@@ -104,28 +110,39 @@ def test_scoped_routes_accept_tokens_with_scope(
                 findings.append(f"{key}: {exc}: the resource server must define {scope} and allow it to the client")
                 continue
             if scope not in token.scopes:
-                findings.append(f"{key}: a token asked for {scope} carries scope {list(token.scopes)}: "
-                                "check the resource server's scopes")
+                findings.append(
+                    f"{key}: a token asked for {scope} carries scope {list(token.scopes)}: "
+                    "check the resource server's scopes"
+                )
                 continue
-            status = api_client.request(method, path, token=token.access_token,
-                                        json=body_for(method, env_config)).status_code
+            status = api_client.request(
+                method, path, token=token.access_token, json=body_for(method, env_config)
+            ).status_code
             seen.append(f"{key} with scope {scope}: {status}")
             if status == 401:
                 findings.append(
                     f"{key} answered 401 to a client-credentials token with scope {scope}: add the M2M client "
-                    f"{client.client_id} ([cognito] m2m_client_id) to the authorizer's audience")
+                    f"{client.client_id} ([cognito] m2m_client_id) to the authorizer's audience"
+                )
             elif status == 403:
                 findings.append(
                     f"{key} answered 403 to a token carrying {scope}: the route's authorization scopes must include "
-                    "the scopes [api] scoped_routes names for it")
-    allure.attach("\n".join(seen) or "no request sent", name="status per scoped route and scope",
-                  attachment_type=allure.attachment_type.TEXT)
+                    "the scopes [api] scoped_routes names for it"
+                )
+    allure.attach(
+        "\n".join(seen) or "no request sent",
+        name="status per scoped route and scope",
+        attachment_type=allure.attachment_type.TEXT,
+    )
     fail_on(findings)
 
 
 @allure.title("Scoped routes refuse tokens without the scope (403)")
 def test_scoped_routes_forbid_tokens_without_scope(
-    env_config: EnvConfig, test_user: TestUser, api_client: ApiClient, aws_client: Callable[[str], Any],
+    env_config: EnvConfig,
+    test_user: TestUser,
+    api_client: ApiClient,
+    aws_client: Callable[[str], Any],
     path_values: dict[str, str],
 ) -> None:
     """Every scoped route answers 403 `{"message":"Forbidden"}` to the user's access token (only
@@ -149,18 +166,21 @@ def test_scoped_routes_forbid_tokens_without_scope(
                     token = credentials.token(others)
                     lacking.append((f"an M2M token with scope {' '.join(token.scopes)}", token.access_token))
                 except TokenRequestError as exc:
-                    findings.append(f"{key}: {exc}: the resource server must define every scope the client "
-                                    "is allowed")
+                    findings.append(f"{key}: {exc}: the resource server must define every scope the client is allowed")
         for label, token in lacking:
             response = api_client.request(method, path, token=token, json=body_for(method, env_config))
-            seen.append(f"{key}, {label}: {response.status_code} "
-                        f"www-authenticate={response.headers.get('www-authenticate')!r}")
+            seen.append(
+                f"{key}, {label}: {response.status_code} www-authenticate={response.headers.get('www-authenticate')!r}"
+            )
             problem = forbidden_problem(response)
             if problem:
-                findings.append(f"{key} (requires {sorted(scopes)}) {problem} to {label}, expected 403 "
-                                f"{FORBIDDEN_BODY}: {_fix_for(problem)}")
+                findings.append(
+                    f"{key} (requires {sorted(scopes)}) {problem} to {label}, expected 403 "
+                    f"{FORBIDDEN_BODY}: {_fix_for(problem)}"
+                )
     if not seen and not findings:
         pytest.skip("no token lacks the scoped routes' scopes: each requires a scope the test user's token carries")
-    allure.attach("\n".join(seen), name="answers to tokens without the scope",
-                  attachment_type=allure.attachment_type.TEXT)
+    allure.attach(
+        "\n".join(seen), name="answers to tokens without the scope", attachment_type=allure.attachment_type.TEXT
+    )
     fail_on(findings)

@@ -30,8 +30,11 @@ def describe_client(idp: Any, pool_id: str, client_id: str) -> dict[str, Any]:
     try:
         return idp.describe_user_pool_client(UserPoolId=pool_id, ClientId=client_id)["UserPoolClient"]
     except idp.exceptions.ResourceNotFoundException:
-        pytest.fail(f"app client {client_id} from the env file does not exist in user pool {pool_id}; "
-                    "fix [cognito] in the env file.", pytrace=False)
+        pytest.fail(
+            f"app client {client_id} from the env file does not exist in user pool {pool_id}; "
+            "fix [cognito] in the env file.",
+            pytrace=False,
+        )
 
 
 def test_named_app_clients(env_config: Any, idp: Any) -> None:

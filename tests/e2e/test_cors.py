@@ -71,8 +71,9 @@ def allowed(cors: CorsExpectation) -> list[str]:
     return origins
 
 
-def preflight(api_client: Any, route: Route, origin: str, *, method: str | None = None,
-              headers: list[str] | None = None) -> requests.Response:
+def preflight(
+    api_client: Any, route: Route, origin: str, *, method: str | None = None, headers: list[str] | None = None
+) -> requests.Response:
     """A browser's preflight: no token, the method and headers the real request will use."""
     return api_client.request(
         "OPTIONS",
@@ -118,20 +119,30 @@ def test_preflight_grants_no_unlisted_method_or_header(
         route = single[0]
         response = preflight(api_client, route, origin, method="DELETE", headers=[UNLISTED_HEADER])
         where = f"preflight OPTIONS {route.path} for DELETE with {UNLISTED_HEADER} from {origin}"
-        if "*" not in methods and "DELETE" not in methods and "DELETE" in {
-            m.upper() for m in header_list(response.headers.get(ACAM))
-        }:
-            findings.append(f"{where} allows DELETE although the env file does not list it; remove DELETE from "
-                            "CorsConfiguration AllowMethods.")
+        if (
+            "*" not in methods
+            and "DELETE" not in methods
+            and "DELETE" in {m.upper() for m in header_list(response.headers.get(ACAM))}
+        ):
+            findings.append(
+                f"{where} allows DELETE although the env file does not list it; remove DELETE from "
+                "CorsConfiguration AllowMethods."
+            )
         if "*" not in headers and UNLISTED_HEADER in header_list(response.headers.get(ACAH)):
-            findings.append(f"{where} echoes the unlisted header back as allowed, so any request header passes; "
-                            "list the exact headers in CorsConfiguration AllowHeaders.")
+            findings.append(
+                f"{where} echoes the unlisted header back as allowed, so any request header passes; "
+                "list the exact headers in CorsConfiguration AllowHeaders."
+            )
     fail_on(findings)
 
 
 def test_real_responses_carry_the_configured_cors_headers(
-    api_client: Any, cors: CorsExpectation, allowed: list[str], public_gets: list[Route],
-    protected_gets: list[Route], id_token: str,
+    api_client: Any,
+    cors: CorsExpectation,
+    allowed: list[str],
+    public_gets: list[Route],
+    protected_gets: list[Route],
+    id_token: str,
 ) -> None:
     """Responses from the Lambda (200s and its own 4xx) carry allow-origin = origin, credentials as
     configured, and none of the integration's own CORS headers beyond the configuration."""
@@ -169,8 +180,10 @@ def test_authorizer_401_carries_cors_headers(
                 response = api_client.request("GET", route.path, origin=origin, token=token)
                 where = f"GET {route.path} {label} from {origin}"
                 if response.status_code != 401:
-                    findings.append(f"{where} answered {response.status_code} instead of the authorizer's 401; "
-                                    "attach the JWT authorizer to the route.")
+                    findings.append(
+                        f"{where} answered {response.status_code} instead of the authorizer's 401; "
+                        "attach the JWT authorizer to the route."
+                    )
                     continue
                 findings += actual_findings(response.headers, where=f"{where} (401)", origin=origin, expect=cors)
     fail_on(findings)
@@ -178,15 +191,25 @@ def test_authorizer_401_carries_cors_headers(
 
 @pytest.mark.parametrize("kind", list(HostileKind))
 def test_hostile_origins_get_no_allow_origin(
-    kind: HostileKind, api_client: Any, cors: CorsExpectation, allowed: list[str], routes: list[Route],
-    public_gets: list[Route], protected_gets: list[Route], id_token: str,
+    kind: HostileKind,
+    api_client: Any,
+    cors: CorsExpectation,
+    allowed: list[str],
+    routes: list[Route],
+    public_gets: list[Route],
+    protected_gets: list[Route],
+    id_token: str,
 ) -> None:
     """No Access-Control-Allow-Origin (nor credentials) for a disallowed origin: on preflights of every
     route, on real public and protected GETs, and on the authorizer's 401."""
     if cors.any_origin and not cors.credentials:
         pytest.skip("the env file allows any origin ('*') without credentials: no origin is hostile")
-    origins = [h.origin for a in allowed for h in hostile_origins(a)
-               if h.kind == kind and not origin_allowed(h.origin, cors.origins)]
+    origins = [
+        h.origin
+        for a in allowed
+        for h in hostile_origins(a)
+        if h.kind == kind and not origin_allowed(h.origin, cors.origins)
+    ]
     if not origins:
         pytest.skip(f"no {kind} origin applies to the allowed origins {allowed}")
     findings: list[str] = []
@@ -209,22 +232,31 @@ def test_no_wildcard_origin_where_credentials_or_production(
     env_config: Any, api_client: Any, cors: CorsExpectation, routes: list[Route], public_gets: list[Route]
 ) -> None:
     """`*` is refused when the env file says credentials are allowed or the environment is protected."""
-    reasons = [r for r, on in (("credentials are allowed", cors.credentials),
-                               ("the environment is protected (production)", env_config.env.protected)) if on]
+    reasons = [
+        r
+        for r, on in (
+            ("credentials are allowed", cors.credentials),
+            ("the environment is protected (production)", env_config.env.protected),
+        )
+        if on
+    ]
     if not reasons:
         pytest.skip("the env file neither allows credentials nor marks the environment protected")
     why = " and ".join(reasons)
     findings: list[str] = []
     wild = [o for o in cors.origins if "*" in o]
     if wild:
-        findings.append(f"the env file's [api] allowed_origins contains {wild} although {why}; list the app's "
-                        "exact origins in CorsConfiguration AllowOrigins and in the env file.")
+        findings.append(
+            f"the env file's [api] allowed_origins contains {wild} although {why}; list the app's "
+            "exact origins in CorsConfiguration AllowOrigins and in the env file."
+        )
     probe = "https://e2e-any-origin.example"
     for origin in [*concrete_origins(cors.origins), probe]:
         for route in routes:
             response = preflight(api_client, route, origin, headers=cors.request_headers)
-            findings += wildcard_findings(response.headers, where=f"preflight OPTIONS {route.path} from {origin}",
-                                          why=why)
+            findings += wildcard_findings(
+                response.headers, where=f"preflight OPTIONS {route.path} from {origin}", why=why
+            )
         for route in public_gets:
             response = api_client.request("GET", route.path, origin=origin)
             findings += wildcard_findings(response.headers, where=f"GET {route.path} from {origin}", why=why)
@@ -241,6 +273,11 @@ def test_deployed_allow_origins_are_only_the_env_origins(
     deployed = (api.get("CorsConfiguration") or {}).get("AllowOrigins") or []
     declared = {o.lower() for o in cors.origins}
     extra = [o for o in deployed if o.lower() not in declared]
-    fail_on([f"API {env_config.api.api_id} allows the origin {o} in CorsConfiguration AllowOrigins, which the env "
-             f"file's [api] allowed_origins does not list; remove it from the API (or add it to the env file if the "
-             "app really runs there)." for o in extra])
+    fail_on(
+        [
+            f"API {env_config.api.api_id} allows the origin {o} in CorsConfiguration AllowOrigins, which the env "
+            f"file's [api] allowed_origins does not list; remove it from the API (or add it to the env file if the "
+            "app really runs there)."
+            for o in extra
+        ]
+    )

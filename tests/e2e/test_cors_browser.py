@@ -60,8 +60,13 @@ def origins(env_config: Any) -> tuple[str, str]:
     missing = chromium_missing()
     if missing:
         pytest.skip(f"browser check skipped: {missing}")
-    allowed = [o for o in concrete_origins(env_config.api.allowed_origins) if urlsplit(o).scheme in ("http", "https")
-               and not is_loopback(urlsplit(o).hostname or "") and not is_ip_literal(urlsplit(o).hostname or "")]
+    allowed = [
+        o
+        for o in concrete_origins(env_config.api.allowed_origins)
+        if urlsplit(o).scheme in ("http", "https")
+        and not is_loopback(urlsplit(o).hostname or "")
+        and not is_ip_literal(urlsplit(o).hostname or "")
+    ]
     if not allowed:
         pytest.skip("the env file lists no allowed origin with a host name a browser page can be served from")
     scheme = urlsplit(allowed[0]).scheme
@@ -108,42 +113,65 @@ def api_url(env_config: Any, route: Route) -> str:
     return env_config.api.base_url.rstrip("/") + route.path
 
 
-def test_allowed_origin_page_calls_the_api(browser: Any, origins: tuple[str, str], env_config: Any,
-                                           protected_get: Route, id_token: str) -> None:
+def test_allowed_origin_page_calls_the_api(
+    browser: Any, origins: tuple[str, str], env_config: Any, protected_get: Route, id_token: str
+) -> None:
     """The SPA's origin gets the answer: the preflight passes and the response is readable."""
     allowed, _ = origins
     result, console = call_from(browser, allowed, api_url(env_config, protected_get), id_token)
     if not result["ok"]:
-        fail_on([f"a page on the allowed origin {allowed} could not call {protected_get.key} with a bearer token "
-                 f"({result.get('error')}; browser said: {' | '.join(console) or 'nothing'}); fix the API's "
-                 "CorsConfiguration so the preflight and the response allow this origin."])
+        fail_on(
+            [
+                f"a page on the allowed origin {allowed} could not call {protected_get.key} with a bearer token "
+                f"({result.get('error')}; browser said: {' | '.join(console) or 'nothing'}); fix the API's "
+                "CorsConfiguration so the preflight and the response allow this origin."
+            ]
+        )
     if result["status"] != 200:
-        fail_on([f"a page on {allowed} called {protected_get.key} and got {result['status']} instead of 200; the "
-                 "token was refused or the route is broken (see the authorizer checks)."])
+        fail_on(
+            [
+                f"a page on {allowed} called {protected_get.key} and got {result['status']} instead of 200; the "
+                "token was refused or the route is broken (see the authorizer checks)."
+            ]
+        )
 
 
-def test_allowed_origin_page_reads_the_authorizer_401(browser: Any, origins: tuple[str, str], env_config: Any,
-                                                      protected_get: Route) -> None:
+def test_allowed_origin_page_reads_the_authorizer_401(
+    browser: Any, origins: tuple[str, str], env_config: Any, protected_get: Route
+) -> None:
     """Without a token the app still sees the 401 (and can send the user to sign in), not a CORS error."""
     allowed, _ = origins
     result, console = call_from(browser, allowed, api_url(env_config, protected_get), None)
     if not (result["ok"] and result["status"] == 401):
-        fail_on([f"a page on {allowed} calling {protected_get.key} without a token got "
-                 f"{result.get('status') or result.get('error')} (browser said: {' | '.join(console) or 'nothing'}) "
-                 "instead of a readable 401; the authorizer's 401 must carry the CORS headers of the allowed origin."])
+        fail_on(
+            [
+                f"a page on {allowed} calling {protected_get.key} without a token got "
+                f"{result.get('status') or result.get('error')} (browser said: {' | '.join(console) or 'nothing'}) "
+                "instead of a readable 401; the authorizer's 401 must carry the CORS headers of the allowed origin."
+            ]
+        )
 
 
-def test_disallowed_origin_page_is_blocked(browser: Any, origins: tuple[str, str], env_config: Any,
-                                           protected_get: Route, id_token: str) -> None:
+def test_disallowed_origin_page_is_blocked(
+    browser: Any, origins: tuple[str, str], env_config: Any, protected_get: Route, id_token: str
+) -> None:
     """A page on any other origin cannot read the API, even holding a valid token: the browser blocks it."""
     _, disallowed = origins
     if origin_allowed(disallowed, env_config.api.allowed_origins):
         pytest.skip(f"the env file's allowed_origins admit {disallowed} (a wildcard): no origin is disallowed")
     result, console = call_from(browser, disallowed, api_url(env_config, protected_get), id_token)
     if result["ok"]:
-        fail_on([f"a page on the disallowed origin {disallowed} read {protected_get.key} (status "
-                 f"{result.get('status')}); list only the app's exact origins in the API's CorsConfiguration "
-                 "AllowOrigins."])
+        fail_on(
+            [
+                f"a page on the disallowed origin {disallowed} read {protected_get.key} (status "
+                f"{result.get('status')}); list only the app's exact origins in the API's CorsConfiguration "
+                "AllowOrigins."
+            ]
+        )
     if not any("CORS policy" in line for line in console):
-        fail_on([f"the call from {disallowed} failed ({result.get('error')}) but not because of CORS (browser said: "
-                 f"{' | '.join(console) or 'nothing'}), so the API was unreachable from the browser; check base_url."])
+        fail_on(
+            [
+                f"the call from {disallowed} failed ({result.get('error')}) but not because of CORS (browser said: "
+                f"{' | '.join(console) or 'nothing'}), so the API was unreachable from the browser; check base_url."
+            ]
+        )

@@ -128,8 +128,10 @@ def test_guest_access_as_the_env_says(env_config: Any, description: dict[str, An
     (classic) flow off, since it hands out role credentials without the enhanced flow's checks."""
     findings: list[str] = []
     if description.get("AllowUnauthenticatedIdentities") and not env_config.identity_pool.allow_unauthenticated:
-        findings.append(f"identity pool {pool_id} gives AWS credentials to unauthenticated (guest) identities; set "
-                        "AllowUnauthenticatedIdentities to false (or allow it in [identity_pool] of the env file).")
+        findings.append(
+            f"identity pool {pool_id} gives AWS credentials to unauthenticated (guest) identities; set "
+            "AllowUnauthenticatedIdentities to false (or allow it in [identity_pool] of the env file)."
+        )
     if description.get("AllowClassicFlow"):
         findings.append(f"identity pool {pool_id} allows the basic (classic) flow; set AllowClassicFlow to false.")
     fail_on(findings)
@@ -140,22 +142,33 @@ def test_only_this_user_pool_signs_in(env_config: Any, description: dict[str, An
     provider = f"cognito-idp.{env_config.aws.region}.amazonaws.com/{env_config.cognito.user_pool_id}"
     clients = set(named_clients(env_config))
     providers = description.get("CognitoIdentityProviders") or []
-    findings = [f"identity pool {pool_id} accepts tokens from {p.get('ProviderName')} client {p.get('ClientId')}, "
-                "which the env file does not name; remove that provider."
-                for p in providers if p.get("ProviderName") != provider or p.get("ClientId") not in clients]
+    findings = [
+        f"identity pool {pool_id} accepts tokens from {p.get('ProviderName')} client {p.get('ClientId')}, "
+        "which the env file does not name; remove that provider."
+        for p in providers
+        if p.get("ProviderName") != provider or p.get("ClientId") not in clients
+    ]
     if not any(p.get("ProviderName") == provider for p in providers):
-        findings.append(f"identity pool {pool_id} does not list the user pool {provider} as a provider; add it "
-                        "with the web client id.")
-    others = {k: description.get(k) for k in ("SupportedLoginProviders", "OpenIdConnectProviderARNs",
-                                             "SamlProviderARNs", "DeveloperProviderName") if description.get(k)}
+        findings.append(
+            f"identity pool {pool_id} does not list the user pool {provider} as a provider; add it "
+            "with the web client id."
+        )
+    others = {
+        k: description.get(k)
+        for k in ("SupportedLoginProviders", "OpenIdConnectProviderARNs", "SamlProviderARNs", "DeveloperProviderName")
+        if description.get(k)
+    }
     if others:
-        findings.append(f"identity pool {pool_id} also accepts {sorted(others)}, which the env file does not "
-                        "expect; remove those providers.")
+        findings.append(
+            f"identity pool {pool_id} also accepts {sorted(others)}, which the env file does not "
+            "expect; remove those providers."
+        )
     fail_on(findings)
 
 
-def test_role_trust_is_bound_to_this_pool(iam: Any, pool_id: str, mapped: dict[str, str],
-                                          trusting: dict[str, list[Statement]]) -> None:
+def test_role_trust_is_bound_to_this_pool(
+    iam: Any, pool_id: str, mapped: dict[str, str], trusting: dict[str, list[Statement]]
+) -> None:
     """Every mapped or trusting role: StringEquals aud = this pool; amr = authenticated unless it is
     the pool's unauthenticated role."""
     unauth = role_name(mapped["unauthenticated"]) if mapped.get("unauthenticated") else None
@@ -185,5 +198,8 @@ def test_unauthenticated_role_can_do_no_more(iam: Any, mapped: dict[str, str]) -
         pytest.skip("the pool maps no authenticated role (reported by the trust check)")
     unauth, auth = role_name(mapped["unauthenticated"]), role_name(mapped["authenticated"])
     extra = uncovered_grants(permissions_of(iam, unauth), permissions_of(iam, auth))
-    fail_on(f"the unauthenticated role {unauth} can do what the authenticated role {auth} cannot: {item}; "
-            "remove it from the unauthenticated role." for item in extra)
+    fail_on(
+        f"the unauthenticated role {unauth} can do what the authenticated role {auth} cannot: {item}; "
+        "remove it from the unauthenticated role."
+        for item in extra
+    )

@@ -105,8 +105,11 @@ def test_no_public_function_url(
     for function in sorted(names):
         with aws_errors_fail(f"reading the function URLs of {function}", FIX_FUNCTION_NAME):
             configs = function_url_configs(lam, function)
-        allure.attach(json.dumps(configs, indent=2, default=str), name=f"function URLs of {function}",
-                      attachment_type="application/json")
+        allure.attach(
+            json.dumps(configs, indent=2, default=str),
+            name=f"function URLs of {function}",
+            attachment_type="application/json",
+        )
         if urls := public_function_urls(configs):
             public[function] = urls
     if public:

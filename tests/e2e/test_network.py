@@ -51,8 +51,9 @@ def instance(env_config: Any, ec2: Any) -> dict[str, Any]:
         reservations = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"]
     found = [i for r in reservations for i in r["Instances"]]
     if not found:
-        pytest.fail(f"instance {instance_id} from [database] instance_id does not exist: {FIX_INSTANCE_ID}",
-                    pytrace=False)
+        pytest.fail(
+            f"instance {instance_id} from [database] instance_id does not exist: {FIX_INSTANCE_ID}", pytrace=False
+        )
     return found[0]
 
 
@@ -60,8 +61,10 @@ def instance(env_config: Any, ec2: Any) -> dict[str, Any]:
 def db_groups(ec2: Any, instance: dict[str, Any]) -> list[dict[str, Any]]:
     ids = group_ids(instance)
     if not ids:
-        pytest.fail(f"instance {instance['InstanceId']} has no security group at all; attach the database's "
-                    "security group.", pytrace=False)
+        pytest.fail(
+            f"instance {instance['InstanceId']} has no security group at all; attach the database's security group.",
+            pytrace=False,
+        )
     return ec2.describe_security_groups(GroupIds=ids)["SecurityGroups"]
 
 
@@ -79,8 +82,11 @@ def lambda_vpc(env_config: Any, aws_client: Callable[[str], Any], ec2: Any) -> d
 
 def test_database_has_no_public_address(instance: dict[str, Any]) -> None:
     """Prowler ec2_instance_public_ip: neither the instance nor any of its interfaces has a public IP."""
-    fail_on(f"database instance {instance['InstanceId']} has {a}; release it (disassociate the Elastic IP or "
-            "relaunch without a public IP)." for a in public_addresses(instance))
+    fail_on(
+        f"database instance {instance['InstanceId']} has {a}; release it (disassociate the Elastic IP or "
+        "relaunch without a public IP)."
+        for a in public_addresses(instance)
+    )
 
 
 def test_database_subnets_do_not_route_to_the_internet(ec2: Any, instance: dict[str, Any]) -> None:
@@ -90,34 +96,48 @@ def test_database_subnets_do_not_route_to_the_internet(ec2: Any, instance: dict[
     for subnet in subnet_ids(instance):
         table = route_table_for(subnet, tables)
         if table is None:
-            findings.append(f"subnet {subnet} of the database has no route table at all (not even the main one); "
-                            "associate the private route table.")
+            findings.append(
+                f"subnet {subnet} of the database has no route table at all (not even the main one); "
+                "associate the private route table."
+            )
             continue
-        kind = "main route table" if not any(a.get("SubnetId") == subnet for a in table.get("Associations", [])) \
+        kind = (
+            "main route table"
+            if not any(a.get("SubnetId") == subnet for a in table.get("Associations", []))
             else "route table"
-        findings += [f"subnet {subnet} of the database uses {kind} {table.get('RouteTableId')} with the internet "
-                     f"route {route}; move the instance to a private subnet or route through a NAT gateway."
-                     for route in internet_routes(table)]
+        )
+        findings += [
+            f"subnet {subnet} of the database uses {kind} {table.get('RouteTableId')} with the internet "
+            f"route {route}; move the instance to a private subnet or route through a NAT gateway."
+            for route in internet_routes(table)
+        ]
     fail_on(findings)
 
 
 def test_database_subnets_do_not_map_public_ips(ec2: Any, instance: dict[str, Any]) -> None:
     """Prowler vpc_subnet_no_public_ip_by_default, for the subnets the database lives in."""
     subnets = ec2.describe_subnets(SubnetIds=subnet_ids(instance))["Subnets"]
-    fail_on(f"subnet {s['SubnetId']} of the database gives every new instance a public IP (MapPublicIpOnLaunch); "
-            "turn it off with modify-subnet-attribute --no-map-public-ip-on-launch."
-            for s in subnets if s.get("MapPublicIpOnLaunch"))
+    fail_on(
+        f"subnet {s['SubnetId']} of the database gives every new instance a public IP (MapPublicIpOnLaunch); "
+        "turn it off with modify-subnet-attribute --no-map-public-ip-on-launch."
+        for s in subnets
+        if s.get("MapPublicIpOnLaunch")
+    )
 
 
-def test_sql_ports_open_only_to_the_lambda(env_config: Any, db_groups: list[dict[str, Any]],
-                                           lambda_vpc: dict[str, Any]) -> None:
+def test_sql_ports_open_only_to_the_lambda(
+    env_config: Any, db_groups: list[dict[str, Any]], lambda_vpc: dict[str, Any]
+) -> None:
     """Prowler ec2_instance_port_sqlserver_exposed_to_internet and stricter: 1433/1434 admit only the
     Lambda's security groups (and CIDRs the env file allows), and the Lambda is admitted on 1433."""
-    findings = sql_ingress_findings(db_groups, lambda_groups=lambda_vpc["groups"],
-                                    allowed_cidrs=db_allowed_cidrs(env_config))
+    findings = sql_ingress_findings(
+        db_groups, lambda_groups=lambda_vpc["groups"], allowed_cidrs=db_allowed_cidrs(env_config)
+    )
     if lambda_vpc["groups"] and not lambda_admitted(db_groups, lambda_vpc["groups"]):
-        findings.append(f"no security group of the database admits the Lambda's groups {lambda_vpc['groups']} on "
-                        "TCP 1433, so the function cannot reach SQL Server; add that ingress rule.")
+        findings.append(
+            f"no security group of the database admits the Lambda's groups {lambda_vpc['groups']} on "
+            "TCP 1433, so the function cannot reach SQL Server; add that ingress rule."
+        )
     fail_on(findings)
 
 
@@ -130,25 +150,41 @@ def test_lambda_runs_in_the_database_vpc(instance: dict[str, Any], lambda_vpc: d
     """Prowler awslambda_function_inside_vpc, and the same VPC as the database."""
     name = lambda_vpc["name"]
     if not lambda_vpc["subnets"] or not lambda_vpc["groups"]:
-        fail_on([f"Lambda {name} is not attached to a VPC (no subnets or security groups), so it cannot reach the "
-                 "private database; set VpcConfig with the private subnets and the Lambda security group."])
+        fail_on(
+            [
+                f"Lambda {name} is not attached to a VPC (no subnets or security groups), so it cannot reach the "
+                "private database; set VpcConfig with the private subnets and the Lambda security group."
+            ]
+        )
     if lambda_vpc["vpcs"] != {instance["VpcId"]}:
-        fail_on([f"Lambda {name} runs in {sorted(lambda_vpc['vpcs'])} but the database is in {instance['VpcId']}; "
-                 "attach the function to subnets of the database's VPC."])
+        fail_on(
+            [
+                f"Lambda {name} runs in {sorted(lambda_vpc['vpcs'])} but the database is in {instance['VpcId']}; "
+                "attach the function to subnets of the database's VPC."
+            ]
+        )
 
 
-def test_default_security_group_restricts_all_traffic(ec2: Any, instance: dict[str, Any],
-                                                      lambda_vpc: dict[str, Any]) -> None:
+def test_default_security_group_restricts_all_traffic(
+    ec2: Any, instance: dict[str, Any], lambda_vpc: dict[str, Any]
+) -> None:
     """Prowler ec2_securitygroup_default_restrict_traffic for the database's VPC: if anything uses the
     default group (a network interface, the database, the Lambda), the group must have no rules."""
-    groups = ec2.describe_security_groups(Filters=[
-        {"Name": "vpc-id", "Values": [instance["VpcId"]]}, {"Name": "group-name", "Values": ["default"]},
-    ])["SecurityGroups"]
+    groups = ec2.describe_security_groups(
+        Filters=[
+            {"Name": "vpc-id", "Values": [instance["VpcId"]]},
+            {"Name": "group-name", "Values": ["default"]},
+        ]
+    )["SecurityGroups"]
     findings: list[str] = []
     for group in groups:
         gid = group["GroupId"]
-        users = [f"network interface {ni['NetworkInterfaceId']}" for ni in ec2.describe_network_interfaces(
-            Filters=[{"Name": "group-id", "Values": [gid]}])["NetworkInterfaces"][:5]]
+        users = [
+            f"network interface {ni['NetworkInterfaceId']}"
+            for ni in ec2.describe_network_interfaces(Filters=[{"Name": "group-id", "Values": [gid]}])[
+                "NetworkInterfaces"
+            ][:5]
+        ]
         if gid in group_ids(instance):
             users.append(f"the database instance {instance['InstanceId']}")
         if gid in lambda_vpc["groups"]:
@@ -173,14 +209,19 @@ def test_database_is_unreachable_from_the_runner(env_config: Any, instance: dict
         pytest.skip("on the twin the instance's addresses are bookkeeping only: nothing to connect to")
     if not env_config.network.tcp_probe:
         pytest.skip("[network] tcp_probe is false: the runner is not known to be outside the VPC")
-    addresses = [a for a in (instance.get("PublicIpAddress"), instance.get("PublicDnsName"),
-                             instance.get("PrivateIpAddress")) if a]
+    addresses = [
+        a
+        for a in (instance.get("PublicIpAddress"), instance.get("PublicDnsName"), instance.get("PrivateIpAddress"))
+        if a
+    ]
     findings: list[str] = []
     for address in dict.fromkeys(addresses):
         try:
             with socket.create_connection((address, SQL_PORTS[0]), timeout=CONNECT_TIMEOUT_S):
-                findings.append(f"a TCP connection from outside the VPC to the database at {address}:{SQL_PORTS[0]} "
-                                "succeeded; remove public addresses and internet-facing rules.")
+                findings.append(
+                    f"a TCP connection from outside the VPC to the database at {address}:{SQL_PORTS[0]} "
+                    "succeeded; remove public addresses and internet-facing rules."
+                )
         except OSError:
             pass  # refused, unreachable or timed out: what a private database looks like from outside
     fail_on(findings)

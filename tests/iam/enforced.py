@@ -54,8 +54,12 @@ class EnforcedTwin:
     def client(self, service: str, session: boto3.Session | None = None, **keys: str) -> Any:
         env = self.env["aws"]
         session = session or boto3.Session(**keys)
-        return session.client(service, endpoint_url=env["endpoint_url"], region_name=env["region"],
-                              config=Config(retries={"total_max_attempts": 1}))
+        return session.client(
+            service,
+            endpoint_url=env["endpoint_url"],
+            region_name=env["region"],
+            config=Config(retries={"total_max_attempts": 1}),
+        )
 
 
 @dataclass
@@ -86,14 +90,30 @@ def run_suite(twin: EnforcedTwin, out_dir: Path, *args: str) -> SuiteRun:
     calls_dir = out_dir / "calls"
     calls_dir.mkdir(exist_ok=True)
     junit = out_dir / "junit.xml"
-    cmd = [sys.executable, "-m", "pytest", "tests/e2e", "--env-file", str(twin.env_file), "-p", PLUGIN,
-           "-p", "no:cacheprovider", "-q", "--run-lease-seconds", RUN_LEASE_S, f"--junitxml={junit}", *args]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "tests/e2e",
+        "--env-file",
+        str(twin.env_file),
+        "-p",
+        PLUGIN,
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "--run-lease-seconds",
+        RUN_LEASE_S,
+        f"--junitxml={junit}",
+        *args,
+    ]
     env = child_env(AWS_SHARED_CREDENTIALS_FILE=str(twin.credentials_file), TWIN_IAM_CALLS_DIR=str(calls_dir))
     log = out_dir / "pytest.log"
     try:
         with log.open("wb") as out:
-            rc = subprocess.run(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, timeout=SUITE_TIMEOUT_S,
-                                env=env, check=False).returncode
+            rc = subprocess.run(
+                cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, timeout=SUITE_TIMEOUT_S, env=env, check=False
+            ).returncode
     except subprocess.TimeoutExpired:
         rc = -1
     run = SuiteRun(rc, log)

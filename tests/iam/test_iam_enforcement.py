@@ -56,8 +56,10 @@ def test_dummy_and_unsigned_requests_refused(enforced_twin: EnforcedTwin) -> Non
     unsigned = requests.post(
         enforced_twin.env["aws"]["endpoint_url"],
         data=json.dumps({"UserPoolId": pool}),
-        headers={"X-Amz-Target": "AWSCognitoIdentityProviderService.DescribeUserPool",
-                 "Content-Type": "application/x-amz-json-1.1"},
+        headers={
+            "X-Amz-Target": "AWSCognitoIdentityProviderService.DescribeUserPool",
+            "Content-Type": "application/x-amz-json-1.1",
+        },
         timeout=10,
     )
     assert (unsigned.status_code, unsigned.json().get("__type")) == (400, "MissingAuthenticationTokenException")
@@ -73,8 +75,9 @@ def test_unauthenticated_cognito_apis_work(enforced_twin: EnforcedTwin, flow: st
     username, password = f"iam-{flow}-{secrets.token_hex(4)}", make_password(16)
     idp.admin_create_user(UserPoolId=cognito["user_pool_id"], Username=username, MessageAction="SUPPRESS")
     try:
-        idp.admin_set_user_password(UserPoolId=cognito["user_pool_id"], Username=username, Password=password,
-                                    Permanent=True)
+        idp.admin_set_user_password(
+            UserPoolId=cognito["user_pool_id"], Username=username, Password=password, Permanent=True
+        )
         tokens = sign_in(idp, cognito["user_pool_id"], cognito["client_id"], username, password, flow=flow)
         assert tokens.access_token.count(".") == 2
     finally:
@@ -88,31 +91,84 @@ def _outside_calls(env: dict[str, Any]) -> list[tuple[str, str, dict[str, Any], 
     role = "arn:aws:iam::123456789012:role/learninghub-lambda-exec"
     return [
         ("iam", "create_user", {"UserName": "intruder"}, "iam:CreateUser", "AccessDenied"),
-        ("iam", "attach_user_policy", {"UserName": "learninghub-ci",
-                                       "PolicyArn": "arn:aws:iam::aws:policy/AdministratorAccess"},
-         "iam:AttachUserPolicy", "AccessDenied"),
+        (
+            "iam",
+            "attach_user_policy",
+            {"UserName": "learninghub-ci", "PolicyArn": "arn:aws:iam::aws:policy/AdministratorAccess"},
+            "iam:AttachUserPolicy",
+            "AccessDenied",
+        ),
         ("sts", "assume_role", {"RoleArn": role, "RoleSessionName": "intruder"}, "sts:AssumeRole", "AccessDenied"),
-        ("cognito-idp", "delete_user_pool", {"UserPoolId": pool}, "cognito-idp:DeleteUserPool",
-         "AccessDeniedException"),
-        ("cognito-idp", "update_user_pool_client", {"UserPoolId": pool, "ClientId": client},
-         "cognito-idp:UpdateUserPoolClient", "AccessDeniedException"),
-        ("cognito-idp", "admin_add_user_to_group", {"UserPoolId": pool, "Username": "x", "GroupName": "admins"},
-         "cognito-idp:AdminAddUserToGroup", "AccessDeniedException"),
-        ("cognito-identity", "delete_identity_pool", {"IdentityPoolId": env["cognito"]["identity_pool_id"]},
-         "cognito-identity:DeleteIdentityPool", "AccessDeniedException"),
-        ("lambda", "update_function_configuration", {"FunctionName": function, "Timeout": 3},
-         "lambda:UpdateFunctionConfiguration", "AccessDeniedException"),
-        ("lambda", "add_permission", {"FunctionName": function, "StatementId": "intruder", "Action": "lambda:*",
-                                      "Principal": "*"}, "lambda:AddPermission", "AccessDeniedException"),
-        ("apigatewayv2", "update_api", {"ApiId": api, "Name": "intruder"}, "apigateway:UpdateApi",
-         "AccessDeniedException"),
-        ("secretsmanager", "put_secret_value", {"SecretId": env["database"]["secret_id"], "SecretString": "x"},
-         "secretsmanager:PutSecretValue", "AccessDeniedException"),
-        ("logs", "delete_log_group", {"logGroupName": f"/aws/lambda/{function}"}, "logs:DeleteLogGroup",
-         "AccessDeniedException"),
-        ("ec2", "authorize_security_group_ingress", {"GroupId": "sg-00000000", "IpProtocol": "tcp", "FromPort": 1433,
-                                                     "ToPort": 1433, "CidrIp": "0.0.0.0/0"},
-         "ec2:AuthorizeSecurityGroupIngress", "UnauthorizedOperation"),
+        (
+            "cognito-idp",
+            "delete_user_pool",
+            {"UserPoolId": pool},
+            "cognito-idp:DeleteUserPool",
+            "AccessDeniedException",
+        ),
+        (
+            "cognito-idp",
+            "update_user_pool_client",
+            {"UserPoolId": pool, "ClientId": client},
+            "cognito-idp:UpdateUserPoolClient",
+            "AccessDeniedException",
+        ),
+        (
+            "cognito-idp",
+            "admin_add_user_to_group",
+            {"UserPoolId": pool, "Username": "x", "GroupName": "admins"},
+            "cognito-idp:AdminAddUserToGroup",
+            "AccessDeniedException",
+        ),
+        (
+            "cognito-identity",
+            "delete_identity_pool",
+            {"IdentityPoolId": env["cognito"]["identity_pool_id"]},
+            "cognito-identity:DeleteIdentityPool",
+            "AccessDeniedException",
+        ),
+        (
+            "lambda",
+            "update_function_configuration",
+            {"FunctionName": function, "Timeout": 3},
+            "lambda:UpdateFunctionConfiguration",
+            "AccessDeniedException",
+        ),
+        (
+            "lambda",
+            "add_permission",
+            {"FunctionName": function, "StatementId": "intruder", "Action": "lambda:*", "Principal": "*"},
+            "lambda:AddPermission",
+            "AccessDeniedException",
+        ),
+        (
+            "apigatewayv2",
+            "update_api",
+            {"ApiId": api, "Name": "intruder"},
+            "apigateway:UpdateApi",
+            "AccessDeniedException",
+        ),
+        (
+            "secretsmanager",
+            "put_secret_value",
+            {"SecretId": env["database"]["secret_id"], "SecretString": "x"},
+            "secretsmanager:PutSecretValue",
+            "AccessDeniedException",
+        ),
+        (
+            "logs",
+            "delete_log_group",
+            {"logGroupName": f"/aws/lambda/{function}"},
+            "logs:DeleteLogGroup",
+            "AccessDeniedException",
+        ),
+        (
+            "ec2",
+            "authorize_security_group_ingress",
+            {"GroupId": "sg-00000000", "IpProtocol": "tcp", "FromPort": 1433, "ToPort": 1433, "CidrIp": "0.0.0.0/0"},
+            "ec2:AuthorizeSecurityGroupIngress",
+            "UnauthorizedOperation",
+        ),
     ]
 
 
@@ -157,7 +213,11 @@ def test_keys_never_in_logs_or_env_file(enforced_twin: EnforcedTwin, suite_run: 
     credentials.read(enforced_twin.credentials_file)
     secret = credentials[CI_PROFILE]["aws_secret_access_key"]
     assert len(secret) >= 20 and enforced_twin.credentials_file.stat().st_mode & 0o077 == 0
-    written = [enforced_twin.env_file, suite_run.log, *enforced_twin.folder.glob("*.log"),
-               *(p for p in StateLayout(enforced_twin.state_dir).logs.rglob("*") if p.is_file())]
+    written = [
+        enforced_twin.env_file,
+        suite_run.log,
+        *enforced_twin.folder.glob("*.log"),
+        *(p for p in StateLayout(enforced_twin.state_dir).logs.rglob("*") if p.is_file()),
+    ]
     leaked = [str(p) for p in written if secret in p.read_text(errors="replace")]
     assert not leaked, f"the CI user's secret key was written to {leaked}"

@@ -37,8 +37,14 @@ CONDITIONAL = {
 AWS_MANAGED_POLICIES = "arn:aws:iam::aws:policy/"
 # Actions AWS authorizes only against Resource "*" (no resource-level permissions; docs/iam.md).
 UNSCOPABLE = {
-    "sts:GetCallerIdentity", "cognito-idp:CreateUserPool", "cognito-idp:ListUserPools", "iam:ListRoles",
-    "ec2:DescribeInstances", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSecurityGroups", "ec2:DescribeSubnets",
+    "sts:GetCallerIdentity",
+    "cognito-idp:CreateUserPool",
+    "cognito-idp:ListUserPools",
+    "iam:ListRoles",
+    "ec2:DescribeInstances",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSecurityGroups",
+    "ec2:DescribeSubnets",
     "ec2:DescribeRouteTables",
 }
 
@@ -60,8 +66,10 @@ def test_policy_actions_are_the_called_actions(suite_run: SuiteRun) -> None:
     policy = load_policy()
     called = called_actions(suite_run)
     granted = set(actions(policy))
-    table = "\n".join(f"{a:45} {called.get(a, 0):>4} {'granted' if allows(policy, a) else 'NOT GRANTED'}"
-                      for a in sorted(set(called) | granted))
+    table = "\n".join(
+        f"{a:45} {called.get(a, 0):>4} {'granted' if allows(policy, a) else 'NOT GRANTED'}"
+        for a in sorted(set(called) | granted)
+    )
     allure.attach(table, "action, calls in the run, policy", allure.attachment_type.TEXT)
     not_granted = sorted(a for a in called if not allows(policy, a))
     assert not not_granted, f"the harness calls actions the policy does not grant: {not_granted}"
@@ -91,8 +99,15 @@ def test_only_unscopable_actions_use_every_resource() -> None:
 
 
 def test_render_fills_every_placeholder() -> None:
-    values = {"Region": "eu-west-1", "Account": "111122223333", "UserPoolId": "eu-west-1_AbC", "ApiId": "a1b2c3",
-              "IdentityPoolId": "eu-west-1:0000", "FunctionName": "api", "SecretId": "app/db"}
+    values = {
+        "Region": "eu-west-1",
+        "Account": "111122223333",
+        "UserPoolId": "eu-west-1_AbC",
+        "ApiId": "a1b2c3",
+        "IdentityPoolId": "eu-west-1:0000",
+        "FunctionName": "api",
+        "SecretId": "app/db",
+    }
     text = json.dumps(render(load_policy(), values))
     assert "${" not in text
     assert "arn:aws:cognito-idp:eu-west-1:111122223333:userpool/eu-west-1_AbC" in text
@@ -101,8 +116,17 @@ def test_render_fills_every_placeholder() -> None:
 
 def test_render_refuses_a_missing_value() -> None:
     with pytest.raises(PolicyError, match=r"no value for placeholder.*SecretId"):
-        render(load_policy(), {"Region": "r", "Account": "1", "UserPoolId": "p", "ApiId": "a",
-                               "IdentityPoolId": "i", "FunctionName": "f"})
+        render(
+            load_policy(),
+            {
+                "Region": "r",
+                "Account": "1",
+                "UserPoolId": "p",
+                "ApiId": "a",
+                "IdentityPoolId": "i",
+                "FunctionName": "f",
+            },
+        )
 
 
 def test_twin_form_keeps_actions_and_drops_what_moto_cannot_check() -> None:
@@ -122,8 +146,12 @@ def test_twin_form_keeps_actions_and_drops_what_moto_cannot_check() -> None:
 
 
 def test_allows_and_without_action() -> None:
-    policy = {"Statement": [{"Effect": "Allow", "Action": ["logs:Filter*", "lambda:GetPolicy"], "Resource": "*"},
-                            {"Effect": "Deny", "Action": "logs:FilterLogEvents", "Resource": "*"}]}
+    policy = {
+        "Statement": [
+            {"Effect": "Allow", "Action": ["logs:Filter*", "lambda:GetPolicy"], "Resource": "*"},
+            {"Effect": "Deny", "Action": "logs:FilterLogEvents", "Resource": "*"},
+        ]
+    }
     assert allows(policy, "LAMBDA:getpolicy")
     assert not allows(policy, "logs:FilterLogEvents")  # an explicit Deny wins
     assert not allows(policy, "lambda:GetFunction")
@@ -151,8 +179,17 @@ def test_load_policy_errors(tmp_path: Path, content: str | None, message: str) -
 
 
 def _twin_up(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    cmd = [sys.executable, "-m", "twin", "up", "--state-dir", str(tmp_path / "state"),
-           "--env-out", str(tmp_path / "env.toml"), *args]
+    cmd = [
+        sys.executable,
+        "-m",
+        "twin",
+        "up",
+        "--state-dir",
+        str(tmp_path / "state"),
+        "--env-out",
+        str(tmp_path / "env.toml"),
+        *args,
+    ]
     return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=60, env=child_env(), check=False)
 
 

@@ -211,8 +211,13 @@ class ApiServer:
             data = json.loads(body or b"{}")
             with self._lock:
                 exam_id = len(self._exams) + 1
-                self._exams[exam_id] = {"id": exam_id, "courseId": data["courseId"], "answers": data["answers"],
-                                        "submittedAt": "2025-01-01T00:00:00Z", "sub": sub}
+                self._exams[exam_id] = {
+                    "id": exam_id,
+                    "courseId": data["courseId"],
+                    "answers": data["answers"],
+                    "submittedAt": "2025-01-01T00:00:00Z",
+                    "sub": sub,
+                }
             return self._count("/exams", 201, {"id": exam_id})
         if m := re.fullmatch(r"/exams/(\d+)", path):
             exam = self._exams.get(int(m[1]))
@@ -262,8 +267,11 @@ class Stack:
     def idp(self) -> Any:
         """A boto3 client straight to moto (not counted by the proxy)."""
         return boto3.client(
-            "cognito-idp", endpoint_url=self.moto_url, region_name="us-east-1",
-            aws_access_key_id="testing", aws_secret_access_key="testing",
+            "cognito-idp",
+            endpoint_url=self.moto_url,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
             config=Config(retries={"total_max_attempts": 1}),
         )
 
@@ -271,8 +279,16 @@ class Stack:
         users = self.idp().list_users(UserPoolId=self.user_pool_id)["Users"]
         return [u["Username"] for u in users]
 
-    def write_env(self, path: Path, *, protected: bool = False, base_url: str | None = None,
-                  endpoint_url: str | None = None, user_pool_id: str | None = None, profile: str = "") -> Path:
+    def write_env(
+        self,
+        path: Path,
+        *,
+        protected: bool = False,
+        base_url: str | None = None,
+        endpoint_url: str | None = None,
+        user_pool_id: str | None = None,
+        profile: str = "",
+    ) -> Path:
         path.write_text(
             f"""[env]
 name = "load-test-stack"
@@ -311,19 +327,30 @@ def start_stack() -> Stack:
     moto.start()
     moto_url = f"http://127.0.0.1:{port}"
     idp = boto3.client(
-        "cognito-idp", endpoint_url=moto_url, region_name="us-east-1",
-        aws_access_key_id="testing", aws_secret_access_key="testing",
+        "cognito-idp",
+        endpoint_url=moto_url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
     )
     pool = idp.create_user_pool(
         PoolName=f"learninghub-userpool-{port}",
-        Policies={"PasswordPolicy": {"MinimumLength": 12, "RequireUppercase": True, "RequireLowercase": True,
-                                     "RequireNumbers": True, "RequireSymbols": True}},
+        Policies={
+            "PasswordPolicy": {
+                "MinimumLength": 12,
+                "RequireUppercase": True,
+                "RequireLowercase": True,
+                "RequireNumbers": True,
+                "RequireSymbols": True,
+            }
+        },
         Schema=[{"Name": "email", "AttributeDataType": "String", "Required": True, "Mutable": True}],
     )["UserPool"]["Id"]
     client = idp.create_user_pool_client(
-        UserPoolId=pool, ClientName="learninghub-web-client", GenerateSecret=False,
-        ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_USER_PASSWORD_AUTH",
-                           "ALLOW_REFRESH_TOKEN_AUTH"],
+        UserPoolId=pool,
+        ClientName="learninghub-web-client",
+        GenerateSecret=False,
+        ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
     )["UserPoolClient"]["ClientId"]
     proxy = CognitoProxy(moto_url)
     api = ApiServer(f"{moto_url}/{pool}/.well-known/jwks.json", client)

@@ -61,7 +61,9 @@ def test_a_refused_password_is_never_retried(fresh_stack, cognito):
     try:
         # The password changes behind the pool's back (an operator reset): sign-in is refused.
         fresh_stack.idp().admin_set_user_password(
-            UserPoolId=fresh_stack.user_pool_id, Username=member.user.username, Password="Changed-elsewhere-1!",
+            UserPoolId=fresh_stack.user_pool_id,
+            Username=member.user.username,
+            Password="Changed-elsewhere-1!",
             Permanent=True,
         )
         fresh_stack.cognito.reset(throttle=0.0)

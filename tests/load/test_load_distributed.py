@@ -18,17 +18,42 @@ def test_master_mints_and_refreshes_and_each_worker_gets_its_own_users(fresh_sta
     report_dir = tmp_path / "reports"
     master = subprocess.Popen(
         locust_cmd(
-            "--master", "--headless", "--expect-workers", "2", "--master-bind-host", "127.0.0.1",
-            "--master-bind-port", str(port), "-u", "6", "-r", "6", "-t", "11s", "--env-file", str(env_file),
-            "--pool-size", "4", "--token-refresh-fraction", "0.0015", "--report-dir", str(report_dir),
+            "--master",
+            "--headless",
+            "--expect-workers",
+            "2",
+            "--master-bind-host",
+            "127.0.0.1",
+            "--master-bind-port",
+            str(port),
+            "-u",
+            "6",
+            "-r",
+            "6",
+            "-t",
+            "11s",
+            "--env-file",
+            str(env_file),
+            "--pool-size",
+            "4",
+            "--token-refresh-fraction",
+            "0.0015",
+            "--report-dir",
+            str(report_dir),
         ),
-        env=locust_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=locust_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     # Workers get no env file and no AWS endpoint: they can only use what the master sends them.
     workers = [
         subprocess.Popen(
             locust_cmd("--worker", "--master-host", "127.0.0.1", "--master-port", str(port)),
-            env=locust_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=locust_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for _ in range(2)
     ]

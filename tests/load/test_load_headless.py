@@ -45,9 +45,18 @@ def test_a_passing_run_gates_0_writes_final_outputs_and_cleans_up(fresh_stack, e
     # and clients: one page each), one pool and one app client lookup, 4 users x (create, password, sign-in),
     # then 4 deletes; nothing per virtual user.
     assert dict(fresh_stack.cognito.calls) == {
-        "CreateGroup": 1, "ListGroups": 1, "ListUsers": 1, "ListUserPools": 1, "ListUserPoolClients": 1,
-        "DescribeUserPool": 1, "DescribeUserPoolClient": 1, "AdminCreateUser": 4,
-        "AdminSetUserPassword": 4, "AdminInitiateAuth": 4, "AdminDeleteUser": 4, "DeleteGroup": 1,
+        "CreateGroup": 1,
+        "ListGroups": 1,
+        "ListUsers": 1,
+        "ListUserPools": 1,
+        "ListUserPoolClients": 1,
+        "DescribeUserPool": 1,
+        "DescribeUserPoolClient": 1,
+        "AdminCreateUser": 4,
+        "AdminSetUserPassword": 4,
+        "AdminInitiateAuth": 4,
+        "AdminDeleteUser": 4,
+        "DeleteGroup": 1,
     }
     assert "janitor: deleted 0 test users" in run.stderr, "the janitor ran before the pool was filled"
     assert not any("cognito" in name.lower() for name in rows), "Cognito traffic is not in the API statistics"
@@ -86,8 +95,20 @@ def test_an_abort_rule_stops_the_run_early_with_exit_3(fresh_stack, env_file, ru
     fresh_stack.api.delay_s = 0.05
     started = time.monotonic()
     run = run_locust(
-        "-u", "4", "-r", "4", "-t", "40s", "--env-file", str(env_file), "--pool-size", "2",
-        "--slo", "p50<1ms abort", "--slo-abort-grace", "2",
+        "-u",
+        "4",
+        "-r",
+        "4",
+        "-t",
+        "40s",
+        "--env-file",
+        str(env_file),
+        "--pool-size",
+        "2",
+        "--slo",
+        "p50<1ms abort",
+        "--slo-abort-grace",
+        "2",
     )
     elapsed = time.monotonic() - started
 
@@ -99,8 +120,20 @@ def test_an_abort_rule_stops_the_run_early_with_exit_3(fresh_stack, env_file, ru
 
 def test_a_spike_shape_peaks_and_stops_itself(fresh_stack, env_file, run_locust):
     # The shape is under test, not latency: a rule on failures only, so a slow moment cannot breach.
-    run = run_locust("-u", "10", "-t", "8s", "--shape", "spike", "--env-file", str(env_file), "--pool-size", "2",
-                     "--slo", "fail_ratio<1%")
+    run = run_locust(
+        "-u",
+        "10",
+        "-t",
+        "8s",
+        "--shape",
+        "spike",
+        "--env-file",
+        str(env_file),
+        "--pool-size",
+        "2",
+        "--slo",
+        "fail_ratio<1%",
+    )
 
     assert run.returncode == 0, run.stderr[-3000:]
     with (run.report_dir / "load_history.csv").open() as handle:
@@ -115,19 +148,19 @@ def _bad_env(stack: Stack, path: Path, **kw: object) -> str:
 
 BAD_INPUTS = {
     "missing env file": (lambda s, p: ["--env-file", str(p / "nope.toml")], "does not exist"),
-    "env file not TOML": (
-        lambda s, p: ["--env-file", str(_write(p / "bad.toml", "[env\nname="))], "is not valid TOML"
-    ),
+    "env file not TOML": (lambda s, p: ["--env-file", str(_write(p / "bad.toml", "[env\nname="))], "is not valid TOML"),
     "unreachable API": (
         lambda s, p: ["--env-file", _bad_env(s, p / "e.toml", base_url=f"http://127.0.0.1:{free_port()}")],
         "cannot reach the API",
     ),
     "pool too large": (lambda s, p: ["--env-file", _bad_env(s, p / "e.toml"), "--pool-size", "5000"], "outside 1..500"),
     "threshold does not parse": (
-        lambda s, p: ["--env-file", _bad_env(s, p / "e.toml"), "--slo", "p95 under 300"], "does not parse"
+        lambda s, p: ["--env-file", _bad_env(s, p / "e.toml"), "--slo", "p95 under 300"],
+        "does not parse",
     ),
     "unknown metric": (
-        lambda s, p: ["--env-file", _bad_env(s, p / "e.toml"), "--slo", "latency<300ms"], "unknown metric"
+        lambda s, p: ["--env-file", _bad_env(s, p / "e.toml"), "--slo", "latency<300ms"],
+        "unknown metric",
     ),
     "pool cannot be filled": (
         lambda s, p: ["--env-file", _bad_env(s, p / "e.toml", user_pool_id="us-east-1_doesnotexist")],
@@ -167,8 +200,19 @@ def test_bad_input_is_one_line_before_any_user_spawns(case, fresh_stack, tmp_pat
 def test_protected_env_runs_with_allow_protected_and_warnings_alone_pass(fresh_stack, tmp_path, run_locust):
     env = fresh_stack.write_env(tmp_path / "prod.toml", protected=True)
     run = run_locust(
-        "-u", "2", "-r", "2", "-t", "2s", "--env-file", str(env), "--pool-size", "1", "--allow-protected",
-        "--slo", "rps>100000 warn",
+        "-u",
+        "2",
+        "-r",
+        "2",
+        "-t",
+        "2s",
+        "--env-file",
+        str(env),
+        "--pool-size",
+        "1",
+        "--allow-protected",
+        "--slo",
+        "rps>100000 warn",
     )
     assert run.returncode == 0, run.stderr[-2000:]
     assert "result: PASS (0 breached, 1 warnings)" in run.stderr

@@ -84,7 +84,12 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> Written:
     }
     done = subprocess.run(
         [sys.executable, "-c", CHILD, str(out_dir), str(unredacted)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert done.returncode == 0, redact(done.stderr[-3000:])
     return Written(token, password, out_dir, unredacted.read_text(encoding="utf-8"))
@@ -98,8 +103,13 @@ def _forms(secret: str) -> set[str]:
 def test_no_output_holds_the_token_or_the_password(written: Written):
     names = sorted(p.name for p in written.out_dir.iterdir())
     assert names == [
-        "load.html", "load_chart.png", "load_exceptions.csv", "load_failures.csv", "load_history.csv",
-        "load_slo.json", "load_stats.csv",
+        "load.html",
+        "load_chart.png",
+        "load_exceptions.csv",
+        "load_failures.csv",
+        "load_history.csv",
+        "load_slo.json",
+        "load_stats.csv",
     ]
     for name in names:
         text = (written.out_dir / name).read_bytes().decode("utf-8", errors="replace")

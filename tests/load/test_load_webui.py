@@ -31,8 +31,12 @@ CEILING_S = 120
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 
 
@@ -99,10 +103,20 @@ def test_swarm_from_the_web_form_counts_requests_and_stops(twin, tmp_path):
     with log_path.open("w") as log:
         proc = subprocess.Popen(
             locust_cmd(
-                "--web-host", "127.0.0.1", "--web-port", str(port), "--env-file", twin.source,
-                "--pool-size", "2", "--report-dir", str(tmp_path / "reports"),
+                "--web-host",
+                "127.0.0.1",
+                "--web-port",
+                str(port),
+                "--env-file",
+                twin.source,
+                "--pool-size",
+                "2",
+                "--report-dir",
+                str(tmp_path / "reports"),
             ),
-            env=locust_env(), stdout=log, stderr=subprocess.STDOUT,
+            env=locust_env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
     try:
         _wait_until(lambda: _reachable(url), CEILING_S, "the web UI")
@@ -134,7 +148,8 @@ def test_swarm_from_the_web_form_counts_requests_and_stops(twin, tmp_path):
                 final = requests.get(f"{url}/stats/requests", timeout=30).json()
                 assert final["state"] == "stopped"
                 _wait_until(
-                    lambda: _requests_on_page(page) == final["stats"][-1]["num_requests"], CEILING_S,
+                    lambda: _requests_on_page(page) == final["stats"][-1]["num_requests"],
+                    CEILING_S,
                     "the page to show the final count",
                 )
                 _screenshot(page, tmp_path / "webui-stopped.png", "Locust web UI after Stop")

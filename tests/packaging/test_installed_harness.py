@@ -24,7 +24,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 # Every area but the authorizer (half the suite, the slowest part): users, tokens, CORS, the database, the network.
 SUITE_SELECTION = "not authorizer"
-TEAM_CONFTEST = '''
+TEAM_CONFTEST = """
 import pytest
 
 @pytest.fixture(scope="session")
@@ -34,9 +34,9 @@ def api_client_headers():
 @pytest.fixture(scope="session")
 def botocore_config_args():
     return {"user_agent_extra": "team-payments"}
-'''
+"""
 TEAM_INI = "[pytest]\nenv_file = env/staging.toml\n"
-TEAM_TEST = '''
+TEAM_TEST = """
 import os
 from pathlib import Path
 
@@ -49,10 +49,10 @@ def test_health_from_the_installed_harness(api_client, aws_client, env_config, p
     assert answer.request.headers["x-team"] == "payments"
     assert "team-payments" in aws_client("cognito-idp").meta.config.user_agent_extra
     assert aws_client("cognito-idp").describe_user_pool(UserPoolId=env_config.cognito.user_pool_id)
-'''
+"""
 # Loaded with PYTEST_PLUGINS (after the harness's entry point, so its fixture wins); each process records
 # where the plugin and the suite came from and the headers the API client got.
-SUITE_OVERRIDES = '''
+SUITE_OVERRIDES = """
 import json
 import os
 from pathlib import Path
@@ -70,7 +70,7 @@ def _record(api_client, pytestconfig):
     record = {"plugin": fixtures.pytest_plugin.__file__, "rootdir": str(pytestconfig.rootpath),
               "headers": api_client.default_headers}
     Path(os.environ["RECORD_DIR"], f"{os.getpid()}.json").write_text(json.dumps(record))
-'''
+"""
 
 
 def run(cmd: list[str], cwd: Path, timeout: float, **env: str) -> subprocess.CompletedProcess[str]:
@@ -84,8 +84,13 @@ def run(cmd: list[str], cwd: Path, timeout: float, **env: str) -> subprocess.Com
 
 def copy_sources(dest: Path) -> None:
     """What a git URL install would get of the shipped parts (tracked and new, not ignored files)."""
-    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "pyproject.toml", "setup.py",
-                             "fixtures", "twin", "tests/e2e"], cwd=ROOT, capture_output=True, text=True, check=True)
+    listed = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard", "pyproject.toml", "setup.py", "fixtures", "twin", "tests/e2e"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     for name in listed.stdout.splitlines():
         if (ROOT / name).is_file():
             (dest / name).parent.mkdir(parents=True, exist_ok=True)
@@ -132,9 +137,7 @@ def test_the_wheel_ships_every_module_and_data_file(venv: Path) -> None:
     assert not Path(purelib, "tests").exists(), "no top-level tests package may be installed"
 
 
-def test_a_team_repository_runs_its_own_tests_and_the_shipped_suite(
-    venv: Path, twin_env: Path, tmp_path: Path
-) -> None:
+def test_a_team_repository_runs_its_own_tests_and_the_shipped_suite(venv: Path, twin_env: Path, tmp_path: Path) -> None:
     team = tmp_path / "team-repo"
     (team / "env").mkdir(parents=True)
     shutil.copy(twin_env, team / "env" / "staging.toml")

@@ -57,8 +57,10 @@ def test_the_e2e_suite_is_green_under_cognitos_quota_shapes(twin: Twin, tmp_path
     url = f"{twin.control_url}/_twin/throttle"
     requests.post(url, json={"service": "cognito-idp", "quota_scale": 0.05}, timeout=10).raise_for_status()
     try:
-        done = run(pytest_cmd("tests/e2e", "--env-file", str(twin.env_file), "-n", "2", basetemp=tmp_path / "bt"),
-                   E2E_RUN_ID=(run_id := f"quota{secrets.token_hex(3)}"))
+        done = run(
+            pytest_cmd("tests/e2e", "--env-file", str(twin.env_file), "-n", "2", basetemp=tmp_path / "bt"),
+            E2E_RUN_ID=(run_id := f"quota{secrets.token_hex(3)}"),
+        )
     finally:
         set_throttle(twin, 0)
     assert done.returncode == 0, done.stdout[-4000:]

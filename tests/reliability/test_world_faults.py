@@ -30,8 +30,9 @@ def test_a_short_cognito_outage_is_outlasted_and_a_gateway_restart_is_never_a_mi
     run_id = f"world{secrets.token_hex(3)}"
     try:
         env = write_env(twin.env_file, tmp_path / "env.toml", aws__endpoint_url=aws.url, api__base_url=api.url)
-        done = run(pytest_cmd("tests/e2e", "--env-file", str(env), "-n", "2", basetemp=tmp_path / "bt"),
-                   E2E_RUN_ID=run_id)
+        done = run(
+            pytest_cmd("tests/e2e", "--env-file", str(env), "-n", "2", basetemp=tmp_path / "bt"), E2E_RUN_ID=run_id
+        )
     finally:
         aws.stop()
         api.stop()
@@ -52,8 +53,9 @@ def test_an_outage_longer_than_the_retry_budget_is_environment_unstable_not_misc
     run_id = f"unstable{secrets.token_hex(3)}"
     try:
         env = write_env(twin.env_file, tmp_path / "env.toml", aws__endpoint_url=aws.url)
-        cmd = pytest_cmd("tests/e2e", "--env-file", str(env), "-n", "2", "--aws-retry-budget", "1",
-                         basetemp=tmp_path / "bt")
+        cmd = pytest_cmd(
+            "tests/e2e", "--env-file", str(env), "-n", "2", "--aws-retry-budget", "1", basetemp=tmp_path / "bt"
+        )
         done = run(cmd, E2E_RUN_ID=run_id)
     finally:
         aws.stop()

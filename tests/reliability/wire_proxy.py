@@ -216,8 +216,14 @@ class WireProxy:
                     self.connection.close()
                     return
                 if proxy._failing(self.headers.get("X-Amz-Target", "")):
-                    self._answer(500, [("Content-Type", "application/x-amz-json-1.1"),
-                                       ("x-amzn-ErrorType", "InternalErrorException:")], INTERNAL_ERROR)
+                    self._answer(
+                        500,
+                        [
+                            ("Content-Type", "application/x-amz-json-1.1"),
+                            ("x-amzn-ErrorType", "InternalErrorException:"),
+                        ],
+                        INTERNAL_ERROR,
+                    )
                     return
                 dropped = HOP_HEADERS | ({"host"} if proxy.rewrite_host else set())
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in dropped}

@@ -58,8 +58,10 @@ class _Lane:
     def clean_run(self, index: int) -> SuiteRun:
         twin = self.fresh()
         run = run_suite(twin.env_file, self.work / f"clean{index}")
-        self.log(f"{self.name}: clean run {index}: {run.counts()} in {run.duration_s:.0f} s"
-                 + (f" BROKEN: {run.broken}" if run.broken else ""))
+        self.log(
+            f"{self.name}: clean run {index}: {run.counts()} in {run.duration_s:.0f} s"
+            + (f" BROKEN: {run.broken}" if run.broken else "")
+        )
         return run
 
     def fault(self, fault: Fault) -> FaultResult:
@@ -74,8 +76,11 @@ class _Lane:
                 result, healthy = self._result(fault, started, None, problem=f"could not apply: {exc}"), False
         if not healthy:
             self.fresh()
-        self.log(f"{self.name}: {fault.name}: " + ("detected" if result.detected else result.explain())
-                 + f" ({result.seconds:.0f} s)")
+        self.log(
+            f"{self.name}: {fault.name}: "
+            + ("detected" if result.detected else result.explain())
+            + f" ({result.seconds:.0f} s)"
+        )
         return result
 
     def _attempt(self, fault: Fault, started: float) -> tuple[FaultResult, bool]:
@@ -102,8 +107,9 @@ class _Lane:
         finally:
             ctx.close()
 
-    def _result(self, fault: Fault, started: float, run: SuiteRun | None, *, problem: str | None,
-                unavailable: bool = False) -> FaultResult:
+    def _result(
+        self, fault: Fault, started: float, run: SuiteRun | None, *, problem: str | None, unavailable: bool = False
+    ) -> FaultResult:
         return FaultResult(
             name=fault.name, story=fault.story, areas=tuple(sorted(fault.areas)),
             collateral=tuple(sorted(fault.collateral)), run=run, lane=self.name,
@@ -111,8 +117,9 @@ class _Lane:
         )  # fmt: skip
 
 
-def run_campaign(faults: list[Fault], work: Path, *, lanes: int = 2, clean_runs: int = 3,
-                 log: Callable[[str], None] = print) -> CampaignResult:
+def run_campaign(
+    faults: list[Fault], work: Path, *, lanes: int = 2, clean_runs: int = 3, log: Callable[[str], None] = print
+) -> CampaignResult:
     started = time.monotonic()
     queue = deque(faults)
     lock = threading.Lock()

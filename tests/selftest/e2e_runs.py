@@ -69,20 +69,46 @@ class SuiteRun:
         return out
 
 
-def run_suite(env_file: Path, out_dir: Path, *, areas: tuple[str, ...] = (), env: Mapping[str, str] | None = None,
-              timeout_s: float = RUN_TIMEOUT_S) -> SuiteRun:
+def run_suite(
+    env_file: Path,
+    out_dir: Path,
+    *,
+    areas: tuple[str, ...] = (),
+    env: Mapping[str, str] | None = None,
+    timeout_s: float = RUN_TIMEOUT_S,
+) -> SuiteRun:
     """The whole suite, or (with `areas`) those areas' tests plus the sanity slice; `env`: E2E_ overrides."""
     out_dir.mkdir(parents=True, exist_ok=True)
     outcomes = out_dir / "outcomes.json"
     outcomes.unlink(missing_ok=True)
-    cmd = [sys.executable, "-m", "pytest", SUITE, "--env-file", str(env_file), "-p", PLUGIN,
-           "--outcomes-json", str(outcomes), "-p", "no:cacheprovider", "-q"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        SUITE,
+        "--env-file",
+        str(env_file),
+        "-p",
+        PLUGIN,
+        "--outcomes-json",
+        str(outcomes),
+        "-p",
+        "no:cacheprovider",
+        "-q",
+    ]
     if areas:
         cmd += ["--outcomes-areas", ",".join(areas), *(a for test in SANITY for a in ("--outcomes-keep", test))]
     try:
         with (out_dir / "pytest.log").open("wb") as log:
-            rc = subprocess.run(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, timeout=timeout_s,
-                                env={**child_env(), **(env or {})}, check=False).returncode
+            rc = subprocess.run(
+                cmd,
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                timeout=timeout_s,
+                env={**child_env(), **(env or {})},
+                check=False,
+            ).returncode
     except subprocess.TimeoutExpired:
         return SuiteRun(-1, timeout_s, (), broken=f"the e2e run took longer than {timeout_s:.0f} s")
     try:

@@ -27,13 +27,15 @@ def table(results: list[FaultResult], clean: list[SuiteRun]) -> str:
     for r in results:
         cells = r.cells()
         verdict = "detected" if r.detected else ("UNAVAILABLE" if r.unavailable else "NOT DETECTED")
-        row = r.name[:NAME_WIDTH - 1].ljust(NAME_WIDTH)
+        row = r.name[: NAME_WIDTH - 1].ljust(NAME_WIDTH)
         row += "".join((cells[a] if r.run else "?").ljust(CELL_WIDTH) for a in VERDICT_AREAS)
         lines.append(row + verdict)
     detected = sum(r.detected for r in results)
     lines.append("-" * len(header))
-    lines.append(f"{detected}/{len(results)} faults detected by their areas; "
-                 + "; ".join(f"clean run {i + 1}: {_counts(run)}" for i, run in enumerate(clean)))
+    lines.append(
+        f"{detected}/{len(results)} faults detected by their areas; "
+        + "; ".join(f"clean run {i + 1}: {_counts(run)}" for i, run in enumerate(clean))
+    )
     return "\n".join(lines)
 
 
@@ -41,25 +43,44 @@ def _counts(run: SuiteRun) -> str:
     if run.broken:
         return f"BROKEN ({run.broken})"
     c = run.counts()
-    return f"{c.get('passed', 0)} passed, {c.get('failed', 0)} failed, {c.get('error', 0)} errors, " \
-           f"{c.get('skipped', 0)} skipped in {run.duration_s:.0f} s"
+    return (
+        f"{c.get('passed', 0)} passed, {c.get('failed', 0)} failed, {c.get('error', 0)} errors, "
+        f"{c.get('skipped', 0)} skipped in {run.duration_s:.0f} s"
+    )
 
 
 def as_json(results: list[FaultResult], clean: list[SuiteRun], seconds: float) -> dict[str, Any]:
     return {
         "areas": list(VERDICT_AREAS),
         "seconds": round(seconds, 1),
-        "faults": [{
-            "name": r.name, "story": r.story, "areas": list(r.areas), "collateral": list(r.collateral),
-            "cells": r.cells() if r.run else {}, "detected": r.detected, "unavailable": r.unavailable,
-            "problem": r.problem, "explain": None if r.detected else r.explain(), "lane": r.lane,
-            "seconds": round(r.seconds, 1),
-            "failing_tests": sorted(t.nodeid for t in r.run.failing()) if r.run else [],
-            "crashed_tests": sorted(t.nodeid for t in r.run.tests if t.outcome == "error") if r.run else [],
-            "must_say": r.expected_text,
-        } for r in results],
-        "clean_runs": [{"counts": run.counts(), "broken": run.broken, "duration_s": run.duration_s,
-                        "failing": sorted(t.nodeid for t in run.failing())} for run in clean],
+        "faults": [
+            {
+                "name": r.name,
+                "story": r.story,
+                "areas": list(r.areas),
+                "collateral": list(r.collateral),
+                "cells": r.cells() if r.run else {},
+                "detected": r.detected,
+                "unavailable": r.unavailable,
+                "problem": r.problem,
+                "explain": None if r.detected else r.explain(),
+                "lane": r.lane,
+                "seconds": round(r.seconds, 1),
+                "failing_tests": sorted(t.nodeid for t in r.run.failing()) if r.run else [],
+                "crashed_tests": sorted(t.nodeid for t in r.run.tests if t.outcome == "error") if r.run else [],
+                "must_say": r.expected_text,
+            }
+            for r in results
+        ],
+        "clean_runs": [
+            {
+                "counts": run.counts(),
+                "broken": run.broken,
+                "duration_s": run.duration_s,
+                "failing": sorted(t.nodeid for t in run.failing()),
+            }
+            for run in clean
+        ],
     }
 
 

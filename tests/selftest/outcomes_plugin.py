@@ -65,8 +65,10 @@ class Recorder:
             entry["message"] = finding if finding is not None else _first_lines(report)
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        tests = [{"nodeid": nodeid, "areas": areas, **self.results.get(nodeid, {"outcome": "not run", "message": ""})}
-                 for nodeid, areas in self.areas.items()]
+        tests = [
+            {"nodeid": nodeid, "areas": areas, **self.results.get(nodeid, {"outcome": "not run", "message": ""})}
+            for nodeid, areas in self.areas.items()
+        ]
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.path.write_text(json.dumps({
             "exitstatus": int(exitstatus), "duration_s": round(time.monotonic() - self.started, 2), "tests": tests,

@@ -75,8 +75,10 @@ def ctx(twin: Twin) -> Iterator[FaultContext]:
 
 
 def fault_params() -> list[object]:
-    return [pytest.param(n, marks=[pytest.mark.xfail(strict=True, reason=TWIN_GAPS[n])] if n in TWIN_GAPS else [])
-            for n in catalogue()]
+    return [
+        pytest.param(n, marks=[pytest.mark.xfail(strict=True, reason=TWIN_GAPS[n])] if n in TWIN_GAPS else [])
+        for n in catalogue()
+    ]
 
 
 @pytest.mark.parametrize("name", fault_params())
@@ -107,8 +109,9 @@ def test_revert_reports_what_it_could_not_restore(ctx: FaultContext) -> None:
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "twin.faults", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "twin.faults", *args], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
+    )
 
 
 def test_cli_list_names_every_fault() -> None:
@@ -144,8 +147,9 @@ def test_cli_prints_the_suites_env_overrides_and_clears_them(twin: Twin, ctx: Fa
     new_id = exports[0].split("=", 1)[1]
     idp = ctx.client("cognito-idp")
     try:
-        secret = idp.describe_user_pool_client(UserPoolId=ctx.target.user_pool_id, ClientId=new_id)[
-            "UserPoolClient"]["ClientSecret"]
+        secret = idp.describe_user_pool_client(UserPoolId=ctx.target.user_pool_id, ClientId=new_id)["UserPoolClient"][
+            "ClientSecret"
+        ]
         assert secret not in applied.stdout + applied.stderr
         assert secret not in twin.layout.fault_record("spa-client-secret").read_text()
         assert twin.env_file.read_text() == env_text  # the override is the pipeline's, not the env file's
@@ -186,8 +190,9 @@ def test_faults_refuse_a_real_deployment(tmp_path: Path) -> None:
     assert result.returncode == 1 and "twin only" in result.stderr
 
 
-@pytest.mark.parametrize("first", ["from twin.faults import catalogue; catalogue()",
-                                   "import twin.faults.catalogue.cognito"])
+@pytest.mark.parametrize(
+    "first", ["from twin.faults import catalogue; catalogue()", "import twin.faults.catalogue.cognito"]
+)
 def test_catalogue_stays_a_function_whatever_was_imported_first(first: str) -> None:
     """The registry function and the package of faults share a name; importing the package must not replace
     the function (a test that imported a fault module first got a module back from `twin.faults`)."""

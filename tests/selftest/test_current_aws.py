@@ -35,8 +35,9 @@ def modernise_clients(twin: Twin) -> None:
     for client_id in (ctx.target.client_id, settings(twin)["cognito"]["expiry_client_id"]):
         current = idp.describe_user_pool_client(UserPoolId=ctx.target.user_pool_id, ClientId=client_id)
         wanted = {k: v for k, v in current["UserPoolClient"].items() if k in CLIENT_FIELDS}
-        wanted.update(ExplicitAuthFlows=FLOWS,
-                      RefreshTokenRotation={"Feature": "ENABLED", "RetryGracePeriodSeconds": 10})
+        wanted.update(
+            ExplicitAuthFlows=FLOWS, RefreshTokenRotation={"Feature": "ENABLED", "RetryGracePeriodSeconds": 10}
+        )
         idp.update_user_pool_client(UserPoolId=ctx.target.user_pool_id, ClientId=client_id, **wanted)
 
 

@@ -21,8 +21,9 @@ def by_name(detection: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def test_fault_detected(fault_name: str, detection: dict[str, Any]) -> None:
     entry = by_name(detection).get(fault_name)
     if entry is None:
-        pytest.fail(f"{fault_name} was never run: a lane's twin did not start (see the campaign's progress.log)",
-                    pytrace=False)
+        pytest.fail(
+            f"{fault_name} was never run: a lane's twin did not start (see the campaign's progress.log)", pytrace=False
+        )
     allure.dynamic.description(entry["story"])
     allure.attach(json.dumps(entry, indent=1), name="verdict", attachment_type=allure.attachment_type.JSON)
     if entry["unavailable"]:
@@ -54,6 +55,7 @@ def test_detection_matrix_published(detection: dict[str, Any], pytestconfig: pyt
 
     table = (shared_dir(pytestconfig) / "matrix.txt").read_text()
     allure.attach(table, name="detection matrix", attachment_type=allure.attachment_type.TEXT)
-    allure.attach(json.dumps(detection, indent=1), name="detection matrix (JSON)",
-                  attachment_type=allure.attachment_type.JSON)
+    allure.attach(
+        json.dumps(detection, indent=1), name="detection matrix (JSON)", attachment_type=allure.attachment_type.JSON
+    )
     assert len(table.splitlines()) == len(detection["faults"]) + 4  # header, rules, one row per fault, summary

@@ -18,13 +18,22 @@ from tests.selftest.verdict import ALSO, CAUGHT, CRASHED, MISSED, QUIET, UNEXPEC
 pytestmark = pytest.mark.selftest
 
 
-def result(outcomes: list[tuple[str, str]], *, areas: tuple[str, ...] = ("cors",),
-           collateral: tuple[str, ...] = (), problem: str | None = None, messages: tuple[str, ...] = (),
-           must_say: str | None = None) -> FaultResult:
-    tests = tuple(CheckOutcome(f"t{i}", (area,), outcome, messages[i] if i < len(messages) else "")
-                  for i, (area, outcome) in enumerate(outcomes))
-    return FaultResult("f", "story.", areas, collateral, SuiteRun(1, 1.0, tests), "lane1", 1.0, problem,
-                       must_say=must_say)
+def result(
+    outcomes: list[tuple[str, str]],
+    *,
+    areas: tuple[str, ...] = ("cors",),
+    collateral: tuple[str, ...] = (),
+    problem: str | None = None,
+    messages: tuple[str, ...] = (),
+    must_say: str | None = None,
+) -> FaultResult:
+    tests = tuple(
+        CheckOutcome(f"t{i}", (area,), outcome, messages[i] if i < len(messages) else "")
+        for i, (area, outcome) in enumerate(outcomes)
+    )
+    return FaultResult(
+        "f", "story.", areas, collateral, SuiteRun(1, 1.0, tests), "lane1", 1.0, problem, must_say=must_say
+    )
 
 
 def test_caught_when_a_check_of_the_area_fails() -> None:
@@ -47,12 +56,20 @@ def test_an_error_outside_the_areas_is_still_unexpected() -> None:
 def test_a_finding_must_say_what_the_fault_declares() -> None:
     outcomes = [("lambda_permissions", "failed"), ("lambda_permissions", "passed")]
     areas = ("lambda_permissions",)
-    policy_only = result(outcomes, areas=areas, must_say="public function URL",
-                         messages=("function policies are wrong: statement X allows any principal ('*')",))
+    policy_only = result(
+        outcomes,
+        areas=areas,
+        must_say="public function URL",
+        messages=("function policies are wrong: statement X allows any principal ('*')",),
+    )
     assert policy_only.cells()["lambda_permissions"] == UNNAMED and not policy_only.detected
     assert "no message says 'public function URL'" in policy_only.explain()
-    url_check = result(outcomes, areas=areas, must_say="public function URL",
-                       messages=("functions have a Public Function URL (auth type NONE): delete it",))
+    url_check = result(
+        outcomes,
+        areas=areas,
+        must_say="public function URL",
+        messages=("functions have a Public Function URL (auth type NONE): delete it",),
+    )
     assert url_check.cells()["lambda_permissions"] == CAUGHT and url_check.detected
 
 
@@ -102,16 +119,39 @@ def test_outcomes_plugin_records_areas_outcomes_and_selection(tmp_path: Path) ->
         "@pytest.mark.sqlserver\ndef test_other(): pass\n"
     )
     out = tmp_path / "outcomes.json"
-    cmd = [sys.executable, "-m", "pytest", str(tests), "-p", "tests.selftest.outcomes_plugin", "--outcomes-json",
-           str(out), "--outcomes-areas", "cors", "--outcomes-keep", f"{tests.name}::test_err", "-p",
-           "no:cacheprovider", "--rootdir", str(tmp_path), "-c", "/dev/null", "-p", "no:locust"]
-    subprocess.run(cmd, cwd=tmp_path, capture_output=True, timeout=120, check=False,
-                   env=child_env())
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        str(tests),
+        "-p",
+        "tests.selftest.outcomes_plugin",
+        "--outcomes-json",
+        str(out),
+        "--outcomes-areas",
+        "cors",
+        "--outcomes-keep",
+        f"{tests.name}::test_err",
+        "-p",
+        "no:cacheprovider",
+        "--rootdir",
+        str(tmp_path),
+        "-c",
+        "/dev/null",
+        "-p",
+        "no:locust",
+    ]
+    subprocess.run(cmd, cwd=tmp_path, capture_output=True, timeout=120, check=False, env=child_env())
     data = json.loads(out.read_text())
     got = {t["nodeid"].split("::")[-1]: (t["areas"], t["outcome"]) for t in data["tests"]}
-    assert got == {"test_ok": (["cors"], "passed"), "test_bad": (["cors"], "error"),
-                   "test_finding": (["cors"], "failed"), "test_crash": (["cors"], "error"),
-                   "test_err": (["network"], "error"), "test_refused": (["cors"], "error")}
+    assert got == {
+        "test_ok": (["cors"], "passed"),
+        "test_bad": (["cors"], "error"),
+        "test_finding": (["cors"], "failed"),
+        "test_crash": (["cors"], "error"),
+        "test_err": (["network"], "error"),
+        "test_refused": (["cors"], "error"),
+    }
     messages = {t["nodeid"].split("::")[-1]: t["message"] for t in data["tests"]}
     assert messages["test_finding"] == "route GET /x allows *: fix it"
     assert "KeyError" in messages["test_crash"] and "RuntimeError" in messages["test_err"]

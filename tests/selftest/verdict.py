@@ -86,18 +86,26 @@ class FaultResult:
         cells = self.cells()
         missed, crashed, unnamed = ([a for a, c in cells.items() if c == kind] for kind in NOT_CAUGHT)
         if missed:
-            parts.append(f"no e2e check failed in {missed}: a check is missing there (finding for the "
-                         "e2e suite; do not weaken the fault)")
+            parts.append(
+                f"no e2e check failed in {missed}: a check is missing there (finding for the "
+                "e2e suite; do not weaken the fault)"
+            )
         if crashed:
             tests = sorted(t.nodeid for t in self.run.tests if t.outcome == "error" and set(t.areas) & set(crashed))
-            parts.append(f"checks of {crashed} only crashed with a traceback ({tests[:4]}), which proves nothing: "
-                         "make the check fail with a message naming the misconfiguration")
+            parts.append(
+                f"checks of {crashed} only crashed with a traceback ({tests[:4]}), which proves nothing: "
+                "make the check fail with a message naming the misconfiguration"
+            )
         if unnamed:
-            parts.append(f"checks of {unnamed} failed, but no message says {self.expected_text!r}: a check must "
-                         "name the misconfiguration (or the fault's MUST_SAY is wrong)")
+            parts.append(
+                f"checks of {unnamed} failed, but no message says {self.expected_text!r}: a check must "
+                "name the misconfiguration (or the fault's MUST_SAY is wrong)"
+            )
         if self.unexpected():
             tripped = self.tripped()
             tests = sorted({t for a in self.unexpected() for t in tripped[a]})[:4]
-            parts.append(f"failed outside its areas in {self.unexpected()} ({tests}): declare the area as "
-                         "collateral if the fault really breaks it, else the suite is flaky there")
+            parts.append(
+                f"failed outside its areas in {self.unexpected()} ({tests}): declare the area as "
+                "collateral if the fault really breaks it, else the suite is flaky there"
+            )
         return f"{self.name}: " + "; ".join(parts)

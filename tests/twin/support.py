@@ -17,9 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 @contextmanager
 def control_plane_child(folder: Path) -> Iterator[str]:
     """A control plane in its own process (its own moto state), yielding its URL."""
-    service = start_service(
-        "controlplane", "twin.controlplane", ["--port", "0"], folder, env={"PYTHONPATH": str(ROOT)}
-    )
+    service = start_service("controlplane", "twin.controlplane", ["--port", "0"], folder, env={"PYTHONPATH": str(ROOT)})
     try:
         yield str(wait_ready(service, timeout_s=60)["url"])
     finally:

@@ -43,8 +43,7 @@ class Twin:
 
 
 def run_twin(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "twin", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run([sys.executable, "-m", "twin", *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
 
 
 @pytest.fixture(scope="module")
@@ -65,13 +64,27 @@ def cli_env(folder: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     home = folder / "home"
     home.mkdir(exist_ok=True)
-    return {**env, "HOME": str(home), "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_CONFIG_FILE": str(home / "no-config"), "AWS_SHARED_CREDENTIALS_FILE": str(home / "no-credentials")}
+    return {
+        **env,
+        "HOME": str(home),
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_CONFIG_FILE": str(home / "no-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(home / "no-credentials"),
+    }
 
 
 def aws_run(twin: Twin, *args: str) -> subprocess.CompletedProcess[str]:
-    command = [str(AWS), *args, "--endpoint-url", str(twin.env["aws"]["endpoint_url"]), "--region", twin.region,
-               "--output", "json"]
+    command = [
+        str(AWS),
+        *args,
+        "--endpoint-url",
+        str(twin.env["aws"]["endpoint_url"]),
+        "--region",
+        twin.region,
+        "--output",
+        "json",
+    ]
     return subprocess.run(command, capture_output=True, text=True, timeout=60, env=cli_env(twin.folder))
 
 
@@ -100,8 +113,9 @@ def gateway(twin: Twin, api_id: str, path: str, token: str | None = None) -> req
     return requests.get(twin.base_url + path, headers=headers, timeout=30)
 
 
-def eventually(call: Callable[[], requests.Response], wanted: Callable[[requests.Response], bool], what: str,
-               timeout: float = 30.0) -> requests.Response:
+def eventually(
+    call: Callable[[], requests.Response], wanted: Callable[[requests.Response], bool], what: str, timeout: float = 30.0
+) -> requests.Response:
     """Repeat `call` until its response is `wanted` (the gateway re-reads the control plane within a second;
     the ceiling is for a busy machine: `wanted` is a state only the final configuration has, so the wait ends
     as soon as it is served)."""
@@ -118,8 +132,19 @@ def answers(status: int, body: dict[str, Any] | None = None) -> Callable[[reques
 
 
 def test_guides_update_route_without_route_id_is_refused_by_the_cli(twin: Twin) -> None:
-    result = aws_run(twin, "apigatewayv2", "update-route", "--api-id", "abc123", "--route-key", "GET /courses",
-                     "--authorization-type", "JWT", "--authorizer-id", "def456")
+    result = aws_run(
+        twin,
+        "apigatewayv2",
+        "update-route",
+        "--api-id",
+        "abc123",
+        "--route-key",
+        "GET /courses",
+        "--authorization-type",
+        "JWT",
+        "--authorizer-id",
+        "def456",
+    )
     assert result.returncode == 2
     assert "the following arguments are required: --route-id" in result.stderr
 
@@ -131,36 +156,99 @@ def test_guides_commands_make_a_protected_api_that_works_through_the_gateway(twi
     account = function_arn.split(":")[4]
 
     # create-api --target: quick create makes the integration, a $default route and an auto-deploy $default stage.
-    api_id = aws(twin, "apigatewayv2", "create-api", "--name", "learninghub-api", "--protocol-type", "HTTP",
-                 "--target", function_arn)["ApiId"]
+    api_id = aws(
+        twin,
+        "apigatewayv2",
+        "create-api",
+        "--name",
+        "learninghub-api",
+        "--protocol-type",
+        "HTTP",
+        "--target",
+        function_arn,
+    )["ApiId"]
     (integration,) = aws(twin, "apigatewayv2", "get-integrations", "--api-id", api_id)["Items"]
     assert (integration["IntegrationType"], integration["IntegrationUri"]) == ("AWS_PROXY", function_arn)
     (default_route,) = aws(twin, "apigatewayv2", "get-routes", "--api-id", api_id)["Items"]
     assert default_route["RouteKey"] == "$default"
 
     authorizer_id = aws(
-        twin, "apigatewayv2", "create-authorizer", "--api-id", api_id, "--authorizer-type", "JWT",
-        "--name", "CognitoJWTAuth", "--identity-source", "$request.header.Authorization", "--jwt-configuration",
+        twin,
+        "apigatewayv2",
+        "create-authorizer",
+        "--api-id",
+        api_id,
+        "--authorizer-type",
+        "JWT",
+        "--name",
+        "CognitoJWTAuth",
+        "--identity-source",
+        "$request.header.Authorization",
+        "--jwt-configuration",
         json.dumps({"Issuer": f"https://cognito-idp.{region}.amazonaws.com/{pool}", "Audience": [client]}),
     )["AuthorizerId"]
 
     # update-route --route-key "GET /courses": the only route is $default, whose key AWS does not let change.
-    renamed = aws_run(twin, "apigatewayv2", "update-route", "--api-id", api_id, "--route-id",
-                      default_route["RouteId"], "--route-key", "GET /courses", "--authorization-type", "JWT",
-                      "--authorizer-id", authorizer_id)
+    renamed = aws_run(
+        twin,
+        "apigatewayv2",
+        "update-route",
+        "--api-id",
+        api_id,
+        "--route-id",
+        default_route["RouteId"],
+        "--route-key",
+        "GET /courses",
+        "--authorization-type",
+        "JWT",
+        "--authorizer-id",
+        authorizer_id,
+    )
     assert renamed.returncode != 0 and "BadRequestException" in renamed.stderr
     # So a user creates the route on the quick-create integration, then attaches the authorizer as the guide says.
-    route_id = aws(twin, "apigatewayv2", "create-route", "--api-id", api_id, "--route-key", "GET /courses",
-                   "--target", f"integrations/{integration['IntegrationId']}")["RouteId"]
-    route = aws(twin, "apigatewayv2", "update-route", "--api-id", api_id, "--route-id", route_id,
-                "--authorization-type", "JWT", "--authorizer-id", authorizer_id)
+    route_id = aws(
+        twin,
+        "apigatewayv2",
+        "create-route",
+        "--api-id",
+        api_id,
+        "--route-key",
+        "GET /courses",
+        "--target",
+        f"integrations/{integration['IntegrationId']}",
+    )["RouteId"]
+    route = aws(
+        twin,
+        "apigatewayv2",
+        "update-route",
+        "--api-id",
+        api_id,
+        "--route-id",
+        route_id,
+        "--authorization-type",
+        "JWT",
+        "--authorizer-id",
+        authorizer_id,
+    )
     assert (route["RouteKey"], route["AuthorizationType"], route["AuthorizerId"]) == (
-        "GET /courses", "JWT", authorizer_id)
+        "GET /courses",
+        "JWT",
+        authorizer_id,
+    )
 
     # add-permission --statement-id apigw-invoke: the twin's own API (provisioned the guide's way) holds that id.
-    permission = ["lambda", "add-permission", "--function-name", function, "--action", "lambda:InvokeFunction",
-                  "--principal", "apigateway.amazonaws.com",
-                  "--source-arn", f"arn:aws:execute-api:{region}:{account}:{api_id}/*/*/*"]
+    permission = [
+        "lambda",
+        "add-permission",
+        "--function-name",
+        function,
+        "--action",
+        "lambda:InvokeFunction",
+        "--principal",
+        "apigateway.amazonaws.com",
+        "--source-arn",
+        f"arn:aws:execute-api:{region}:{account}:{api_id}/*/*/*",
+    ]
     taken = aws_run(twin, *permission, "--statement-id", "apigw-invoke")
     assert taken.returncode != 0 and "ResourceConflictException" in taken.stderr
     statement_id = f"apigw-invoke-{api_id}"
@@ -168,17 +256,54 @@ def test_guides_commands_make_a_protected_api_that_works_through_the_gateway(twi
 
     # A user of the twin's pool; the guide's P@ssw0rd is below the pool's minimum length.
     username = f"guide-{secrets.token_hex(4)}"
-    aws(twin, "cognito-idp", "admin-create-user", "--user-pool-id", pool, "--username", username,
-        "--message-action", "SUPPRESS")
-    weak = aws_run(twin, "cognito-idp", "admin-set-user-password", "--user-pool-id", pool, "--username", username,
-                   "--password", "P@ssw0rd", "--permanent")
+    aws(
+        twin,
+        "cognito-idp",
+        "admin-create-user",
+        "--user-pool-id",
+        pool,
+        "--username",
+        username,
+        "--message-action",
+        "SUPPRESS",
+    )
+    weak = aws_run(
+        twin,
+        "cognito-idp",
+        "admin-set-user-password",
+        "--user-pool-id",
+        pool,
+        "--username",
+        username,
+        "--password",
+        "P@ssw0rd",
+        "--permanent",
+    )
     assert weak.returncode != 0 and "InvalidPasswordException" in weak.stderr
     password = f"Gd1#{secrets.token_urlsafe(12)}"
-    aws(twin, "cognito-idp", "admin-set-user-password", "--user-pool-id", pool, "--username", username,
-        "--password", secret_file(twin, "password", password), "--permanent")
+    aws(
+        twin,
+        "cognito-idp",
+        "admin-set-user-password",
+        "--user-pool-id",
+        pool,
+        "--username",
+        username,
+        "--password",
+        secret_file(twin, "password", password),
+        "--permanent",
+    )
     credentials = secret_file(twin, "auth.json", json.dumps({"USERNAME": username, "PASSWORD": password}))
-    sign_in = ["cognito-idp", "admin-initiate-auth", "--user-pool-id", pool, "--client-id", client,
-               "--auth-parameters", credentials]
+    sign_in = [
+        "cognito-idp",
+        "admin-initiate-auth",
+        "--user-pool-id",
+        pool,
+        "--client-id",
+        client,
+        "--auth-parameters",
+        credentials,
+    ]
     # The guide's legacy flow name is still accepted (it is ADMIN_USER_PASSWORD_AUTH's old name).
     legacy = aws(twin, *sign_in, "--auth-flow", "ADMIN_NO_SRP_AUTH")["AuthenticationResult"]
     assert {"IdToken", "AccessToken", "RefreshToken"} <= set(legacy)
@@ -190,19 +315,29 @@ def test_guides_commands_make_a_protected_api_that_works_through_the_gateway(twi
     # 401 without a token first: only the JWT route answers it (GET /courses without its authorizer, or the
     # $default route, answer 200 or 500), so a 200 with the token cannot come from a route read before
     # update-route; that 200 then needs the permission, made last.
-    eventually(lambda: gateway(twin, api_id, "/courses"), answers(401, {"message": "Unauthorized"}),
-               "401 on GET /courses without a token")
+    eventually(
+        lambda: gateway(twin, api_id, "/courses"),
+        answers(401, {"message": "Unauthorized"}),
+        "401 on GET /courses without a token",
+    )
     ok = eventually(lambda: gateway(twin, api_id, "/courses", token), answers(200), "200 on GET /courses")
     assert ok.json() == expected.json()
     assert answers(401, {"message": "Unauthorized"})(gateway(twin, api_id, "/courses"))
     # The quick-create $default route still catches every other path; `/*/*/*` does not cover it ($default/$default).
     assert answers(500, {"message": "Internal Server Error"})(gateway(twin, api_id, "/elsewhere", token))
     aws(twin, "apigatewayv2", "delete-route", "--api-id", api_id, "--route-id", default_route["RouteId"])
-    eventually(lambda: gateway(twin, api_id, "/elsewhere"), answers(404, {"message": "Not Found"}),
-               "404 once the $default route is gone")
+    eventually(
+        lambda: gateway(twin, api_id, "/elsewhere"),
+        answers(404, {"message": "Not Found"}),
+        "404 once the $default route is gone",
+    )
 
     aws(twin, "lambda", "remove-permission", "--function-name", function, "--statement-id", statement_id)
-    eventually(lambda: gateway(twin, api_id, "/courses", token), answers(500, {"message": "Internal Server Error"}),
-               "500 without the permission")
-    assert answers(200)(requests.get(f"{twin.base_url}/courses", headers={"Authorization": f"Bearer {token}"},
-                                     timeout=30)), "the twin's own API keeps its permission"
+    eventually(
+        lambda: gateway(twin, api_id, "/courses", token),
+        answers(500, {"message": "Internal Server Error"}),
+        "500 without the permission",
+    )
+    assert answers(200)(
+        requests.get(f"{twin.base_url}/courses", headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    ), "the twin's own API keeps its permission"

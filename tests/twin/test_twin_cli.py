@@ -70,7 +70,10 @@ def test_missing_dependency_is_named_before_anything_starts(tmp_path: Path) -> N
     hide_moto = "import sys; sys.modules['moto'] = None; from twin.cli import main; sys.exit(main())"
     result = subprocess.run(
         [sys.executable, "-c", hide_moto, "up", "--state-dir", str(tmp_path / "s")],
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert_one_line_error(result, "missing Python package 'moto'", "make setup")
     assert not StateLayout(tmp_path / "s").logs.exists(), "nothing may be started without its dependencies"
@@ -151,8 +154,6 @@ def test_foreground_twin_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     assert not StateLayout(state_dir).state_file.exists()
 
 
-
-
 def children(pid: int) -> list[int]:
     """The live processes whose parent is `pid` (the gateway's Lambda workers and log shipper)."""
     found = []
@@ -169,16 +170,23 @@ def children(pid: int) -> list[int]:
 def id_token(env: dict) -> str:
     """An ID token of a new user of the twin's pool."""
     session = boto3.Session(aws_access_key_id="t", aws_secret_access_key="t", region_name=env["aws"]["region"])
-    idp = session.client("cognito-idp", endpoint_url=env["aws"]["endpoint_url"],
-                         config=Config(retries={"total_max_attempts": 1}))
+    idp = session.client(
+        "cognito-idp", endpoint_url=env["aws"]["endpoint_url"], config=Config(retries={"total_max_attempts": 1})
+    )
     pool, username, password = env["cognito"]["user_pool_id"], f"e2e-restart-{uuid.uuid4().hex[:8]}", "Str0ng#Restart-1"
-    idp.admin_create_user(UserPoolId=pool, Username=username, MessageAction="SUPPRESS",
-                          UserAttributes=[{"Name": "email", "Value": f"{username}@example.test"}])
+    idp.admin_create_user(
+        UserPoolId=pool,
+        Username=username,
+        MessageAction="SUPPRESS",
+        UserAttributes=[{"Name": "email", "Value": f"{username}@example.test"}],
+    )
     idp.admin_set_user_password(UserPoolId=pool, Username=username, Password=password, Permanent=True)
-    return idp.admin_initiate_auth(UserPoolId=pool, ClientId=env["cognito"]["client_id"],
-                                   AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-                                   AuthParameters={"USERNAME": username, "PASSWORD": password},
-                                   )["AuthenticationResult"]["IdToken"]
+    return idp.admin_initiate_auth(
+        UserPoolId=pool,
+        ClientId=env["cognito"]["client_id"],
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": username, "PASSWORD": password},
+    )["AuthenticationResult"]["IdToken"]
 
 
 def test_a_detached_twin_restarts_its_gateway_on_the_same_url_with_the_same_configuration(tmp_path: Path) -> None:
@@ -192,9 +200,11 @@ def test_a_detached_twin_restarts_its_gateway_on_the_same_url_with_the_same_conf
 
         def answers() -> tuple[int, int, int]:
             # 30 s: the first call after a (re)start is a Lambda cold start, seconds on a busy machine.
-            return (requests.get(f"{base_url}/health", timeout=30).status_code,
-                    requests.get(f"{base_url}/courses", timeout=30).status_code,
-                    requests.get(f"{base_url}/courses", headers={"Authorization": token}, timeout=30).status_code)
+            return (
+                requests.get(f"{base_url}/health", timeout=30).status_code,
+                requests.get(f"{base_url}/courses", timeout=30).status_code,
+                requests.get(f"{base_url}/courses", headers={"Authorization": token}, timeout=30).status_code,
+            )
 
         assert answers() == (200, 401, 200)
         before = read_state(state_dir)["services"]

@@ -47,9 +47,14 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         status = response["statusCode"]
         return response
     finally:
-        print(json.dumps({
-            "requestId": request_id(event),
-            "routeKey": event.get("routeKey"),
-            "probe": (event.get("headers") or {}).get("x-e2e-probe"),
-            "status": status,
-        }), flush=True)
+        print(
+            json.dumps(
+                {
+                    "requestId": request_id(event),
+                    "routeKey": event.get("routeKey"),
+                    "probe": (event.get("headers") or {}).get("x-e2e-probe"),
+                    "status": status,
+                }
+            ),
+            flush=True,
+        )

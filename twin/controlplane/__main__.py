@@ -40,8 +40,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{PROG}: {exc}; install the pinned moto (make setup)", file=sys.stderr)
         return 1
     except OSError as exc:
-        print(f"{PROG}: cannot listen on 127.0.0.1:{args.port}: {exc.strerror}; use another --port or 0",
-              file=sys.stderr)
+        print(
+            f"{PROG}: cannot listen on 127.0.0.1:{args.port}: {exc.strerror}; use another --port or 0", file=sys.stderr
+        )
         return 1
     print(plane.ready_line(), flush=True)
     stop.wait()

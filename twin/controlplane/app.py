@@ -38,7 +38,7 @@ def aws_call(environ: dict[str, Any]) -> tuple[str | None, str | None]:
     target: str = environ.get("HTTP_X_AMZ_TARGET") or ""
     for prefix, service in TARGETS.items():
         if target.startswith(prefix):
-            return service, target[len(prefix):]
+            return service, target[len(prefix) :]
     scope = CREDENTIAL_SCOPE.search(environ.get("HTTP_AUTHORIZATION") or "")
     if scope is None:
         return None, None

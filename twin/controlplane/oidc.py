@@ -29,7 +29,8 @@ UPDATED_PREFIX = "/issuer-cognito-idp"
 # Any /{x}/.well-known/... path is answered here, so moto's shared key is never served.
 PATH = re.compile(r"^/(?P<pool>[^/]+)/\.well-known/(?P<doc>jwks\.json|openid-configuration)$")
 UPDATED_PATH = re.compile(
-    r"^/issuer-cognito-idp/(?P<pool>[^/]+)/\.well-known/(?P<doc>jwks\.json|openid-configuration)$")
+    r"^/issuer-cognito-idp/(?P<pool>[^/]+)/\.well-known/(?P<doc>jwks\.json|openid-configuration)$"
+)
 POOL_ID = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d_[0-9A-Za-z]+$")
 FORBIDDEN = {"message": "Forbidden"}  # the body AWS sends with this 403 is not published: unconfirmed
 

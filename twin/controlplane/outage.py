@@ -18,14 +18,17 @@ import time
 import uuid
 from collections.abc import Callable
 
-SERVICES = ("cognito-idp", "cognito-identity", "lambda", "apigatewayv2", "logs", "iam", "sts", "ec2",
-            "secretsmanager")
+SERVICES = ("cognito-idp", "cognito-identity", "lambda", "apigatewayv2", "logs", "iam", "sts", "ec2", "secretsmanager")
 ALL = "*"
 MAX_SECONDS = 300.0
 MESSAGE = "The request processing has failed because of an unknown error, exception or failure."
 
-_JSON_CODES = {"cognito-idp": "InternalErrorException", "cognito-identity": "InternalErrorException",
-               "logs": "InternalFailure", "secretsmanager": "InternalFailure"}
+_JSON_CODES = {
+    "cognito-idp": "InternalErrorException",
+    "cognito-identity": "InternalErrorException",
+    "logs": "InternalFailure",
+    "secretsmanager": "InternalFailure",
+}
 _QUERY = {"iam", "sts"}
 
 
@@ -61,8 +64,9 @@ class Outages:
     def state(self) -> dict[str, object]:
         with self._lock:
             now = self.clock()
-            active = {name: {"seconds_left": round(until - now, 3)} for name, until in self._until.items()
-                      if until > now}
+            active = {
+                name: {"seconds_left": round(until - now, 3)} for name, until in self._until.items() if until > now
+            }
             return {"active": active, "answered": dict(self._answered)}
 
     def hit(self, service: str | None) -> bool:
@@ -85,15 +89,30 @@ def error_answer(service: str) -> tuple[int, list[tuple[str, str]], bytes]:
     request_id = str(uuid.uuid4())
     if service in _JSON_CODES:
         code = _JSON_CODES[service]
-        return 500, [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-ErrorType", f"{code}:"),
-                     ("x-amzn-RequestId", request_id)], json.dumps({"__type": code, "message": MESSAGE}).encode()
+        return (
+            500,
+            [
+                ("Content-Type", "application/x-amz-json-1.1"),
+                ("x-amzn-ErrorType", f"{code}:"),
+                ("x-amzn-RequestId", request_id),
+            ],
+            json.dumps({"__type": code, "message": MESSAGE}).encode(),
+        )
     if service in ("lambda", "apigatewayv2"):
-        code, body = (("ServiceException", {"Type": "Service", "Message": MESSAGE}) if service == "lambda"
-                      else ("InternalFailure", {"message": MESSAGE}))
-        return 500, [("Content-Type", "application/json"), ("x-amzn-ErrorType", code),
-                     ("x-amzn-RequestId", request_id)], json.dumps(body).encode()
+        code, body = (
+            ("ServiceException", {"Type": "Service", "Message": MESSAGE})
+            if service == "lambda"
+            else ("InternalFailure", {"message": MESSAGE})
+        )
+        return (
+            500,
+            [("Content-Type", "application/json"), ("x-amzn-ErrorType", code), ("x-amzn-RequestId", request_id)],
+            json.dumps(body).encode(),
+        )
     error = f"<Code>InternalFailure</Code><Message>{MESSAGE}</Message>"
-    xml = (f"<ErrorResponse><Error><Type>Receiver</Type>{error}</Error><RequestId>{request_id}</RequestId>"
-           "</ErrorResponse>" if service in _QUERY
-           else f"<Response><Errors><Error>{error}</Error></Errors><RequestID>{request_id}</RequestID></Response>")
+    xml = (
+        f"<ErrorResponse><Error><Type>Receiver</Type>{error}</Error><RequestId>{request_id}</RequestId></ErrorResponse>"
+        if service in _QUERY
+        else f"<Response><Errors><Error>{error}</Error></Errors><RequestID>{request_id}</RequestID></Response>"
+    )
     return 500, [("Content-Type", "text/xml")], f'<?xml version="1.0" encoding="UTF-8"?>{xml}'.encode()

@@ -63,8 +63,9 @@ def start_control_plane(host: str = "127.0.0.1", port: int = 0, warm: bool = Tru
         app = ControlPlaneApp()
         if warm:
             warm_up(app.moto)
-        server = make_server("127.0.0.1", port, app, threaded=True, request_handler=MotoRequestHandler,
-                             fd=listener.fileno())
+        server = make_server(
+            "127.0.0.1", port, app, threaded=True, request_handler=MotoRequestHandler, fd=listener.fileno()
+        )
     thread = threading.Thread(target=server.serve_forever, name="twin-controlplane", daemon=True)
     thread.start()
     return ControlPlane(host="127.0.0.1", port=server.socket.getsockname()[1], app=app, _server=server, _thread=thread)

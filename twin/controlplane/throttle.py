@@ -25,10 +25,22 @@ SERVICES = ("cognito-idp", "cognito-identity")
 # Amazon Cognito developer guide, "Quotas in Amazon Cognito": default request rate (RPS) of each user pool API
 # category, per account and Region.
 CATEGORY_RPS = {
-    "UserAuthentication": 120, "UserCreation": 50, "UserFederation": 25, "UserAccountRecovery": 30,
-    "UserRead": 120, "UserUpdate": 25, "UserResourceRead": 50, "UserResourceUpdate": 25, "UserList": 30,
-    "UserPoolRead": 15, "UserPoolUpdate": 15, "UserPoolResourceRead": 20, "UserPoolResourceUpdate": 15,
-    "UserPoolClientRead": 15, "UserPoolClientUpdate": 15, "UserToken": 120,
+    "UserAuthentication": 120,
+    "UserCreation": 50,
+    "UserFederation": 25,
+    "UserAccountRecovery": 30,
+    "UserRead": 120,
+    "UserUpdate": 25,
+    "UserResourceRead": 50,
+    "UserResourceUpdate": 25,
+    "UserList": 30,
+    "UserPoolRead": 15,
+    "UserPoolUpdate": 15,
+    "UserPoolResourceRead": 20,
+    "UserPoolResourceUpdate": 15,
+    "UserPoolClientRead": 15,
+    "UserPoolClientUpdate": 15,
+    "UserToken": 120,
 }
 # The challenge answers have their own allowance of 3x UserAuthentication; what exceeds it counts towards
 # UserAuthentication (documented: "Amazon Cognito user pools API operations with special request rate handling").
@@ -51,8 +63,9 @@ OPERATION_CATEGORY = {
     **dict.fromkeys(["CreateGroup", "UpdateGroup", "DeleteGroup"], "UserPoolResourceUpdate"),
     **dict.fromkeys(["DescribeUserPoolClient", "ListUserPoolClients"], "UserPoolClientRead"),
     **dict.fromkeys(["CreateUserPoolClient", "UpdateUserPoolClient", "DeleteUserPoolClient"], "UserPoolClientUpdate"),
-    **dict.fromkeys(["GetTokensFromRefreshToken", "RevokeToken", "GlobalSignOut", "AdminUserGlobalSignOut"],
-                    "UserToken"),
+    **dict.fromkeys(
+        ["GetTokensFromRefreshToken", "RevokeToken", "GlobalSignOut", "AdminUserGlobalSignOut"], "UserToken"
+    ),
 }
 
 
@@ -102,8 +115,10 @@ class Quota:
         return cls(scale, {name: Bucket(rate, max(1.0, rate), max(1.0, rate), now) for name, rate in rates.items()})
 
     def state(self) -> dict[str, object]:
-        return {"quota_scale": self.scale,
-                "categories": {name: {"rps": b.rate, "depth": b.depth} for name, b in self.buckets.items()}}
+        return {
+            "quota_scale": self.scale,
+            "categories": {name: {"rps": b.rate, "depth": b.depth} for name, b in self.buckets.items()},
+        }
 
     def throttles(self, operation: str | None, now: float) -> bool:
         category = OPERATION_CATEGORY.get(operation or "")
@@ -126,8 +141,10 @@ class Throttle:
         if service not in SERVICES:
             raise ThrottleError(f"service must be one of {list(SERVICES)}")
         if ("ratio" in body) == ("quota_scale" in body):
-            raise ThrottleError("give either ratio (0 to 1; 0 turns throttling off) or quota_scale (more than 0, "
-                                "at most 1), not both or neither")
+            raise ThrottleError(
+                "give either ratio (0 to 1; 0 turns throttling off) or quota_scale (more than 0, "
+                "at most 1), not both or neither"
+            )
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
             raise ThrottleError("seed must be an integer")
         name = str(service)
@@ -139,8 +156,9 @@ class Throttle:
         else:
             scale = body["quota_scale"]
             if isinstance(scale, bool) or not isinstance(scale, int | float) or not 0 < scale <= 1:
-                raise ThrottleError("quota_scale must be a number more than 0 and at most 1 (ratio 0 turns "
-                                    "throttling off)")
+                raise ThrottleError(
+                    "quota_scale must be a number more than 0 and at most 1 (ratio 0 turns throttling off)"
+                )
             if name != "cognito-idp":
                 raise ThrottleError("quota_scale models the user pool API categories: service must be cognito-idp")
             if seed is not None:

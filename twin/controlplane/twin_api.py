@@ -54,8 +54,9 @@ def handle(request: Request, throttle: Throttle, outages: Outages) -> Response:
     return _json(404, {"message": f"no twin endpoint {method} {path}"})
 
 
-def _apply(request: Request, apply: Callable[[dict[str, Any]], dict[str, object]], refused: type[ValueError],
-           shape: str) -> Response:
+def _apply(
+    request: Request, apply: Callable[[dict[str, Any]], dict[str, object]], refused: type[ValueError], shape: str
+) -> Response:
     """A POST of a JSON object to a setting: 200 with what was applied, or 400 {"message"}."""
     try:
         body = json.loads(request.get_data() or b"null")

@@ -20,6 +20,13 @@ def catalogue() -> dict[str, Fault]:
 
 
 __all__ = [
-    "Fault", "FaultContext", "FaultError", "FaultUnavailable", "NeedsFreshTwin", "Revert", "Target",
-    "catalogue", "read_target",
+    "Fault",
+    "FaultContext",
+    "FaultError",
+    "FaultUnavailable",
+    "NeedsFreshTwin",
+    "Revert",
+    "Target",
+    "catalogue",
+    "read_target",
 ]

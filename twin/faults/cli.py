@@ -26,8 +26,9 @@ EXIT_ERROR = 1
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = OneLineParser(prog="python -m twin.faults", prefix="twin.faults",
-                           description="Named, reversible misconfigurations of a twin.")
+    parser = OneLineParser(
+        prog="python -m twin.faults", prefix="twin.faults", description="Named, reversible misconfigurations of a twin."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("list", help="every fault: name, areas it must trip, story")
     for name, text in (("apply", "apply a fault to a running twin"), ("revert", "revert an applied fault")):
@@ -47,8 +48,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     fault = faults.get(args.name)
     if fault is None:
-        print(f"twin.faults: no fault named {args.name!r}; `python -m twin.faults list` names them all",
-              file=sys.stderr)
+        print(
+            f"twin.faults: no fault named {args.name!r}; `python -m twin.faults list` names them all", file=sys.stderr
+        )
         return EXIT_USAGE
     try:
         ctx = FaultContext.from_files(args.env_file, args.state_dir)
@@ -71,8 +73,10 @@ def _apply(fault: Fault, ctx: FaultContext, state_dir: Path) -> int:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
         json.dump(revert.to_json(), handle)
-    print(f"applied {fault.name} (areas {', '.join(sorted(fault.areas))}); revert with "
-          f"`python -m twin.faults revert {fault.name} --env-file ... --state-dir ...`")
+    print(
+        f"applied {fault.name} (areas {', '.join(sorted(fault.areas))}); revert with "
+        f"`python -m twin.faults revert {fault.name} --env-file ... --state-dir ...`"
+    )
     if revert.env:
         print(export_line(revert.env))
     return 0

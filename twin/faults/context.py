@@ -117,8 +117,9 @@ class FaultContext:
                     login_timeout=SQL_TIMEOUT_S, timeout=SQL_TIMEOUT_S, autocommit=True,
                 )  # fmt: skip
             except Exception as exc:  # pytds raises several unrelated types for "cannot sign in"
-                raise FaultError(f"cannot sign in to SQL Server at {SQL_HOST}:{port} as sa: "
-                                 f"{type(exc).__name__}") from None
+                raise FaultError(
+                    f"cannot sign in to SQL Server at {SQL_HOST}:{port} as sa: {type(exc).__name__}"
+                ) from None
         return self._sql
 
     def _sql_login(self) -> tuple[str, int]:
@@ -130,8 +131,10 @@ class FaultContext:
             password = json.loads(StateLayout(self.state_dir).credentials.read_text())["sa_password"]
             port = int(state["services"]["mssql"]["port"]) if state else 0
         except (OSError, KeyError, ValueError, TypeError) as exc:
-            raise FaultError(f"state folder {self.state_dir} lacks the SQL login or port ({type(exc).__name__}): "
-                             "is the twin running there?") from None
+            raise FaultError(
+                f"state folder {self.state_dir} lacks the SQL login or port ({type(exc).__name__}): "
+                "is the twin running there?"
+            ) from None
         if not port:
             raise FaultError(f"no twin is running for state folder {self.state_dir} (no SQL port in its state)")
         return password, port

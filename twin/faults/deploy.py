@@ -48,8 +48,10 @@ def patched_backend(edits: list[tuple[str, str, str]]) -> bytes:
             path = copy / relative
             text = path.read_text()
             if text.count(old) != 1:
-                raise FaultError(f"{relative} holds {text.count(old)} copies of the code this fault edits, "
-                                 "expected 1: update the fault to the backend's current code")
+                raise FaultError(
+                    f"{relative} holds {text.count(old)} copies of the code this fault edits, "
+                    "expected 1: update the fault to the backend's current code"
+                )
             path.write_text(text.replace(old, new))
         return build_backend_zip(copy)
 

@@ -114,8 +114,10 @@ def internet_gateway_id(ctx: FaultContext) -> str:
 
 def identity_roles(ctx: FaultContext) -> dict[str, str]:
     """{"authenticated": role name, "unauthenticated": role name} as the identity pool maps them."""
-    roles = ctx.client("cognito-identity").get_identity_pool_roles(
-        IdentityPoolId=ctx.target.identity_pool_id).get("Roles") or {}
+    roles = (
+        ctx.client("cognito-identity").get_identity_pool_roles(IdentityPoolId=ctx.target.identity_pool_id).get("Roles")
+        or {}
+    )
     if "authenticated" not in roles or "unauthenticated" not in roles:
         raise FaultError("the identity pool does not map both roles: the stack is not in its provisioned state")
     return {kind: arn.rsplit("/", 1)[-1] for kind, arn in roles.items()}

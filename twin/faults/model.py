@@ -19,10 +19,18 @@ if TYPE_CHECKING:
     from twin.faults.context import FaultContext
 
 # Fields that AWS rewrites on every update; a restored resource differs from the original only in these.
-VOLATILE = frozenset({
-    "ResponseMetadata", "LastModified", "LastModifiedDate", "LastModifiedTime", "RevisionId",
-    "LastUpdateStatus", "LastUpdateStatusReason", "LastUpdateStatusReasonCode",
-})
+VOLATILE = frozenset(
+    {
+        "ResponseMetadata",
+        "LastModified",
+        "LastModifiedDate",
+        "LastModifiedTime",
+        "RevisionId",
+        "LastUpdateStatus",
+        "LastUpdateStatusReason",
+        "LastUpdateStatusReasonCode",
+    }
+)
 
 Change = Callable[["FaultContext", Undo], None]
 Observe = Callable[["FaultContext"], Any]
@@ -96,8 +104,7 @@ class Revert:
             raise FaultError(f"revert of {self.fault.name} is incomplete: {'; '.join(problems)}")
 
     def to_json(self) -> dict[str, Any]:
-        return {"fault": self.fault.name, "undo": self.undo.to_json(), "before": encode(self.before),
-                "env": self.env}
+        return {"fault": self.fault.name, "undo": self.undo.to_json(), "before": encode(self.before), "env": self.env}
 
     @classmethod
     def from_json(cls, fault: Fault, data: dict[str, Any]) -> Revert:

@@ -99,7 +99,7 @@ def encode(value: Any) -> Any:
 def decode(value: Any) -> Any:
     if isinstance(value, dict):
         if len(value) == 1:
-            (tag, raw), = value.items()
+            ((tag, raw),) = value.items()
             if tag == "__bytes__":
                 return base64.b64decode(raw)
             if tag == "__decimal__":

@@ -98,8 +98,7 @@ async def read_body(receive: Receive, declared: int | None) -> bytes:
 class Gateway:
     """ASGI app serving every HTTP API of the control plane."""
 
-    def __init__(self, settings: Settings, refresher: Refresher, validator: JwtValidator,
-                 runner: LambdaRunner) -> None:
+    def __init__(self, settings: Settings, refresher: Refresher, validator: JwtValidator, runner: LambdaRunner) -> None:
         self._settings = settings
         self._refresher = refresher
         self._validator = validator
@@ -178,7 +177,8 @@ class Gateway:
         claims = scopes = None
         if route.authorization_type == "JWT":
             outcome = await self._validator.authorize(
-                api.authorizers.get(route.authorizer_id or ""), route.scopes, headers, query_parameters(query_text))
+                api.authorizers.get(route.authorizer_id or ""), route.scopes, headers, query_parameters(query_text)
+            )
             if outcome.status == 500:
                 log.warning("%s %s: route %s has no usable authorizer", method, path, route.route_key)
                 return gateway_error(SERVER_ERROR)
@@ -196,28 +196,53 @@ class Gateway:
             return gateway_error(SERVER_ERROR if route.target else NOT_FOUND)
         function = integration.function
         if function is None or integration.payload_version != "2.0":
-            log.warning("%s %s: integration %s is not a Lambda proxy with payload 2.0", method, path,
-                        integration.integration_id)
+            log.warning(
+                "%s %s: integration %s is not a Lambda proxy with payload 2.0", method, path, integration.integration_id
+            )
             return gateway_error(SERVER_ERROR)
-        arns = source_arns(self._settings.region, self._settings.account_id, api.api_id, STAGE, method,
-                           None if route.is_default else route.resource_path, path)
+        arns = source_arns(
+            self._settings.region,
+            self._settings.account_id,
+            api.api_id,
+            STAGE,
+            method,
+            None if route.is_default else route.resource_path,
+            path,
+        )
         if not allows(snapshot.policies.get(function), arns, self._settings.account_id):
             log.warning("%s %s: the resource policy of %s does not allow %s", method, path, function, arns[0])
             return gateway_error(SERVER_ERROR)
 
         client = scope.get("client") or ("127.0.0.1", 0)
         server = scope.get("server") or ("127.0.0.1", 0)
-        facts = RequestFacts(method=method, raw_path=path, raw_query=query_text, headers=header_list, body=body,
-                             source_ip=client[0], server_port=server[1], request_id=request_id,
-                             epoch_ms=int(time.time() * 1000))
-        event = build_event(facts, api_id=api.api_id, account_id=self._settings.account_id,
-                            host=headers.get("host", ""), route_key=route.route_key, path_params=path_params,
-                            stage=STAGE, stage_variables=api.stage_variables, claims=claims, scopes=scopes)
-        return await self._invoke(api, integration.uri, integration.timeout_ms, event, cors_headers,
-                                  f"{method} {path}")
+        facts = RequestFacts(
+            method=method,
+            raw_path=path,
+            raw_query=query_text,
+            headers=header_list,
+            body=body,
+            source_ip=client[0],
+            server_port=server[1],
+            request_id=request_id,
+            epoch_ms=int(time.time() * 1000),
+        )
+        event = build_event(
+            facts,
+            api_id=api.api_id,
+            account_id=self._settings.account_id,
+            host=headers.get("host", ""),
+            route_key=route.route_key,
+            path_params=path_params,
+            stage=STAGE,
+            stage_variables=api.stage_variables,
+            claims=claims,
+            scopes=scopes,
+        )
+        return await self._invoke(api, integration.uri, integration.timeout_ms, event, cors_headers, f"{method} {path}")
 
-    async def _invoke(self, api: ApiSnapshot, target: str, timeout_ms: int, event: dict[str, Any],
-                      cors_headers: Headers, what: str) -> tuple[int, Headers, bytes]:
+    async def _invoke(
+        self, api: ApiSnapshot, target: str, timeout_ms: int, event: dict[str, Any], cors_headers: Headers, what: str
+    ) -> tuple[int, Headers, bytes]:
         result = await self._runner.invoke(target, _dumps(event), timeout_ms / 1000)
         if result.status == "timeout":
             log.warning("%s: integration timed out after %d ms", what, timeout_ms)

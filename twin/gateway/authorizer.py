@@ -22,8 +22,12 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from twin.gateway.jwks import KeyStore
 
 _HASHES: dict[str, tuple[type[hashes.HashAlgorithm], bool]] = {
-    "RS256": (hashes.SHA256, False), "RS384": (hashes.SHA384, False), "RS512": (hashes.SHA512, False),
-    "PS256": (hashes.SHA256, True), "PS384": (hashes.SHA384, True), "PS512": (hashes.SHA512, True),
+    "RS256": (hashes.SHA256, False),
+    "RS384": (hashes.SHA384, False),
+    "RS512": (hashes.SHA512, False),
+    "PS256": (hashes.SHA256, True),
+    "PS384": (hashes.SHA384, True),
+    "PS512": (hashes.SHA512, True),
 }
 CACHE_SIZE = 4096
 
@@ -88,34 +92,47 @@ class JwtValidator:
         self._leeway = leeway_s
         self._verified: dict[tuple[str, str], tuple[int, dict[str, Any]]] = {}  # (issuer, token) -> (keys, claims)
 
-    async def authorize(self, cfg: AuthorizerConfig | None, route_scopes: tuple[str, ...],
-                        headers: dict[str, str], query: dict[str, str]) -> AuthOutcome:
+    async def authorize(
+        self,
+        cfg: AuthorizerConfig | None,
+        route_scopes: tuple[str, ...],
+        headers: dict[str, str],
+        query: dict[str, str],
+    ) -> AuthOutcome:
         """Decide on one request. `headers` have lower-case names; `query` holds decoded parameters."""
         if cfg is None or cfg.authorizer_type != "JWT" or not cfg.issuer or len(cfg.identity_source) != 1:
             return AuthOutcome(500)  # a route whose authorizer cannot be resolved: see README (deny, 500)
         source = cfg.identity_source[0]
         if source.lower().startswith("$request.header."):
-            raw = headers.get(source[len("$request.header."):].lower())
+            raw = headers.get(source[len("$request.header.") :].lower())
         elif source.startswith("$request.querystring."):
-            raw = query.get(source[len("$request.querystring."):])
+            raw = query.get(source[len("$request.querystring.") :])
         else:
             return AuthOutcome(500)
-        token = raw[len("Bearer "):] if raw and raw.startswith("Bearer ") else raw
+        token = raw[len("Bearer ") :] if raw and raw.startswith("Bearer ") else raw
         if not token:
             return AuthOutcome(401, www_authenticate="Bearer")
         scope_text = " ".join(route_scopes)
         try:
             claims = await self._verify(cfg, token)
         except _Reject as rej:
-            return AuthOutcome(401, www_authenticate=(
-                f'Bearer scope="{scope_text}" error="invalid_token" error_description="{rej.description}"'))
+            return AuthOutcome(
+                401,
+                www_authenticate=(
+                    f'Bearer scope="{scope_text}" error="invalid_token" error_description="{rej.description}"'
+                ),
+            )
         if not route_scopes:
             return AuthOutcome(0, claims=claims, scopes=None)
         scopes = token_scopes(claims)
         if not set(scopes) & set(route_scopes):
-            return AuthOutcome(403, www_authenticate=(
-                f'Bearer scope="{scope_text}" error="insufficient_scope" '
-                'error_description="the token does not have the required scopes"'))
+            return AuthOutcome(
+                403,
+                www_authenticate=(
+                    f'Bearer scope="{scope_text}" error="insufficient_scope" '
+                    'error_description="the token does not have the required scopes"'
+                ),
+            )
         return AuthOutcome(0, claims=claims, scopes=scopes)
 
     async def _verify(self, cfg: AuthorizerConfig, token: str) -> dict[str, Any]:
@@ -152,8 +169,7 @@ class JwtValidator:
         if key_alg is not None and key_alg != alg:
             raise _Reject(f"signing method {alg} does not match the key's algorithm")
         hash_cls, pss = _HASHES[alg]
-        pad = padding.PSS(mgf=padding.MGF1(hash_cls()), salt_length=hash_cls.digest_size) if pss \
-            else padding.PKCS1v15()
+        pad = padding.PSS(mgf=padding.MGF1(hash_cls()), salt_length=hash_cls.digest_size) if pss else padding.PKCS1v15()
         try:
             key.verify(signature, f"{parts[0]}.{parts[1]}".encode(), pad, hash_cls())
         except InvalidSignature as exc:

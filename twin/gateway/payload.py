@@ -83,9 +83,19 @@ def is_text(content_type: str | None) -> bool:
     return ctype.startswith(TEXT_TYPES) or ctype.endswith(("+json", "+xml"))
 
 
-def build_event(facts: RequestFacts, *, api_id: str, account_id: str, host: str, route_key: str,
-                path_params: dict[str, str], stage: str, stage_variables: dict[str, str],
-                claims: dict[str, Any] | None, scopes: list[str] | None) -> dict[str, Any]:
+def build_event(
+    facts: RequestFacts,
+    *,
+    api_id: str,
+    account_id: str,
+    host: str,
+    route_key: str,
+    path_params: dict[str, str],
+    stage: str,
+    stage_variables: dict[str, str],
+    claims: dict[str, Any] | None,
+    scopes: list[str] | None,
+) -> dict[str, Any]:
     """The payload 2.0 event for one request."""
     cookies: list[str] = []
     kept: list[tuple[str, str]] = []
@@ -170,8 +180,11 @@ def read_response(payload: bytes) -> tuple[int, list[tuple[bytes, bytes]], bytes
     raw_headers = result.get("headers") or {}
     if not isinstance(raw_headers, dict) or not all(isinstance(v, str) for v in raw_headers.values()):
         raise MalformedResponse("headers must map names to strings")
-    headers = [(str(k).lower().encode(), v.encode()) for k, v in raw_headers.items()
-               if str(k).lower().encode() not in HOP_BY_HOP]
+    headers = [
+        (str(k).lower().encode(), v.encode())
+        for k, v in raw_headers.items()
+        if str(k).lower().encode() not in HOP_BY_HOP
+    ]
     if not any(name == b"content-type" for name, _ in headers):
         # With a statusCode the body is not assumed to be JSON: AWS answered text/plain (twin/gateway/README.md).
         headers.append((b"content-type", b"text/plain; charset=utf-8"))

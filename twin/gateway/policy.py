@@ -32,8 +32,9 @@ class ResourcePolicy:
         return cls(tuple(s for s in (raw if isinstance(raw, list) else [raw]) if isinstance(s, dict)))
 
 
-def source_arns(region: str, account: str, api_id: str, stage: str, method: str, route_path: str | None,
-                raw_path: str) -> list[str]:
+def source_arns(
+    region: str, account: str, api_id: str, stage: str, method: str, route_path: str | None, raw_path: str
+) -> list[str]:
     """The execute-api ARNs a request may present: `$default` route -> `{api}/{stage}/$default`; otherwise
     `{api}/{stage}/{METHOD}/{path}` with the route's template and with the concrete path (which one AWS sends
     is undocumented, so both are tried)."""

@@ -71,8 +71,9 @@ class Propagation:
             authorizers = dict(api.authorizers)
             for authorizer_id, config in api.authorizers.items():
                 if authorizer_id in before.authorizers:
-                    authorizers[authorizer_id] = self._settle(("authorizer", api_id, authorizer_id),
-                                                              before.authorizers[authorizer_id], config, now, seen)
+                    authorizers[authorizer_id] = self._settle(
+                        ("authorizer", api_id, authorizer_id), before.authorizers[authorizer_id], config, now, seen
+                    )
             if authorizers != api.authorizers:
                 apis[api_id] = replace(api, authorizers=authorizers)
         for key in set(self._pending) - seen:  # the resource went away: nothing left to propagate
@@ -99,8 +100,15 @@ class Refresher:
     requested in the last 15 s show within a second; other APIs are re-read round-robin. Resource-policy and
     authorizer changes show `propagation_delay_s` later still (default 0)."""
 
-    def __init__(self, control_url: str, region: str, keys: KeyStore, interval_s: float = 0.4,
-                 always_hot: str | None = None, propagation_delay_s: float = 0.0) -> None:
+    def __init__(
+        self,
+        control_url: str,
+        region: str,
+        keys: KeyStore,
+        interval_s: float = 0.4,
+        always_hot: str | None = None,
+        propagation_delay_s: float = 0.0,
+    ) -> None:
         self._apigw = control_client("apigatewayv2", control_url, region)
         self._lambda = control_client("lambda", control_url, region)
         self._keys = keys
@@ -133,8 +141,9 @@ class Refresher:
         observed = load_snapshot(self._apigw, self._lambda, self._observed, self._hot(), COLD_BUDGET, self._readers)
         self._observed = observed
         self.current = self._propagation.apply(self.current, observed)
-        for issuer in sorted({a.issuer for api in observed.apis.values() for a in api.authorizers.values()
-                              if a is not None and a.issuer}):
+        for issuer in sorted(
+            {a.issuer for api in observed.apis.values() for a in api.authorizers.values() if a is not None and a.issuer}
+        ):
             # Off this thread: a slow issuer (up to 2 x 1.5 s) must not delay configuration changes.
             self._prefetcher.submit(self._keys.prefetch, issuer)
         return self.current

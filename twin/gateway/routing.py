@@ -115,7 +115,7 @@ def _match_segments(route: Route, parts: list[str]) -> tuple[tuple[int, ...], di
         else:
             return None
     if route.greedy is not None:
-        rest = "/".join(parts[len(template):])
+        rest = "/".join(parts[len(template) :])
         if not rest:
             return None
         params[route.greedy] = unquote(rest)

@@ -89,13 +89,13 @@ def load_api(apigw: Any, api: dict[str, Any], now: float) -> ApiSnapshot:
     for authorizer_id in {r.authorizer_id for r in routes if r.authorizer_id}:
         try:
             authorizers[authorizer_id] = AuthorizerConfig.from_api(
-                apigw.get_authorizer(ApiId=api_id, AuthorizerId=authorizer_id))
+                apigw.get_authorizer(ApiId=api_id, AuthorizerId=authorizer_id)
+            )
         except Exception as exc:
             if error_code(exc) != "NotFoundException":
                 raise
             authorizers[authorizer_id] = None
-    stage = next((s for s in _pages(apigw.get_stages, "Items", ApiId=api_id) if s.get("StageName") == "$default"),
-                 None)
+    stage = next((s for s in _pages(apigw.get_stages, "Items", ApiId=api_id) if s.get("StageName") == "$default"), None)
     return ApiSnapshot(
         api_id=api_id,
         name=str(api.get("Name") or ""),
@@ -145,8 +145,9 @@ def _try_policy(lambda_client: Any, function: str, previous: Snapshot) -> Resour
         return previous.policies.get(function)
 
 
-def load_snapshot(apigw: Any, lambda_client: Any, previous: Snapshot, hot: set[str], cold_budget: int,
-                  pool: Executor) -> Snapshot:
+def load_snapshot(
+    apigw: Any, lambda_client: Any, previous: Snapshot, hot: set[str], cold_budget: int, pool: Executor
+) -> Snapshot:
     """What the gateway serves. get_apis is read every time (new APIs and CORS changes show at once); the rest
     is re-read for new and `hot` APIs (recently requested) plus the `cold_budget` longest-unread others, so a
     round stays cheap when the control plane holds many APIs. An API that fails to load keeps its previous
@@ -154,14 +155,15 @@ def load_snapshot(apigw: Any, lambda_client: Any, previous: Snapshot, hot: set[s
     now = time.monotonic()
     items = [a for a in _pages(apigw.get_apis, "Items") if a.get("ProtocolType") in (None, "HTTP")]
     old = previous.apis
-    cold = sorted((a["ApiId"] for a in items if a["ApiId"] in old and a["ApiId"] not in hot),
-                  key=lambda api_id: old[api_id].loaded_at)
+    cold = sorted(
+        (a["ApiId"] for a in items if a["ApiId"] in old and a["ApiId"] not in hot),
+        key=lambda api_id: old[api_id].loaded_at,
+    )
     due = {a["ApiId"] for a in items if a["ApiId"] not in old or a["ApiId"] in hot} | set(cold[:cold_budget])
     by_id = {a["ApiId"]: a for a in items}
     apis: dict[str, ApiSnapshot] = {}
     due_list = sorted(due)
-    loaded = dict(zip(due_list, pool.map(lambda api_id: _try_load(apigw, by_id[api_id], now), due_list),
-                      strict=True))
+    loaded = dict(zip(due_list, pool.map(lambda api_id: _try_load(apigw, by_id[api_id], now), due_list), strict=True))
     for api in items:
         api_id = api["ApiId"]
         fresh = loaded.get(api_id)
@@ -170,8 +172,9 @@ def load_snapshot(apigw: Any, lambda_client: Any, previous: Snapshot, hot: set[s
             continue
         due.discard(api_id)
         if api_id in old:
-            apis[api_id] = replace(old[api_id], name=str(api.get("Name") or ""),
-                                   cors=Cors.from_api(api.get("CorsConfiguration")))
+            apis[api_id] = replace(
+                old[api_id], name=str(api.get("Name") or ""), cors=Cors.from_api(api.get("CorsConfiguration"))
+            )
     # A function's policy is re-read when any API re-read this round targets it (APIs may share a function);
     # otherwise the previous read stands.
     targets = {api_id: {i.function for i in snap.integrations.values() if i.function} for api_id, snap in apis.items()}
@@ -183,7 +186,8 @@ def load_snapshot(apigw: Any, lambda_client: Any, previous: Snapshot, hot: set[s
         else:
             to_read.add(function)
     read_list = sorted(to_read)
-    for function, policy in zip(read_list, pool.map(lambda f: _try_policy(lambda_client, f, previous), read_list),
-                                strict=True):
+    for function, policy in zip(
+        read_list, pool.map(lambda f: _try_policy(lambda_client, f, previous), read_list), strict=True
+    ):
         policies[function] = policy
     return Snapshot(apis=apis, policies=policies)

@@ -61,8 +61,10 @@ def main(argv: list[str] | None = None) -> int:
         values = placeholder_values(env, args.account)
         for name in sorted(placeholders(policy) - set(values)):
             where = "[{}] {}".format(*ENV_KEYS[name]) if name in ENV_KEYS else "a value"
-            raise PolicyError(f"env file {args.env_file} has no {where} for ${{{name}}}; set it or drop the "
-                              "statements that use it from the policy")
+            raise PolicyError(
+                f"env file {args.env_file} has no {where} for ${{{name}}}; set it or drop the "
+                "statements that use it from the policy"
+            )
         rendered = render(policy, values)
     except PolicyError as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)

@@ -59,10 +59,14 @@ _JSON_CODES = {
     AuthFailureError: "UnrecognizedClientException",
 }
 
-require(PATCH, ActionAuthenticatorMixin, [
-    ("_authenticate_and_authorize_action", ("self", "iam_request_cls", "resource")),
-    ("PUBLIC_OPERATIONS", None),
-])
+require(
+    PATCH,
+    ActionAuthenticatorMixin,
+    [
+        ("_authenticate_and_authorize_action", ("self", "iam_request_cls", "resource")),
+        ("PUBLIC_OPERATIONS", None),
+    ],
+)
 require(PATCH, IAMRequest, [("_create_aws_request", ("self",))])
 if hasattr(CognitoIdpResponse, "_determine_resource"):
     raise MotoMismatch(f"{PATCH}: moto now names Cognito resources itself; re-check the patch")

@@ -84,6 +84,7 @@ def actions(policy: Policy, effect: str = "Allow") -> list[str]:
 def allows(policy: Policy, action: str) -> bool:
     """Whether some Allow statement names `action` (IAM wildcards, case-insensitive) and no Deny on every resource
     does (a Deny scoped to particular resources only carves those out)."""
+
     def named(statement: dict[str, Any]) -> bool:
         return any(_action_matches(pattern, action) for pattern in _as_list(statement["Action"]))
 
@@ -117,8 +118,11 @@ def twin_form(policy: Policy) -> Policy:
         named = _as_list(statement["Action"])
         expanded = sorted({name for action in named for name in _moto_actions(action)})
         checked = all(action.partition(":")[0].lower() in RESOURCE_CHECKED for action in named)
-        twin = {"Effect": statement["Effect"], "Action": expanded,
-                "Resource": statement.get("Resource", "*") if checked else "*"}
+        twin = {
+            "Effect": statement["Effect"],
+            "Action": expanded,
+            "Resource": statement.get("Resource", "*") if checked else "*",
+        }
         if "Sid" in statement:
             twin["Sid"] = statement["Sid"]
         statements.append(twin)

@@ -61,8 +61,12 @@ def create_principals(
 ) -> IamSetup:
     """Create both users (while moto still accepts anything) and write the CI credentials file."""
     iam = boto3.client(
-        "iam", endpoint_url=control_url, region_name=region, aws_access_key_id="testing",
-        aws_secret_access_key="testing", config=Config(retries={"total_max_attempts": 1}),
+        "iam",
+        endpoint_url=control_url,
+        region_name=region,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=Config(retries={"total_max_attempts": 1}),
     )
     rendered = render(policy, values)
     layout = StateLayout(state_dir)

@@ -45,8 +45,14 @@ class FunctionConfig:
     @property
     def generation(self) -> tuple[Any, ...]:
         """Changes whenever Lambda would start fresh execution environments."""
-        return (self.handler, self.runtime, self.timeout_s, self.memory_mb, self.code_sha256,
-                tuple(sorted(self.environment.items())))
+        return (
+            self.handler,
+            self.runtime,
+            self.timeout_s,
+            self.memory_mb,
+            self.code_sha256,
+            tuple(sorted(self.environment.items())),
+        )
 
 
 def function_name(name_or_arn: str) -> str:

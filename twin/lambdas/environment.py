@@ -54,32 +54,35 @@ class ExecutionEnvironment:
         cfg = self.config
         env = dict(cfg.environment)
         # Reserved variables win over the function's own, as on Lambda (which refuses to set them).
-        env.update({
-            "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
-            "LANG": "en_US.UTF-8",
-            "TZ": ":UTC",
-            "LAMBDA_TASK_ROOT": str(self._code_dir),
-            "_HANDLER": cfg.handler,
-            "AWS_EXECUTION_ENV": f"AWS_Lambda_{cfg.runtime}",
-            "AWS_REGION": self._region,
-            "AWS_DEFAULT_REGION": self._region,
-            "AWS_LAMBDA_FUNCTION_NAME": cfg.name,
-            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(cfg.memory_mb),
-            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{cfg.name}",
-            "AWS_LAMBDA_LOG_STREAM_NAME": self.stream,
-            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
-            "AWS_ENDPOINT_URL": self._control_url,
-            "TWIN_FUNCTION_ARN": cfg.arn,
-        })
+        env.update(
+            {
+                "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
+                "LANG": "en_US.UTF-8",
+                "TZ": ":UTC",
+                "LAMBDA_TASK_ROOT": str(self._code_dir),
+                "_HANDLER": cfg.handler,
+                "AWS_EXECUTION_ENV": f"AWS_Lambda_{cfg.runtime}",
+                "AWS_REGION": self._region,
+                "AWS_DEFAULT_REGION": self._region,
+                "AWS_LAMBDA_FUNCTION_NAME": cfg.name,
+                "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(cfg.memory_mb),
+                "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{cfg.name}",
+                "AWS_LAMBDA_LOG_STREAM_NAME": self.stream,
+                "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+                "AWS_ENDPOINT_URL": self._control_url,
+                "TWIN_FUNCTION_ARN": cfg.arn,
+            }
+        )
         handed = control_credentials()
         if handed:
             # An IAM user's keys (enforcing twin): moto refuses them with a session token, so none is set.
             env.pop("AWS_SESSION_TOKEN", None)
             env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"] = handed
         else:
-            env.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_SESSION_TOKEN": "testing"})
+            env.update(
+                {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing"}
+            )
         return env
 
     async def start(self) -> dict[str, Any] | None:
@@ -89,9 +92,15 @@ class ExecutionEnvironment:
         # logging costs the gateway's process nothing.
         with open(self._log_file, "ab") as log_fh:
             self._proc = await asyncio.create_subprocess_exec(
-                sys.executable, str(WORKER_SCRIPT), str(self._code_dir), self.config.handler,
-                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=log_fh,
-                env=self._env(), cwd=str(self._code_dir),
+                sys.executable,
+                str(WORKER_SCRIPT),
+                str(self._code_dir),
+                self.config.handler,
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=log_fh,
+                env=self._env(),
+                cwd=str(self._code_dir),
                 start_new_session=True,  # a terminal's Ctrl-C goes to the gateway, which ends workers itself
             )
         self.alive = True
@@ -105,8 +114,11 @@ class ExecutionEnvironment:
         if not line:
             code = await self._proc.wait()
             self.alive = False
-            return {"errorMessage": f"Runtime exited with error: exit status {code}", "errorType": "Runtime.ExitError",
-                    "stackTrace": []}
+            return {
+                "errorMessage": f"Runtime exited with error: exit status {code}",
+                "errorType": "Runtime.ExitError",
+                "stackTrace": [],
+            }
         ready = json.loads(line)
         if ready.get("error"):
             await self.stop()
@@ -130,8 +142,11 @@ class ExecutionEnvironment:
 
         timer = asyncio.get_running_loop().call_later(timeout_s, expire)
         try:
-            proc.stdin.write(json.dumps({"rid": request_id, "deadline_ms": deadline_ms, "n": len(payload)}).encode()
-                             + b"\n" + payload)
+            proc.stdin.write(
+                json.dumps({"rid": request_id, "deadline_ms": deadline_ms, "n": len(payload)}).encode()
+                + b"\n"
+                + payload
+            )
             await proc.stdin.drain()
             header = json.loads(await proc.stdout.readline() or b"null")
             if not isinstance(header, dict) or header.get("rid") != request_id:
@@ -143,9 +158,11 @@ class ExecutionEnvironment:
                 message = f"{_iso_now()} {request_id} Task timed out after {timeout_s:.2f} seconds"
                 self._emit(message)
                 self._emit(f"END RequestId: {request_id}")
-                self._emit(f"REPORT RequestId: {request_id}\tDuration: {timeout_s * 1000:.2f} ms\t"
-                           f"Billed Duration: {int(timeout_s * 1000)} ms\tMemory Size: {self.config.memory_mb} MB\t"
-                           f"Max Memory Used: {self.config.memory_mb} MB\tStatus: timeout")
+                self._emit(
+                    f"REPORT RequestId: {request_id}\tDuration: {timeout_s * 1000:.2f} ms\t"
+                    f"Billed Duration: {int(timeout_s * 1000)} ms\tMemory Size: {self.config.memory_mb} MB\t"
+                    f"Max Memory Used: {self.config.memory_mb} MB\tStatus: timeout"
+                )
                 return False, json.dumps({"errorMessage": message}).encode()
             message = f"RequestId: {request_id} Error: Runtime exited with error: exit status {proc.returncode}"
             self._emit(message)

@@ -80,14 +80,21 @@ class LogDelay:
         return self.max_s == 0 and not any(self.forced)
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, *, min_s: float | None = None,
-                 max_s: float | None = None) -> LogDelay:
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, *, min_s: float | None = None, max_s: float | None = None
+    ) -> LogDelay:
         """Settings from the environment; explicit `min_s`/`max_s` (a command line's) win over it."""
         env = os.environ if environ is None else environ
-        low = min_s if min_s is not None else (
-            parse_seconds(MIN_ENV, env[MIN_ENV]) if env.get(MIN_ENV) else DEFAULT_MIN_S)
-        high = max_s if max_s is not None else (
-            parse_seconds(MAX_ENV, env[MAX_ENV]) if env.get(MAX_ENV) else DEFAULT_MAX_S)
+        low = (
+            min_s
+            if min_s is not None
+            else (parse_seconds(MIN_ENV, env[MIN_ENV]) if env.get(MIN_ENV) else DEFAULT_MIN_S)
+        )
+        high = (
+            max_s
+            if max_s is not None
+            else (parse_seconds(MAX_ENV, env[MAX_ENV]) if env.get(MAX_ENV) else DEFAULT_MAX_S)
+        )
         if max_s is None and not env.get(MAX_ENV) and low > high:
             high = low  # only a minimum was given (e.g. 3 s): the range is that one value, not an error
         forced = parse_forced(FORCED_ENV, env.get(FORCED_ENV, ""))
@@ -97,6 +104,13 @@ class LogDelay:
     def args(self) -> list[str]:
         """The log shipper's command-line arguments for these settings: all of them, even when empty, so the
         shipper's own environment cannot add forced delays or a seed these settings do not have."""
-        return ["--delay-min", repr(self.min_s), "--delay-max", repr(self.max_s),
-                "--stream-delays", ",".join(repr(f) for f in self.forced),
-                "--seed", "" if self.seed is None else str(self.seed)]
+        return [
+            "--delay-min",
+            repr(self.min_s),
+            "--delay-max",
+            repr(self.max_s),
+            "--stream-delays",
+            ",".join(repr(f) for f in self.forced),
+            "--seed",
+            "" if self.seed is None else str(self.seed),
+        ]

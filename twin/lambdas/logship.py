@@ -117,8 +117,9 @@ class DelayedStreams:
         if new:
             forced = self._delay.forced
             index = len(self._delays)
-            self._delays[key] = (forced[index] if index < len(forced)
-                                 else self._rng.uniform(self._delay.min_s, self._delay.max_s))
+            self._delays[key] = (
+                forced[index] if index < len(forced) else self._rng.uniform(self._delay.min_s, self._delay.max_s)
+            )
         self._held.setdefault(key, deque()).append((self._clock() + self._delays[key], events))
         return new
 
@@ -188,8 +189,11 @@ class Shipper:
     def _put(self, function: str, stream: str, events: Events) -> None:
         group = self._ensure(function, stream)
         for batch in _batches(events):
-            self._client.put_log_events(logGroupName=group, logStreamName=stream,
-                                        logEvents=[{"timestamp": ts, "message": msg} for ts, msg in batch])
+            self._client.put_log_events(
+                logGroupName=group,
+                logStreamName=stream,
+                logEvents=[{"timestamp": ts, "message": msg} for ts, msg in batch],
+            )
 
     @staticmethod
     def _create(call: Any) -> None:
@@ -252,24 +256,37 @@ def _seconds_arg(name: str) -> Callable[[str], float]:
             return parse_seconds(name, text)
         except LogDelayError as exc:
             raise argparse.ArgumentTypeError(str(exc)) from None
+
     return parse
 
 
-def parse(argv: list[str] | None = None,
-          environ: Mapping[str, str] | None = None) -> tuple[argparse.Namespace, LogDelay]:
+def parse(
+    argv: list[str] | None = None, environ: Mapping[str, str] | None = None
+) -> tuple[argparse.Namespace, LogDelay]:
     """Command line and delay settings (flags win over `environ`, default os.environ); exit 2 on bad input."""
     parser = argparse.ArgumentParser(prog="python -m twin.lambdas.logship")
     parser.add_argument("--control-url", required=True)
     parser.add_argument("--region", required=True)
     parser.add_argument("--log-dir", required=True, type=Path)
-    parser.add_argument("--delay-min", type=_seconds_arg("--delay-min"), default=None,
-                        help=f"least per-stream delay in seconds (default ${MIN_ENV}, else 0.2)")
-    parser.add_argument("--delay-max", type=_seconds_arg("--delay-max"), default=None,
-                        help=f"greatest per-stream delay in seconds (default ${MAX_ENV}, else 1.5)")
-    parser.add_argument("--stream-delays", default=None, metavar="S,S,...",
-                        help=f"delays of the first streams seen, in order (default ${FORCED_ENV})")
-    parser.add_argument("--seed", default=None,
-                        help=f"seed of the random delays (default ${SEED_ENV}; empty: random)")
+    parser.add_argument(
+        "--delay-min",
+        type=_seconds_arg("--delay-min"),
+        default=None,
+        help=f"least per-stream delay in seconds (default ${MIN_ENV}, else 0.2)",
+    )
+    parser.add_argument(
+        "--delay-max",
+        type=_seconds_arg("--delay-max"),
+        default=None,
+        help=f"greatest per-stream delay in seconds (default ${MAX_ENV}, else 1.5)",
+    )
+    parser.add_argument(
+        "--stream-delays",
+        default=None,
+        metavar="S,S,...",
+        help=f"delays of the first streams seen, in order (default ${FORCED_ENV})",
+    )
+    parser.add_argument("--seed", default=None, help=f"seed of the random delays (default ${SEED_ENV}; empty: random)")
     args = parser.parse_args(argv)
     try:
         delay = LogDelay.from_env(environ, min_s=args.delay_min, max_s=args.delay_max)

@@ -23,8 +23,15 @@ CodeDirFor = Callable[[FunctionConfig], Awaitable[Path]]
 class FunctionPool:
     """Execution environments of one function."""
 
-    def __init__(self, config: FunctionConfig, code_dir_for: CodeDirFor, control_url: str, region: str,
-                 log_dir: Path, max_concurrency: int) -> None:
+    def __init__(
+        self,
+        config: FunctionConfig,
+        code_dir_for: CodeDirFor,
+        control_url: str,
+        region: str,
+        log_dir: Path,
+        max_concurrency: int,
+    ) -> None:
         self.config = config
         self._code_dir_for = code_dir_for
         self._control_url = control_url

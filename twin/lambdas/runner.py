@@ -50,9 +50,16 @@ class Invocation:
 class LambdaRunner:
     """Runs functions stored in the control plane in warm worker processes."""
 
-    def __init__(self, control_url: str, region: str, state_dir: str | Path, *,
-                 max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
-                 refresh_interval_s: float = REFRESH_INTERVAL_S, log_delay: LogDelay | None = None) -> None:
+    def __init__(
+        self,
+        control_url: str,
+        region: str,
+        state_dir: str | Path,
+        *,
+        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+        refresh_interval_s: float = REFRESH_INTERVAL_S,
+        log_delay: LogDelay | None = None,
+    ) -> None:
         """`log_delay`: how late each log stream reaches CloudWatch Logs (None: from the environment, see
         twin.lambdas.logdelay; raises LogDelayError when the environment holds a bad value)."""
         self._control_url = control_url.rstrip("/")
@@ -66,11 +73,25 @@ class LambdaRunner:
         self.log_delay = log_delay if log_delay is not None else LogDelay.from_env()
         # Log shipping runs in its own process: no pipe reading or boto3 call in the caller's event loop.
         self._shipper = subprocess.Popen(
-            [sys.executable, "-m", "twin.lambdas.logship", "--control-url", self._control_url, "--region", region,
-             "--log-dir", str(self._log_dir), *self.log_delay.args()],
-            stdin=subprocess.PIPE, cwd=PROJECT_ROOT, start_new_session=True,
-            env={**os.environ,
-                 "PYTHONPATH": os.pathsep.join(filter(None, [PROJECT_ROOT, os.environ.get("PYTHONPATH")]))},
+            [
+                sys.executable,
+                "-m",
+                "twin.lambdas.logship",
+                "--control-url",
+                self._control_url,
+                "--region",
+                region,
+                "--log-dir",
+                str(self._log_dir),
+                *self.log_delay.args(),
+            ],
+            stdin=subprocess.PIPE,
+            cwd=PROJECT_ROOT,
+            start_new_session=True,
+            env={
+                **os.environ,
+                "PYTHONPATH": os.pathsep.join(filter(None, [PROJECT_ROOT, os.environ.get("PYTHONPATH")])),
+            },
         )
         self._pools: dict[str, FunctionPool] = {}
         self._loading: dict[str, asyncio.Future[FunctionPool | None]] = {}
@@ -127,8 +148,10 @@ class LambdaRunner:
             error = {"errorType": "ServiceException", "errorMessage": f"cannot read the function: {exc}"}
             return Invocation("error", json.dumps(error).encode(), request_id)
         if pool is None:
-            error = {"errorType": "ResourceNotFoundException",
-                     "errorMessage": f"Function not found: arn:aws:lambda:{self._region}:function:{name}"}
+            error = {
+                "errorType": "ResourceNotFoundException",
+                "errorMessage": f"Function not found: arn:aws:lambda:{self._region}:function:{name}",
+            }
             return Invocation("error", json.dumps(error).encode(), request_id)
         ok, body = await pool.run(request_id, payload)
         return Invocation("ok" if ok else "error", body, request_id)
@@ -145,8 +168,9 @@ class LambdaRunner:
                 config = await asyncio.to_thread(fetch_config, self._lambda, name)
                 pool = None
                 if config is not None and not self._closed:
-                    pool = FunctionPool(config, self._code_dir, self._control_url, self._region, self._log_dir,
-                                        self._max)
+                    pool = FunctionPool(
+                        config, self._code_dir, self._control_url, self._region, self._log_dir, self._max
+                    )
                     self._pools[name] = pool
                 loading.set_result(pool)
             except Exception as exc:

@@ -120,8 +120,12 @@ def _invoke(func: Any, rid: str, deadline_ms: int, payload: bytes) -> tuple[bool
     try:
         event = json.loads(payload) if payload else {}
     except ValueError as exc:
-        err = {"errorMessage": f"Unable to unmarshal input: {exc}", "errorType": "Runtime.UnmarshalError",
-               "requestId": rid, "stackTrace": []}
+        err = {
+            "errorMessage": f"Unable to unmarshal input: {exc}",
+            "errorType": "Runtime.UnmarshalError",
+            "requestId": rid,
+            "stackTrace": [],
+        }
         _log_error(err)
         return False, json.dumps(err).encode()
     try:
@@ -133,8 +137,12 @@ def _invoke(func: Any, rid: str, deadline_ms: int, payload: bytes) -> tuple[bool
     try:
         return True, json.dumps(result, default=_decimal_default, ensure_ascii=False).encode("utf-8")
     except (TypeError, ValueError) as exc:
-        err = {"errorMessage": f"Unable to marshal response: {exc}", "errorType": "Runtime.MarshalError",
-               "requestId": rid, "stackTrace": []}
+        err = {
+            "errorMessage": f"Unable to marshal response: {exc}",
+            "errorType": "Runtime.MarshalError",
+            "requestId": rid,
+            "stackTrace": [],
+        }
         _log_error(err)
         return False, json.dumps(err).encode()
 
@@ -182,8 +190,10 @@ def main() -> None:
         ok, body = _invoke(func, rid, header["deadline_ms"], payload)
         duration = (time.perf_counter() - t0) * 1000
         max_rss_mb = _peak_rss_mb()
-        report = (f"REPORT RequestId: {rid}\tDuration: {duration:.2f} ms\tBilled Duration: {int(duration) + 1} ms"
-                  f"\tMemory Size: {memory} MB\tMax Memory Used: {max_rss_mb} MB")
+        report = (
+            f"REPORT RequestId: {rid}\tDuration: {duration:.2f} ms\tBilled Duration: {int(duration) + 1} ms"
+            f"\tMemory Size: {memory} MB\tMax Memory Used: {max_rss_mb} MB"
+        )
         if first:
             report += f"\tInit Duration: {init_ms:.2f} ms"
             first = False

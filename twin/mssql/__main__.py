@@ -43,8 +43,7 @@ def load_credentials(state_dir: Path) -> dict[str, str]:
             raise CliError(f"{path} is not valid JSON ({exc.__class__.__name__}); delete it to regenerate") from None
     creds = {
         "sa_password": os.environ.get("TWIN_MSSQL_SA_PASSWORD") or stored.get("sa_password") or _generate_password(),
-        "app_password": os.environ.get("TWIN_MSSQL_APP_PASSWORD") or stored.get("app_password")
-        or _generate_password(),
+        "app_password": os.environ.get("TWIN_MSSQL_APP_PASSWORD") or stored.get("app_password") or _generate_password(),
     }
     if creds != {k: stored.get(k) for k in creds}:
         state_dir.mkdir(parents=True, exist_ok=True)
@@ -62,16 +61,24 @@ def serve(args: argparse.Namespace) -> int:
         raise CliError(f"--host {args.host}: the twin binds loopback only; use 127.0.0.1")
     state_dir = Path(args.state_dir)
     creds = load_credentials(state_dir)
-    server = start_server(state_dir, args.host, args.port, sa_password=creds["sa_password"],
-                          app_password=creds["app_password"])
+    server = start_server(
+        state_dir, args.host, args.port, sa_password=creds["sa_password"], app_password=creds["app_password"]
+    )
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     server_file = state_dir / SERVER_FILE
     server_file.write_text(json.dumps({"host": server.host, "port": server.port, "pid": os.getpid()}))
-    ready = {"url": server.url, "port": server.port, "host": server.host, "database": "LearningHub",
-             "admin_login": "sa", "app_login": "learninghub_app",
-             "credentials_file": str((state_dir / CREDENTIALS).resolve()), "pid": os.getpid()}
+    ready = {
+        "url": server.url,
+        "port": server.port,
+        "host": server.host,
+        "database": "LearningHub",
+        "admin_login": "sa",
+        "app_login": "learninghub_app",
+        "credentials_file": str((state_dir / CREDENTIALS).resolve()),
+        "pid": os.getpid(),
+    }
     print("READY " + json.dumps(ready), flush=True)
     try:
         while not stop.wait(0.2):
@@ -100,12 +107,22 @@ def execute(args: argparse.Namespace) -> int:
     try:
         info = json.loads((state_dir / SERVER_FILE).read_text())
     except (OSError, ValueError):
-        raise CliError(f"no running stand-in found in {state_dir} ({SERVER_FILE} missing); start "
-                       f"`python -m twin.mssql --state-dir {state_dir}` first") from None
+        raise CliError(
+            f"no running stand-in found in {state_dir} ({SERVER_FILE} missing); start "
+            f"`python -m twin.mssql --state-dir {state_dir}` first"
+        ) from None
     creds = load_credentials(state_dir)
     try:
-        conn = pytds.connect(info["host"], "LearningHub", "sa", creds["sa_password"], port=info["port"],
-                             autocommit=True, login_timeout=10, timeout=60)
+        conn = pytds.connect(
+            info["host"],
+            "LearningHub",
+            "sa",
+            creds["sa_password"],
+            port=info["port"],
+            autocommit=True,
+            login_timeout=10,
+            timeout=60,
+        )
     except Exception as exc:
         raise CliError(f"cannot connect to the stand-in on port {info['port']}: {exc}") from None
     with conn, conn.cursor() as cur:
@@ -139,15 +156,18 @@ def main(argv: list[str] | None = None) -> int:
         if argv and argv[0] == "exec":
             return execute(exec_parser.parse_args(argv[1:]))
         args = parser.parse_args(argv)
-        logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
-                            format="%(asctime)s twin.mssql %(levelname)s %(message)s")
+        logging.basicConfig(
+            level=args.log_level.upper(), stream=sys.stderr, format="%(asctime)s twin.mssql %(levelname)s %(message)s"
+        )
         return serve(args)
     except CliError as exc:
         print(f"twin.mssql: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:
-        print(f"twin.mssql: {exc.strerror or exc} ({exc.__class__.__name__}); check --port and --state-dir",
-              file=sys.stderr)
+        print(
+            f"twin.mssql: {exc.strerror or exc} ({exc.__class__.__name__}); check --port and --state-dir",
+            file=sys.stderr,
+        )
         return 2
 
 

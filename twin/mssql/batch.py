@@ -42,13 +42,38 @@ class Parsed:
 
 Statement = Control | Parsed
 
-_SET_ANY = {"ANSI_PADDING", "ARITHABORT", "ARITHIGNORE", "ANSI_NULL_DFLT_ON", "ANSI_NULL_DFLT_OFF",
-            "CURSOR_CLOSE_ON_COMMIT", "NOCOUNT", "XACT_ABORT", "DEADLOCK_PRIORITY", "CONCAT_NULL_YIELDS_NULL"}
-_SET_ONLY = {"ANSI_NULLS": "ON", "QUOTED_IDENTIFIER": "ON", "ANSI_WARNINGS": "ON", "IMPLICIT_TRANSACTIONS": "OFF",
-             "NUMERIC_ROUNDABORT": "OFF", "FMTONLY": "OFF", "NOEXEC": "OFF", "PARSEONLY": "OFF",
-             "SHOWPLAN_ALL": "OFF", "SHOWPLAN_XML": "OFF", "SHOWPLAN_TEXT": "OFF", "FORCEPLAN": "OFF",
-             "STATISTICS IO": "OFF", "STATISTICS TIME": "OFF", "STATISTICS XML": "OFF",
-             "STATISTICS PROFILE": "OFF", "NO_BROWSETABLE": "OFF", "IDENTITY_INSERT": "OFF"}
+_SET_ANY = {
+    "ANSI_PADDING",
+    "ARITHABORT",
+    "ARITHIGNORE",
+    "ANSI_NULL_DFLT_ON",
+    "ANSI_NULL_DFLT_OFF",
+    "CURSOR_CLOSE_ON_COMMIT",
+    "NOCOUNT",
+    "XACT_ABORT",
+    "DEADLOCK_PRIORITY",
+    "CONCAT_NULL_YIELDS_NULL",
+}
+_SET_ONLY = {
+    "ANSI_NULLS": "ON",
+    "QUOTED_IDENTIFIER": "ON",
+    "ANSI_WARNINGS": "ON",
+    "IMPLICIT_TRANSACTIONS": "OFF",
+    "NUMERIC_ROUNDABORT": "OFF",
+    "FMTONLY": "OFF",
+    "NOEXEC": "OFF",
+    "PARSEONLY": "OFF",
+    "SHOWPLAN_ALL": "OFF",
+    "SHOWPLAN_XML": "OFF",
+    "SHOWPLAN_TEXT": "OFF",
+    "FORCEPLAN": "OFF",
+    "STATISTICS IO": "OFF",
+    "STATISTICS TIME": "OFF",
+    "STATISTICS XML": "OFF",
+    "STATISTICS PROFILE": "OFF",
+    "NO_BROWSETABLE": "OFF",
+    "IDENTITY_INSERT": "OFF",
+}
 _PERMS = r"((?:SELECT|INSERT|UPDATE|DELETE)(?: , (?:SELECT|INSERT|UPDATE|DELETE))*)"
 _CONTROL = [
     ("begin", re.compile(r"^BEGIN (?:TRAN|TRANSACTION)(?: \S+)?$")),
@@ -57,8 +82,13 @@ _CONTROL = [
     ("if_commit", re.compile(r"^IF @ @ TRANCOUNT > 0 COMMIT(?: (?:TRAN|TRANSACTION|WORK))?$")),
     ("if_rollback", re.compile(r"^IF @ @ TRANCOUNT > 0 ROLLBACK(?: (?:TRAN|TRANSACTION|WORK))?$")),
     ("use", re.compile(r"^USE (\S+)$")),
-    ("isolation", re.compile(r"^SET TRANSACTION ISOLATION LEVEL (READ UNCOMMITTED|READ COMMITTED|REPEATABLE "
-                             r"READ|SERIALIZABLE|SNAPSHOT)$")),
+    (
+        "isolation",
+        re.compile(
+            r"^SET TRANSACTION ISOLATION LEVEL (READ UNCOMMITTED|READ COMMITTED|REPEATABLE "
+            r"READ|SERIALIZABLE|SNAPSHOT)$"
+        ),
+    ),
     ("set_value", re.compile(r"^SET (TEXTSIZE|LOCK_TIMEOUT|DATEFIRST|ROWCOUNT|LANGUAGE|DATEFORMAT) (-? ?\S+)$")),
     ("set", re.compile(r"^SET ((?:STATISTICS )?[A-Z_]+(?: , [A-Z_]+)*) (ON|OFF|LOW|NORMAL|HIGH)$")),
     ("grant", re.compile(rf"^(GRANT|DENY|REVOKE) {_PERMS} ON (?:OBJECT : : )?(?:(\S+) \. )?(\S+) (?:TO|FROM) (\S+)$")),
@@ -84,20 +114,21 @@ def split(sql: str) -> list[tuple[str, list[Token]]]:
     try:
         tokens = _TSQL.tokenize(sql)
     except TokenError:
-        tail = sql[sql.rfind("'") + 1:][:60] if "'" in sql else sql[-60:]
-        raise SqlError(105, f"Unclosed quotation mark after the character string '{tail}'.", cls=15,
-                       batch_abort=True) from None
+        tail = sql[sql.rfind("'") + 1 :][:60] if "'" in sql else sql[-60:]
+        raise SqlError(
+            105, f"Unclosed quotation mark after the character string '{tail}'.", cls=15, batch_abort=True
+        ) from None
     out: list[tuple[str, list[Token]]] = []
     current: list[Token] = []
     for t in tokens:
         if t.token_type == TokenType.SEMICOLON:
             if current:
-                out.append((sql[current[0].start:current[-1].end + 1], current))
+                out.append((sql[current[0].start : current[-1].end + 1], current))
             current = []
         else:
             current.append(t)
     if current:
-        out.append((sql[current[0].start:current[-1].end + 1], current))
+        out.append((sql[current[0].start : current[-1].end + 1], current))
     return out
 
 
@@ -119,8 +150,26 @@ def classify(text: str, tokens: list[Token]) -> Statement:
     if first in ("EXEC", "EXECUTE"):
         name = tokens[1].text if len(tokens) > 1 else ""
         raise SqlError(2812, f"Could not find stored procedure '{name}'.", cls=16, state=62, batch_abort=True)
-    if first in ("IF", "WHILE", "DECLARE", "BEGIN", "PRINT", "RAISERROR", "THROW", "GOTO", "RETURN", "MERGE",
-                 "SAVE", "WAITFOR", "BULK", "OPEN", "FETCH", "CLOSE", "DEALLOCATE", "GO"):
+    if first in (
+        "IF",
+        "WHILE",
+        "DECLARE",
+        "BEGIN",
+        "PRINT",
+        "RAISERROR",
+        "THROW",
+        "GOTO",
+        "RETURN",
+        "MERGE",
+        "SAVE",
+        "WAITFOR",
+        "BULK",
+        "OPEN",
+        "FETCH",
+        "CLOSE",
+        "DEALLOCATE",
+        "GO",
+    ):
         if first == "GO":
             raise syntax_error("GO")
         raise not_supported(first)

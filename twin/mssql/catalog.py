@@ -72,8 +72,13 @@ def sql_type_of(dtype: exp.DataType) -> SqlType:
         args.append(MAX if text.lower() == "max" else int(text) if text.isdigit() else None)
     a = args[0] if args else None
     b = args[1] if len(args) > 1 else None
-    mapped = {"utinyint": "tinyint", "uuid": "uniqueidentifier", "timestamptz": "datetimeoffset",
-              "double": "float", "text": "text"}.get(name, name)
+    mapped = {
+        "utinyint": "tinyint",
+        "uuid": "uniqueidentifier",
+        "timestamptz": "datetimeoffset",
+        "double": "float",
+        "text": "text",
+    }.get(name, name)
     # CAST(x AS NVARCHAR) without a length is 30 characters in SQL Server.
     return T.make_type(mapped, a, b, allow_real=False, default_length=30)
 
@@ -95,8 +100,9 @@ def table_from_create(create: exp.Create, tsql: str) -> Table:
         if isinstance(item, exp.ColumnDef):
             col_name = item.name
             if item.args.get("kind") is None:
-                raise SqlError(173, f"The definition for column '{col_name}' must include a data type.",
-                               cls=15, batch_abort=True)
+                raise SqlError(
+                    173, f"The definition for column '{col_name}' must include a data type.", cls=15, batch_abort=True
+                )
             ctype = sql_type_of(item.args["kind"])
             nullable = True
             identity = None
@@ -118,14 +124,21 @@ def table_from_create(create: exp.Create, tsql: str) -> Table:
                     ref = kind.this
                     ref_tbl = ref.this if isinstance(ref, exp.Schema) else ref
                     ref_cols = [e.name for e in ref.expressions] if isinstance(ref, exp.Schema) else []
-                    fks.append(ForeignKey(_named(c) or _constraint_name("FK", name, col_name), [col_name],
-                                          ref_tbl.name, ref_cols))
+                    fks.append(
+                        ForeignKey(
+                            _named(c) or _constraint_name("FK", name, col_name), [col_name], ref_tbl.name, ref_cols
+                        )
+                    )
                 else:
                     raise not_supported(f"column constraint {c.sql('tsql')}")
             if identity and ctype.name not in ("int", "bigint"):
-                raise SqlError(2749, f"Identity column '{col_name}' must be of data type int, bigint, "
-                               "smallint, tinyint, or decimal or numeric with a scale of 0, and constrained "
-                               "to be nonnullable.", batch_abort=True)
+                raise SqlError(
+                    2749,
+                    f"Identity column '{col_name}' must be of data type int, bigint, "
+                    "smallint, tinyint, or decimal or numeric with a scale of 0, and constrained "
+                    "to be nonnullable.",
+                    batch_abort=True,
+                )
             columns.append(Column(col_name, ctype, nullable, identity))
         elif isinstance(item, exp.Constraint | exp.PrimaryKey | exp.ForeignKey | exp.UniqueColumnConstraint):
             raise not_supported("table-level constraints (declare keys on the column)")
@@ -136,8 +149,12 @@ def table_from_create(create: exp.Create, tsql: str) -> Table:
     seen: set[str] = set()
     for c in columns:
         if c.name.lower() in seen:
-            raise SqlError(2705, f"Column names in each table must be unique. Column name '{c.name}' in "
-                           f"table '{name}' is specified more than once.", batch_abort=True)
+            raise SqlError(
+                2705,
+                f"Column names in each table must be unique. Column name '{c.name}' in "
+                f"table '{name}' is specified more than once.",
+                batch_abort=True,
+            )
         seen.add(c.name.lower())
     table = Table(name, columns, pk, uniques, fks, tsql)
     ident = table.identity
@@ -197,14 +214,12 @@ def sqlite_ddl(table: Table) -> list[str]:
     for cname, cols in table.uniques:
         parts.append(f'CONSTRAINT "{cname}" UNIQUE ({", ".join(_q(x) for x in cols)})')
     for fk in table.foreign_keys:
-        ref = f'"{fk.ref_table}"' + (f'({", ".join(_q(x) for x in fk.ref_columns)})' if fk.ref_columns else "")
-        parts.append(f'CONSTRAINT "{fk.name}" FOREIGN KEY ({", ".join(_q(x) for x in fk.columns)}) '
-                     f"REFERENCES {ref}")
+        ref = f'"{fk.ref_table}"' + (f"({', '.join(_q(x) for x in fk.ref_columns)})" if fk.ref_columns else "")
+        parts.append(f'CONSTRAINT "{fk.name}" FOREIGN KEY ({", ".join(_q(x) for x in fk.columns)}) REFERENCES {ref}')
     stmts = [f'CREATE TABLE "{table.name}" (\n  ' + ",\n  ".join(parts) + "\n)"]
     ident = table.identity
     if ident and ident.identity and ident.identity[0] != 1:
-        stmts.append(f"INSERT INTO sqlite_sequence (name, seq) VALUES ('{table.name}', "
-                     f"{ident.identity[0] - 1})")
+        stmts.append(f"INSERT INTO sqlite_sequence (name, seq) VALUES ('{table.name}', {ident.identity[0] - 1})")
     return stmts
 
 
@@ -224,23 +239,30 @@ class Catalog:
 
     def add(self, table: Table) -> None:
         if table.name.lower() in self.tables:
-            raise SqlError(2714, f"There is already an object named '{table.name}' in the database.",
-                           batch_abort=True)
+            raise SqlError(2714, f"There is already an object named '{table.name}' in the database.", batch_abort=True)
         for fk in table.foreign_keys:
             ref = self.get(fk.ref_table) if fk.ref_table.lower() != table.name.lower() else table
             if ref is None:
-                raise SqlError(1767, f"Foreign key '{fk.name}' references invalid table '{fk.ref_table}'.",
-                               batch_abort=True)
+                raise SqlError(
+                    1767, f"Foreign key '{fk.name}' references invalid table '{fk.ref_table}'.", batch_abort=True
+                )
             if not fk.ref_columns:
                 if not ref.primary_key:
-                    raise SqlError(1773, f"Foreign key '{fk.name}' has implicit reference to object "
-                                   f"'{fk.ref_table}' which does not have a primary key defined on it.",
-                                   batch_abort=True)
+                    raise SqlError(
+                        1773,
+                        f"Foreign key '{fk.name}' has implicit reference to object "
+                        f"'{fk.ref_table}' which does not have a primary key defined on it.",
+                        batch_abort=True,
+                    )
                 fk.ref_columns = list(ref.primary_key[1])
             for rc in fk.ref_columns:
                 if ref.column(rc) is None:
-                    raise SqlError(1770, f"Foreign key '{fk.name}' references invalid column '{rc}' in "
-                                   f"referenced table '{fk.ref_table}'.", batch_abort=True)
+                    raise SqlError(
+                        1770,
+                        f"Foreign key '{fk.name}' references invalid column '{rc}' in "
+                        f"referenced table '{fk.ref_table}'.",
+                        batch_abort=True,
+                    )
         self.tables[table.name.lower()] = table
         self.version += 1
 
@@ -250,28 +272,48 @@ class Catalog:
         return table
 
     def referencing(self, name: str) -> list[tuple[Table, ForeignKey]]:
-        return [(t, fk) for t in self.tables.values() for fk in t.foreign_keys
-                if fk.ref_table.lower() == name.lower() and t.name.lower() != name.lower()]
+        return [
+            (t, fk)
+            for t in self.tables.values()
+            for fk in t.foreign_keys
+            if fk.ref_table.lower() == name.lower() and t.name.lower() != name.lower()
+        ]
 
 
 # ---------------------------------------------------------------- INFORMATION_SCHEMA
 
 INFO_TABLES_COLUMNS: list[tuple[str, SqlType, bool]] = [
-    ("TABLE_CATALOG", T.SYSNAME, True), ("TABLE_SCHEMA", T.SYSNAME, True),
-    ("TABLE_NAME", T.SYSNAME, False), ("TABLE_TYPE", SqlType("varchar", 10), True)]
+    ("TABLE_CATALOG", T.SYSNAME, True),
+    ("TABLE_SCHEMA", T.SYSNAME, True),
+    ("TABLE_NAME", T.SYSNAME, False),
+    ("TABLE_TYPE", SqlType("varchar", 10), True),
+]
 
 INFO_COLUMNS_COLUMNS: list[tuple[str, SqlType, bool]] = [
-    ("TABLE_CATALOG", T.SYSNAME, True), ("TABLE_SCHEMA", T.SYSNAME, True), ("TABLE_NAME", T.SYSNAME, False),
-    ("COLUMN_NAME", T.SYSNAME, True), ("ORDINAL_POSITION", T.INT, True),
-    ("COLUMN_DEFAULT", T.nvarchar(4000), True), ("IS_NULLABLE", SqlType("varchar", 3), True),
-    ("DATA_TYPE", T.SYSNAME, True), ("CHARACTER_MAXIMUM_LENGTH", T.INT, True),
-    ("CHARACTER_OCTET_LENGTH", T.INT, True), ("NUMERIC_PRECISION", T.TINYINT, True),
-    ("NUMERIC_PRECISION_RADIX", T.SMALLINT, True), ("NUMERIC_SCALE", T.INT, True),
-    ("DATETIME_PRECISION", T.SMALLINT, True), ("CHARACTER_SET_CATALOG", T.SYSNAME, True),
-    ("CHARACTER_SET_SCHEMA", T.SYSNAME, True), ("CHARACTER_SET_NAME", T.SYSNAME, True),
-    ("COLLATION_CATALOG", T.SYSNAME, True), ("COLLATION_SCHEMA", T.SYSNAME, True),
-    ("COLLATION_NAME", T.SYSNAME, True), ("DOMAIN_CATALOG", T.SYSNAME, True),
-    ("DOMAIN_SCHEMA", T.SYSNAME, True), ("DOMAIN_NAME", T.SYSNAME, True)]
+    ("TABLE_CATALOG", T.SYSNAME, True),
+    ("TABLE_SCHEMA", T.SYSNAME, True),
+    ("TABLE_NAME", T.SYSNAME, False),
+    ("COLUMN_NAME", T.SYSNAME, True),
+    ("ORDINAL_POSITION", T.INT, True),
+    ("COLUMN_DEFAULT", T.nvarchar(4000), True),
+    ("IS_NULLABLE", SqlType("varchar", 3), True),
+    ("DATA_TYPE", T.SYSNAME, True),
+    ("CHARACTER_MAXIMUM_LENGTH", T.INT, True),
+    ("CHARACTER_OCTET_LENGTH", T.INT, True),
+    ("NUMERIC_PRECISION", T.TINYINT, True),
+    ("NUMERIC_PRECISION_RADIX", T.SMALLINT, True),
+    ("NUMERIC_SCALE", T.INT, True),
+    ("DATETIME_PRECISION", T.SMALLINT, True),
+    ("CHARACTER_SET_CATALOG", T.SYSNAME, True),
+    ("CHARACTER_SET_SCHEMA", T.SYSNAME, True),
+    ("CHARACTER_SET_NAME", T.SYSNAME, True),
+    ("COLLATION_CATALOG", T.SYSNAME, True),
+    ("COLLATION_SCHEMA", T.SYSNAME, True),
+    ("COLLATION_NAME", T.SYSNAME, True),
+    ("DOMAIN_CATALOG", T.SYSNAME, True),
+    ("DOMAIN_SCHEMA", T.SYSNAME, True),
+    ("DOMAIN_NAME", T.SYSNAME, True),
+]
 
 _NUM_PREC = {"tinyint": 3, "smallint": 5, "int": 10, "bigint": 19, "float": 53, "real": 24}
 
@@ -295,9 +337,31 @@ def _column_row(table: Table, pos: int, c: Column) -> list[object]:
         dt_prec = t.scale
     elif t.name in ("date", "datetime"):
         dt_prec = 0 if t.name == "date" else 3
-    return [DATABASE, "dbo", table.name, c.name, pos, None, "YES" if c.nullable else "NO", t.name,
-            char_len, octet, prec, radix, scale, dt_prec, None, None, charset, None, None, collation,
-            None, None, None]
+    return [
+        DATABASE,
+        "dbo",
+        table.name,
+        c.name,
+        pos,
+        None,
+        "YES" if c.nullable else "NO",
+        t.name,
+        char_len,
+        octet,
+        prec,
+        radix,
+        scale,
+        dt_prec,
+        None,
+        None,
+        charset,
+        None,
+        None,
+        collation,
+        None,
+        None,
+        None,
+    ]
 
 
 def _literal(v: object) -> str:
@@ -320,7 +384,8 @@ def info_schema_sql(catalog: Catalog, view: str) -> tuple[str, list[tuple[str, S
         raise SqlError(208, f"Invalid object name 'INFORMATION_SCHEMA.{view}'.", batch_abort=True)
     select_cols = ", ".join(
         f'column{i + 1}{" COLLATE " + COLLATE if t.is_string else ""} AS "{name}"'
-        for i, (name, t, _n) in enumerate(cols))
+        for i, (name, t, _n) in enumerate(cols)
+    )
     if not rows:
         nulls = ", ".join(f'NULL AS "{name}"' for name, _t, _n in cols)
         return f"(SELECT {nulls} WHERE 0)", cols

@@ -58,7 +58,7 @@ class Rows:
 @dataclass
 class Done:
     curcmd: int
-    count: int | None   # None: no row count to report (SET NOCOUNT ON or a statement without one)
+    count: int | None  # None: no row count to report (SET NOCOUNT ON or a statement without one)
 
 
 @dataclass
@@ -75,7 +75,7 @@ class Info:
 
 @dataclass
 class Env:
-    kind: str           # begin | commit | rollback | database
+    kind: str  # begin | commit | rollback | database
     value: object
 
 
@@ -83,6 +83,7 @@ Event = Rows | Done | Error | Info | Env
 
 
 # ------------------------------------------------------------------ database
+
 
 @dataclass
 class Login:
@@ -102,7 +103,7 @@ class Database:
         self.cache: OrderedDict[tuple, list] = OrderedDict()
         self.cache_lock = threading.Lock()
         self.logins = {ADMIN: Login("sa", sa_password), APP: Login(APP, app_password)}
-        self.perms: dict[tuple[str, str], set[str]] = {}     # (user, table lower) -> granted perms
+        self.perms: dict[tuple[str, str], set[str]] = {}  # (user, table lower) -> granted perms
         self.denies: dict[tuple[str, str], set[str]] = {}
         self._spid = 50
         self._spid_lock = threading.Lock()
@@ -111,8 +112,10 @@ class Database:
         try:
             boot.execute("PRAGMA journal_mode=WAL")
             boot.execute("CREATE TABLE IF NOT EXISTS _twin_ddl (name TEXT PRIMARY KEY, seq INTEGER, tsql TEXT)")
-            boot.execute("CREATE TABLE IF NOT EXISTS _twin_perms (username TEXT, tbl TEXT, perm TEXT, state TEXT, "
-                         "PRIMARY KEY (username, tbl, perm))")
+            boot.execute(
+                "CREATE TABLE IF NOT EXISTS _twin_perms (username TEXT, tbl TEXT, perm TEXT, state TEXT, "
+                "PRIMARY KEY (username, tbl, perm))"
+            )
             boot.execute("CREATE TABLE IF NOT EXISTS _twin_meta (key TEXT PRIMARY KEY, value TEXT)")
             seeded = boot.execute("SELECT value FROM _twin_meta WHERE key = 'seeded'").fetchone()
         finally:
@@ -168,8 +171,10 @@ class Database:
             decl = [(n, T.parse_type(t)) for n, t, _o in B.parse_param_decl(schema.SEED_DECL)]
             s.run_checked("BEGIN TRAN")
             for row in schema.seed_rows():
-                s.run_checked(schema.SEED_SQL, {n.lower(): (t, T.convert(v, _python_type(v), t))
-                                                for (n, t), v in zip(decl, row, strict=True)})
+                s.run_checked(
+                    schema.SEED_SQL,
+                    {n.lower(): (t, T.convert(v, _python_type(v), t)) for (n, t), v in zip(decl, row, strict=True)},
+                )
             for table in schema.APP_TABLES:
                 s.run_checked(f"GRANT {', '.join(schema.APP_PERMISSIONS)} ON dbo.{table} TO {APP}")
             s.run_checked("COMMIT")
@@ -212,6 +217,7 @@ class Database:
 
 def _same(a: str, b: str) -> bool:
     import hmac
+
     return hmac.compare_digest(a.encode(), b.encode())
 
 
@@ -256,8 +262,8 @@ class EngineSession:
         self.ddl_dirty = False
         self.nocount = False
         self.xact_abort = False
-        self.scope_identity: int | None = None   # SCOPE_IDENTITY(): this scope's last identity
-        self.identity: int | None = None         # @@IDENTITY: the session's last identity, any scope
+        self.scope_identity: int | None = None  # SCOPE_IDENTITY(): this scope's last identity
+        self.identity: int | None = None  # @@IDENTITY: the session's last identity, any scope
         self.rowcount = 0
         self.prepared: dict[int, tuple[str, list[tuple[str, str, bool]]]] = {}
         self._next_handle = 1
@@ -304,8 +310,9 @@ class EngineSession:
         self.prepared[handle] = (sql, B.parse_param_decl(decl))
         return handle
 
-    def run_batch(self, sql: str, params: dict[str, tuple[SqlType, object]] | None = None, *,
-                  nested: bool = False) -> Iterator[Event]:
+    def run_batch(
+        self, sql: str, params: dict[str, tuple[SqlType, object]] | None = None, *, nested: bool = False
+    ) -> Iterator[Event]:
         """Execute a batch; yields result sets, row counts, errors and transaction changes in order.
 
         `nested` runs it as sp_executesql does: a scope of its own for SCOPE_IDENTITY().
@@ -434,8 +441,11 @@ class EngineSession:
         elif kind == "use":
             name = c.args[0].strip("[]")
             if name.lower() != DATABASE.lower():
-                raise SqlError(911, f"Database '{name}' does not exist. Make sure that the name is entered "
-                               "correctly.", batch_abort=True)
+                raise SqlError(
+                    911,
+                    f"Database '{name}' does not exist. Make sure that the name is entered correctly.",
+                    batch_abort=True,
+                )
             yield Env("database", DATABASE)
             yield Info(5701, f"Changed database context to '{DATABASE}'.", 1)
         elif kind == "grant":
@@ -448,27 +458,35 @@ class EngineSession:
 
     def _grant(self, verb: str, perms: tuple, schema_name: str | None, table_name: str, user: str) -> None:
         if self.login != ADMIN:
-            raise SqlError(15151, f"Cannot find the object '{table_name}', because it does not exist or you do "
-                           "not have permission.", cls=16, state=1)
+            raise SqlError(
+                15151,
+                f"Cannot find the object '{table_name}', because it does not exist or you do not have permission.",
+                cls=16,
+                state=1,
+            )
         if schema_name and schema_name.lower() != "dbo":
-            raise SqlError(15151, f"Cannot find the object '{table_name}', because it does not exist or you do "
-                           "not have permission.")
+            raise SqlError(
+                15151,
+                f"Cannot find the object '{table_name}', because it does not exist or you do not have permission.",
+            )
         table = self.db.catalog.get(table_name.strip("[]"))
         if table is None:
-            raise SqlError(15151, f"Cannot find the object '{table_name}', because it does not exist or you do "
-                           "not have permission.")
+            raise SqlError(
+                15151,
+                f"Cannot find the object '{table_name}', because it does not exist or you do not have permission.",
+            )
         who = user.strip("[]").lower()
         if who != APP:
-            raise SqlError(15151, f"Cannot find the user '{user}', because it does not exist or you do not have "
-                           "permission.")
+            raise SqlError(
+                15151, f"Cannot find the user '{user}', because it does not exist or you do not have permission."
+            )
         key = (APP, table.name.lower())
         self._begin_write()
         try:
             for perm in perms:
                 self.db.perms.get(key, set()).discard(perm)
                 self.db.denies.get(key, set()).discard(perm)
-                self.conn.execute("DELETE FROM _twin_perms WHERE username=? AND tbl=? AND perm=?",
-                                  (APP, key[1], perm))
+                self.conn.execute("DELETE FROM _twin_perms WHERE username=? AND tbl=? AND perm=?", (APP, key[1], perm))
                 if verb in ("GRANT", "DENY"):
                     (self.db.perms if verb == "GRANT" else self.db.denies).setdefault(key, set()).add(perm)
                     self.conn.execute("INSERT INTO _twin_perms VALUES (?, ?, ?, ?)", (APP, key[1], perm, verb))
@@ -479,8 +497,9 @@ class EngineSession:
     def _alter_login(self, name: str, action: str, password: str | None) -> None:
         login = self.db.logins.get(name.strip("[]").lower())
         if self.login != ADMIN or login is None:
-            raise SqlError(15151, f"Cannot alter the login '{name}', because it does not exist or you do not "
-                           "have permission.")
+            raise SqlError(
+                15151, f"Cannot alter the login '{name}', because it does not exist or you do not have permission."
+            )
         if action == "PASSWORD":
             login.password = password or ""
         else:
@@ -489,11 +508,17 @@ class EngineSession:
     def _truncate(self, schema_name: str | None, table_name: str) -> Iterator[Event]:
         table = self.db.catalog.get(table_name.strip("[]"))
         if table is None or (schema_name and schema_name.lower() != "dbo") or self.login != ADMIN:
-            raise SqlError(4701, f"Cannot find the object \"{table_name}\" because it does not exist or you do "
-                           "not have permissions.", batch_abort=True)
+            raise SqlError(
+                4701,
+                f'Cannot find the object "{table_name}" because it does not exist or you do not have permissions.',
+                batch_abort=True,
+            )
         if self.db.catalog.referencing(table.name):
-            raise SqlError(4712, f"Cannot truncate table '{table.name}' because it is being referenced by a "
-                           "FOREIGN KEY constraint.", batch_abort=True)
+            raise SqlError(
+                4712,
+                f"Cannot truncate table '{table.name}' because it is being referenced by a FOREIGN KEY constraint.",
+                batch_abort=True,
+            )
         self._begin_write()
         try:
             self.conn.execute(f'DELETE FROM "{table.name}"')
@@ -514,8 +539,9 @@ class EngineSession:
         tree = stmt.tree
         if isinstance(tree, exp.Create):
             if (tree.args.get("kind") or "").upper() != "TABLE":
-                raise SqlError(40517, f"CREATE {tree.args.get('kind')} is not supported by the SQL Server twin.",
-                               batch_abort=True)
+                raise SqlError(
+                    40517, f"CREATE {tree.args.get('kind')} is not supported by the SQL Server twin.", batch_abort=True
+                )
             if self.login != ADMIN:
                 raise SqlError(262, f"CREATE TABLE permission denied in database '{DATABASE}'.", cls=14, state=1)
             table = table_from_create(tree, stmt.text)
@@ -537,19 +563,27 @@ class EngineSession:
             return
         assert isinstance(tree, exp.Drop)
         if (tree.args.get("kind") or "").upper() != "TABLE" or len(tree.expressions) > 1:
-            raise SqlError(40517, "Only DROP TABLE of one table is supported by the SQL Server twin.",
-                           batch_abort=True)
+            raise SqlError(40517, "Only DROP TABLE of one table is supported by the SQL Server twin.", batch_abort=True)
         target = tree.this
         table = self.db.catalog.get(target.name)
         if table is None or (target.db and target.db.lower() != "dbo") or self.login != ADMIN:
             if tree.args.get("exists") and self.login == ADMIN:
                 return
-            raise SqlError(3701, f"Cannot drop the table '{target.sql('tsql')}', because it does not exist or you "
-                           "do not have permission.", cls=11, state=5)
+            raise SqlError(
+                3701,
+                f"Cannot drop the table '{target.sql('tsql')}', because it does not exist or you "
+                "do not have permission.",
+                cls=11,
+                state=5,
+            )
         refs = self.db.catalog.referencing(table.name)
         if refs:
-            raise SqlError(3726, f"Could not drop object 'dbo.{table.name}' because it is referenced by a FOREIGN "
-                           "KEY constraint.", cls=16, state=1)
+            raise SqlError(
+                3726,
+                f"Could not drop object 'dbo.{table.name}' because it is referenced by a FOREIGN KEY constraint.",
+                cls=16,
+                state=1,
+            )
         self._begin_write()
         try:
             self.conn.execute(f'DROP TABLE "{table.name}"')
@@ -634,12 +668,17 @@ class EngineSession:
             return pending
         msg = str(exc)
         table = plan.table if plan else None
-        verb = {CMD_INSERT: "INSERT", CMD_UPDATE: "UPDATE", CMD_DELETE: "DELETE"}.get(plan.curcmd if plan else 0,
-                                                                                      "INSERT")
+        verb = {CMD_INSERT: "INSERT", CMD_UPDATE: "UPDATE", CMD_DELETE: "DELETE"}.get(
+            plan.curcmd if plan else 0, "INSERT"
+        )
         if msg.startswith("NOT NULL constraint failed: "):
             tname, _, col = msg.split(": ", 1)[1].partition(".")
-            return SqlError(515, f"Cannot insert the value NULL into column '{col}', table '{DATABASE}.dbo.{tname}'; "
-                            f"column does not allow nulls. {verb} fails.", state=2)
+            return SqlError(
+                515,
+                f"Cannot insert the value NULL into column '{col}', table '{DATABASE}.dbo.{tname}'; "
+                f"column does not allow nulls. {verb} fails.",
+                state=2,
+            )
         if msg.startswith("UNIQUE constraint failed: "):
             cols = [c.partition(".")[2] for c in msg.split(": ", 1)[1].split(", ")]
             tname = msg.split(": ", 1)[1].split(".")[0]
@@ -649,10 +688,15 @@ class EngineSession:
                 if t.primary_key and [c.lower() for c in t.primary_key[1]] == [c.lower() for c in cols]:
                     kind, cname = "PRIMARY KEY", t.primary_key[0]
                 else:
-                    cname = next((n for n, cs in t.uniques if [c.lower() for c in cs] == [c.lower() for c in cols]),
-                                 cname)
-            return SqlError(2627, f"Violation of {kind} constraint '{cname}'. Cannot insert duplicate key in object "
-                            f"'dbo.{tname}'.", cls=14, state=1)
+                    cname = next(
+                        (n for n, cs in t.uniques if [c.lower() for c in cs] == [c.lower() for c in cols]), cname
+                    )
+            return SqlError(
+                2627,
+                f"Violation of {kind} constraint '{cname}'. Cannot insert duplicate key in object 'dbo.{tname}'.",
+                cls=14,
+                state=1,
+            )
         if msg.startswith("FOREIGN KEY constraint failed"):
             return self._fk_error(table, verb)
         if msg.startswith("no such table"):
@@ -669,13 +713,21 @@ class EngineSession:
     def _fk_error(self, table: Table | None, verb: str) -> SqlError:
         if table is not None and verb in ("INSERT", "UPDATE") and table.foreign_keys:
             fk = table.foreign_keys[0]
-            return SqlError(547, f'The {verb} statement conflicted with the FOREIGN KEY constraint "{fk.name}". The '
-                            f'conflict occurred in database "{DATABASE}", table "dbo.{fk.ref_table}", column '
-                            f"'{fk.ref_columns[0]}'.", state=0)
+            return SqlError(
+                547,
+                f'The {verb} statement conflicted with the FOREIGN KEY constraint "{fk.name}". The '
+                f'conflict occurred in database "{DATABASE}", table "dbo.{fk.ref_table}", column '
+                f"'{fk.ref_columns[0]}'.",
+                state=0,
+            )
         refs = self.db.catalog.referencing(table.name) if table is not None else []
         if refs:
             child, fk = refs[0]
-            return SqlError(547, f'The {verb} statement conflicted with the REFERENCE constraint "{fk.name}". The '
-                            f'conflict occurred in database "{DATABASE}", table "dbo.{child.name}", column '
-                            f"'{fk.columns[0]}'.", state=0)
+            return SqlError(
+                547,
+                f'The {verb} statement conflicted with the REFERENCE constraint "{fk.name}". The '
+                f'conflict occurred in database "{DATABASE}", table "dbo.{child.name}", column '
+                f"'{fk.columns[0]}'.",
+                state=0,
+            )
         return SqlError(547, f"The {verb} statement conflicted with a FOREIGN KEY constraint.", state=0)

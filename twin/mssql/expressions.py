@@ -21,9 +21,11 @@ from twin.mssql.errors import SqlError, invalid_column, not_supported, syntax_er
 from twin.mssql.types import SqlType
 
 BOOL = SqlType("bool")  # predicates: valid in WHERE/ON/HAVING/CASE WHEN only
-VERSION_TEXT = ("Microsoft SQL Server 2022 (RTM) - 16.0.1000.6 (X64) \n\tOct  8 2022 05:58:25 \n\t"
-                "Copyright (C) 2022 Microsoft Corporation\n\tDeveloper Edition (64-bit) on Linux "
-                "(LearningHub twin: TDS stand-in over SQLite) <X64>")
+VERSION_TEXT = (
+    "Microsoft SQL Server 2022 (RTM) - 16.0.1000.6 (X64) \n\tOct  8 2022 05:58:25 \n\t"
+    "Copyright (C) 2022 Microsoft Corporation\n\tDeveloper Edition (64-bit) on Linux "
+    "(LearningHub twin: TDS stand-in over SQLite) <X64>"
+)
 
 
 # Conversion specs referenced from SQL as small integers, so SQLite calls stay cheap.
@@ -49,8 +51,8 @@ def spec(i: int) -> tuple[SqlType, SqlType, str, str]:
 class Typed:
     type: SqlType
     nullable: bool = True
-    agg: bool = False               # contains an aggregate
-    const: bool = False             # a literal (foldable)
+    agg: bool = False  # contains an aggregate
+    const: bool = False  # a literal (foldable)
 
 
 @dataclass
@@ -69,7 +71,7 @@ class Scope:
     sources: list[Source] = field(default_factory=list)
     parent: Scope | None = None
     ctes: dict[str, Source] = field(default_factory=dict)
-    aliases: dict[str, Typed] = field(default_factory=dict)   # select-list aliases (ORDER BY)
+    aliases: dict[str, Typed] = field(default_factory=dict)  # select-list aliases (ORDER BY)
 
     def lookup_cte(self, name: str) -> Source | None:
         s: Scope | None = self
@@ -135,17 +137,26 @@ class ExpressionBinder:
     def _pred(self, node: exp.Expression, scope: Scope, clause: str) -> None:
         t = self.expr(node, scope, clause)
         if t.type is not BOOL:
-            raise SqlError(4145, f"An expression of non-boolean type specified in a context where a condition "
-                           f"is expected, near '{clause}'.", cls=15, batch_abort=True)
+            raise SqlError(
+                4145,
+                f"An expression of non-boolean type specified in a context where a condition "
+                f"is expected, near '{clause}'.",
+                cls=15,
+                batch_abort=True,
+            )
         if t.agg and clause in ("WHERE", "ON"):
-            raise SqlError(147, "An aggregate may not appear in the WHERE clause unless it is in a subquery "
-                           "contained in a HAVING clause or a select list, and the column being aggregated is "
-                           "an outer reference.", cls=15, batch_abort=True)
+            raise SqlError(
+                147,
+                "An aggregate may not appear in the WHERE clause unless it is in a subquery "
+                "contained in a HAVING clause or a select list, and the column being aggregated is "
+                "an outer reference.",
+                cls=15,
+                batch_abort=True,
+            )
 
     def column(self, col: exp.Column, scope: Scope) -> Typed:
         if col.args.get("catalog") or (col.args.get("db") and col.db.lower() != "dbo"):
-            raise SqlError(4104, f'The multi-part identifier "{col.sql("tsql")}" could not be bound.',
-                           batch_abort=True)
+            raise SqlError(4104, f'The multi-part identifier "{col.sql("tsql")}" could not be bound.', batch_abort=True)
         col.set("db", None)
         qual = col.table
         s: Scope | None = scope
@@ -167,8 +178,7 @@ class ExpressionBinder:
                 return Typed(t, nullable or src.outer)
             s = s.parent
         if qual:
-            raise SqlError(4104, f'The multi-part identifier "{col.sql("tsql")}" could not be bound.',
-                           batch_abort=True)
+            raise SqlError(4104, f'The multi-part identifier "{col.sql("tsql")}" could not be bound.', batch_abort=True)
         raise invalid_column(col.name)
 
     def expr(self, node: exp.Expression, scope: Scope, clause: str) -> Typed:
@@ -248,8 +258,12 @@ class ExpressionBinder:
         if isinstance(node, exp.Subquery):
             cols = self.query(node.this, scope, derived=True)
             if len(cols) != 1:
-                raise SqlError(116, "Only one expression can be specified in the select list when the subquery "
-                               "is not introduced with EXISTS.", batch_abort=True)
+                raise SqlError(
+                    116,
+                    "Only one expression can be specified in the select list when the subquery "
+                    "is not introduced with EXISTS.",
+                    batch_abort=True,
+                )
             return Typed(cols[0].type, True)
         if isinstance(node, exp.Case):
             return self._case(node, scope, clause)
@@ -265,8 +279,11 @@ class ExpressionBinder:
             return self._cast(cast, scope, clause)
         if isinstance(node, exp.Cast | exp.TryCast):
             return self._cast(node, scope, clause)
-        if isinstance(node, exp.Length) and isinstance(node.this, exp.Cast) \
-                and node.this.args["to"].this == exp.DataType.Type.TEXT:
+        if (
+            isinstance(node, exp.Length)
+            and isinstance(node.this, exp.Cast)
+            and node.this.args["to"].this == exp.DataType.Type.TEXT
+        ):
             node.this.replace(node.this.this.copy())  # sqlglot's own cast around LEN's argument
         if isinstance(node, AGGREGATES):
             return self._aggregate(node, scope, clause)
@@ -278,14 +295,16 @@ class ExpressionBinder:
         inner = node.this
         if isinstance(inner, exp.Parameter):  # @@GLOBAL
             name = inner.name.upper()
-            fixed = {"VERSION": (exp.Literal.string(VERSION_TEXT), T.nvarchar(300), False),
-                     "SERVERNAME": (exp.Literal.string("LEARNINGHUB-SQLSERVER"), T.SYSNAME, False),
-                     "SPID": (sql_call("twin_spid"), T.SMALLINT, False),
-                     "TRANCOUNT": (sql_call("twin_trancount"), T.INT, False),
-                     "ROWCOUNT": (sql_call("twin_rowcount"), T.INT, False),
-                     "IDENTITY": (sql_call("twin_identity"), T.decimal_type(38, 0), True),
-                     "LANGID": (sql_number(0), T.SMALLINT, False),
-                     "LANGUAGE": (exp.Literal.string("us_english"), T.SYSNAME, False)}
+            fixed = {
+                "VERSION": (exp.Literal.string(VERSION_TEXT), T.nvarchar(300), False),
+                "SERVERNAME": (exp.Literal.string("LEARNINGHUB-SQLSERVER"), T.SYSNAME, False),
+                "SPID": (sql_call("twin_spid"), T.SMALLINT, False),
+                "TRANCOUNT": (sql_call("twin_trancount"), T.INT, False),
+                "ROWCOUNT": (sql_call("twin_rowcount"), T.INT, False),
+                "IDENTITY": (sql_call("twin_identity"), T.decimal_type(38, 0), True),
+                "LANGID": (sql_number(0), T.SMALLINT, False),
+                "LANGUAGE": (exp.Literal.string("us_english"), T.SYSNAME, False),
+            }
             if name not in fixed:
                 raise not_supported(f"@@{name}")
             repl, t, nullable = fixed[name]
@@ -293,8 +312,7 @@ class ExpressionBinder:
             return Typed(t, nullable)
         name = node.name.lower()
         if name not in self.params:
-            raise SqlError(137, f'Must declare the scalar variable "@{node.name}".', cls=15, state=2,
-                           batch_abort=True)
+            raise SqlError(137, f'Must declare the scalar variable "@{node.name}".', cls=15, state=2, batch_abort=True)
         self.used.append(name)
         node.replace(exp.Placeholder(this=f"p_{name}"))
         return Typed(self.params[name], True)
@@ -320,8 +338,9 @@ class ExpressionBinder:
                 if not other.is_numeric:
                     raise _operand_clash("add", other)
                 self._convert_side(node.this if ta.is_string else node.expression, ta if ta.is_string else tb, other)
-                return self._numeric_result(node, op, ta if not ta.is_string else other,
-                                            tb if not tb.is_string else other, nullable, agg)
+                return self._numeric_result(
+                    node, op, ta if not ta.is_string else other, tb if not tb.is_string else other, nullable, agg
+                )
             name = "nvarchar" if "nvarchar" in (ta.name, tb.name) else "varchar"
             limit = 4000 if name == "nvarchar" else 8000
             total = ta.length + tb.length
@@ -333,8 +352,7 @@ class ExpressionBinder:
                 raise _operand_clash(op, t)
         return self._numeric_result(node, op, ta, tb, nullable, agg)
 
-    def _numeric_result(self, node: exp.Binary, op: str, ta: SqlType, tb: SqlType, nullable: bool,
-                        agg: bool) -> Typed:
+    def _numeric_result(self, node: exp.Binary, op: str, ta: SqlType, tb: SqlType, nullable: bool, agg: bool) -> Typed:
         win = T.higher(ta, tb)
         if win.name == "bit":
             win = T.INT
@@ -397,11 +415,18 @@ class ExpressionBinder:
         a = self.expr(node.this, scope, clause)
         agg = a.agg
         if node.args.get("query") is not None:
-            cols = self.query(node.args["query"].this if isinstance(node.args["query"], exp.Subquery)
-                              else node.args["query"], scope, derived=True)
+            cols = self.query(
+                node.args["query"].this if isinstance(node.args["query"], exp.Subquery) else node.args["query"],
+                scope,
+                derived=True,
+            )
             if len(cols) != 1:
-                raise SqlError(116, "Only one expression can be specified in the select list when the subquery "
-                               "is not introduced with EXISTS.", batch_abort=True)
+                raise SqlError(
+                    116,
+                    "Only one expression can be specified in the select list when the subquery "
+                    "is not introduced with EXISTS.",
+                    batch_abort=True,
+                )
             if a.type.is_string and cols[0].type.is_string:
                 node.this.replace(exp.Collate(this=node.this.copy(), expression=exp.Var(this=COLLATE)))
             return Typed(BOOL, False, agg)
@@ -486,9 +511,14 @@ class ExpressionBinder:
 
     def _aggregate(self, node: exp.Expression, scope: Scope, clause: str) -> Typed:
         if clause in ("WHERE", "ON", "GROUP BY", "VALUES"):
-            raise SqlError(147, "An aggregate may not appear in the WHERE clause unless it is in a subquery "
-                           "contained in a HAVING clause or a select list, and the column being aggregated is "
-                           "an outer reference.", cls=15, batch_abort=True)
+            raise SqlError(
+                147,
+                "An aggregate may not appear in the WHERE clause unless it is in a subquery "
+                "contained in a HAVING clause or a select list, and the column being aggregated is "
+                "an outer reference.",
+                cls=15,
+                batch_abort=True,
+            )
         arg = node.this
         if isinstance(arg, exp.Distinct):
             if len(arg.expressions) != 1:
@@ -513,12 +543,10 @@ class ExpressionBinder:
                 inner.replace(exp.Collate(this=inner.copy(), expression=exp.Var(this=COLLATE)))
             return Typed(tt, True, True)
         if not tt.is_numeric:
-            raise SqlError(8117, f"Operand data type {tt.name} is invalid for {node.key} operator.",
-                           batch_abort=True)
+            raise SqlError(8117, f"Operand data type {tt.name} is invalid for {node.key} operator.", batch_abort=True)
         if tt.name in ("tinyint", "smallint", "int", "bit"):
             if tt.name == "bit":
-                raise SqlError(8117, f"Operand data type bit is invalid for {node.key} operator.",
-                               batch_abort=True)
+                raise SqlError(8117, f"Operand data type bit is invalid for {node.key} operator.", batch_abort=True)
             rt = T.INT
         elif tt.name == "decimal":
             rt = T.decimal_type(38, max(tt.scale, 6) if isinstance(node, exp.Avg) else tt.scale)
@@ -531,8 +559,7 @@ class ExpressionBinder:
 
     def _function(self, node: exp.Expression, scope: Scope, clause: str) -> Typed:
         name = (node.name if isinstance(node, exp.Anonymous) else node.key).upper()
-        args = list(node.expressions) if isinstance(node, exp.Anonymous) else [
-            a for a in node.iter_expressions()]
+        args = list(node.expressions) if isinstance(node, exp.Anonymous) else [a for a in node.iter_expressions()]
         simple = {
             "DB_NAME": (exp.Literal.string(DATABASE), T.SYSNAME, False, 0),
             "CURRENTUSER": (sql_call("twin_system_user"), T.SYSNAME, False, 0),
@@ -550,8 +577,7 @@ class ExpressionBinder:
         }
         if name in simple:
             if args and not (name == "DB_NAME" and len(args) == 1):
-                raise SqlError(174, f"The {name.lower()} function requires 0 argument(s).", cls=15,
-                               batch_abort=True)
+                raise SqlError(174, f"The {name.lower()} function requires 0 argument(s).", cls=15, batch_abort=True)
             repl, t, nullable, _ = simple[name]
             if name == "DB_NAME" and args:
                 raise not_supported("DB_NAME(id)")
@@ -571,8 +597,8 @@ class ExpressionBinder:
 
         def want(n: int) -> None:
             if len(typed) != n:
-                raise SqlError(174, f"The {name.lower()} function requires {n} argument(s).", cls=15,
-                               batch_abort=True)
+                raise SqlError(174, f"The {name.lower()} function requires {n} argument(s).", cls=15, batch_abort=True)
+
         if name in ("UPPER", "LOWER", "LTRIM", "RTRIM", "TRIM"):
             want(1)
             t = typed[0].type if typed[0].type.is_string else T.nvarchar(30)
@@ -591,15 +617,27 @@ class ExpressionBinder:
             want(3)
             node.replace(sql_call("twin_replace", *[a.copy() for a in args]))
             t0 = typed[0].type
-            return Typed(SqlType(t0.name if t0.is_string else "nvarchar", T.MAX if t0.length == T.MAX else 4000
-                                 if t0.name != "varchar" else 8000), nullable, agg)
+            return Typed(
+                SqlType(
+                    t0.name if t0.is_string else "nvarchar",
+                    T.MAX if t0.length == T.MAX else 4000 if t0.name != "varchar" else 8000,
+                ),
+                nullable,
+                agg,
+            )
         if name == "CONCAT":
             if len(typed) < 2:
                 raise SqlError(189, "The concat function requires 2 to 254 arguments.", cls=15, batch_abort=True)
             node.replace(sql_call("twin_concat", *[a.copy() for a in args]))
             nv = any(t.type.name == "nvarchar" or not t.type.is_string for t in typed)
-            return Typed(SqlType("nvarchar" if nv else "varchar", T.MAX if any(t.type.length == T.MAX for t in typed)
-                                 else 4000 if nv else 8000), False, agg)
+            return Typed(
+                SqlType(
+                    "nvarchar" if nv else "varchar",
+                    T.MAX if any(t.type.length == T.MAX for t in typed) else 4000 if nv else 8000,
+                ),
+                False,
+                agg,
+            )
         if name == "ABS":
             want(1)
             if not typed[0].type.is_numeric:
@@ -617,8 +655,7 @@ class ExpressionBinder:
             self._convert_pair(args[0], typed[0], args[1], typed[1])
             node.replace(sql_call("nullif", args[0].copy(), args[1].copy()))
             return Typed(typed[0].type, True, agg)
-        raise SqlError(195, f"'{name}' is not a recognized built-in function name.", cls=15, state=10,
-                       batch_abort=True)
+        raise SqlError(195, f"'{name}' is not a recognized built-in function name.", cls=15, state=10, batch_abort=True)
 
 
 def _literal_type(node: exp.Literal) -> Typed:
@@ -652,5 +689,8 @@ def _operand_clash(op: str, t: SqlType) -> SqlError:
 
 
 def _nested_agg() -> SqlError:
-    return SqlError(130, "Cannot perform an aggregate function on an expression containing an aggregate or a "
-                    "subquery.", batch_abort=True)
+    return SqlError(
+        130,
+        "Cannot perform an aggregate function on an expression containing an aggregate or a subquery.",
+        batch_abort=True,
+    )

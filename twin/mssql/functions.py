@@ -33,16 +33,19 @@ _pending = _Pending()
 
 def _guard(fn):
     """SQLite only reports "user-defined function raised exception"; keep our SqlError aside."""
+
     def wrapper(*args):
         try:
             return fn(*args)
         except SqlError as exc:
             _pending.error = exc
             raise
+
     return wrapper
 
 
 # ------------------------------------------------------------------ SQLite functions (session independent)
+
 
 def _put(v: object, sid: int) -> object:
     src, dst, table, column = spec(sid)
@@ -50,8 +53,11 @@ def _put(v: object, sid: int) -> object:
         return T.convert(v, src, dst, explicit=False)
     except SqlError as exc:
         if exc.number == 2628:
-            raise SqlError(2628, f"String or binary data would be truncated in table '{DATABASE}.dbo.{table}', "
-                           f"column '{column}'. Truncated value: '{str(v)[:max(dst.length, 0)]}'.") from None
+            raise SqlError(
+                2628,
+                f"String or binary data would be truncated in table '{DATABASE}.dbo.{table}', "
+                f"column '{column}'. Truncated value: '{str(v)[: max(dst.length, 0)]}'.",
+            ) from None
         raise
 
 
@@ -111,7 +117,7 @@ def _like_regex(pattern: str, escape: str | None) -> re.Pattern:
                 if end == -1:
                     out.append(re.escape(ch))
                 else:
-                    body = pattern[i + 1:end]
+                    body = pattern[i + 1 : end]
                     neg = body.startswith("^")
                     body = body[1:] if neg else body
                     out.append("[" + ("^" if neg else "") + body.replace("\\", "\\\\") + "]")
@@ -130,8 +136,9 @@ def _like(pattern: object, value: object, escape: object = None) -> object:
     if pattern is None or value is None:
         return None
     text = value if isinstance(value, str) else str(value)
-    return 1 if _like_regex(str(pattern), None if escape is None else str(escape)).match(text.rstrip(" ")
-                                                                                        or text) else 0
+    return (
+        1 if _like_regex(str(pattern), None if escape is None else str(escape)).match(text.rstrip(" ") or text) else 0
+    )
 
 
 def _text_fn(f):
@@ -142,11 +149,10 @@ def _substring(v: object, start: object, length: object) -> object:
     if v is None or start is None or length is None:
         return None
     if int(length) < 0:  # type: ignore[call-overload]
-        raise SqlError(537, "Invalid length parameter passed to the LEFT or SUBSTRING function.",
-                       batch_abort=True)
+        raise SqlError(537, "Invalid length parameter passed to the LEFT or SUBSTRING function.", batch_abort=True)
     s = int(start)  # type: ignore[call-overload]
     end = s - 1 + int(length)  # type: ignore[call-overload]
-    return v[max(s - 1, 0):max(end, 0)]  # type: ignore[index]
+    return v[max(s - 1, 0) : max(end, 0)]  # type: ignore[index]
 
 
 def _replace(v: object, old: object, new: object) -> object:
@@ -158,15 +164,16 @@ def _replace(v: object, old: object, new: object) -> object:
 
 
 def _concat(*args: object) -> str:
-    return "".join(T.to_text(a, T.FLOAT if isinstance(a, float) else T.nvarchar(T.MAX)) for a in args
-                   if a is not None)
+    return "".join(T.to_text(a, T.FLOAT if isinstance(a, float) else T.nvarchar(T.MAX)) for a in args if a is not None)
 
 
 def _round(v: object, n: object) -> object:
     if v is None or n is None:
         return None
-    q = Decimal(repr(v) if isinstance(v, float) else v).quantize(Decimal(1).scaleb(-int(n)),  # type: ignore
-                                                                 rounding=ROUND_HALF_UP)
+    q = Decimal(repr(v) if isinstance(v, float) else v).quantize(
+        Decimal(1).scaleb(-int(n)),  # type: ignore
+        rounding=ROUND_HALF_UP,
+    )
     return int(q) if isinstance(v, int) else float(q)
 
 
@@ -175,13 +182,17 @@ def _rows(n: object, kind: int) -> object:
         n = 0
     n = int(n)  # type: ignore[call-overload]
     if kind == 1 and n <= 0:
-        raise SqlError(10744, "The number of rows provided for a FETCH clause must be greater then zero.",
-                       batch_abort=True)
+        raise SqlError(
+            10744, "The number of rows provided for a FETCH clause must be greater then zero.", batch_abort=True
+        )
     if kind == 2 and n < 0:
         raise SqlError(10742, "The offset specified in a OFFSET clause may not be negative.", batch_abort=True)
     if kind == 0 and n < 0:
-        raise SqlError(1060, "The number of rows provided for a TOP or FETCH clauses row count parameter must "
-                       "be an integer.", batch_abort=True)
+        raise SqlError(
+            1060,
+            "The number of rows provided for a TOP or FETCH clauses row count parameter must be an integer.",
+            batch_abort=True,
+        )
     return n
 
 
@@ -205,12 +216,23 @@ def _ci(a: str, b: str) -> int:
 
 
 _GLOBAL_FUNCTIONS = [
-    ("twin_put", 2, _put), ("twin_cast", 2, _cast), ("twin_try_cast", 2, _try_cast), ("twin_div", 3, _div),
-    ("twin_mod", 3, _mod), ("like", 2, _like), ("like", 3, _like), ("twin_len", 1, _len),
-    ("twin_upper", 1, _text_fn(str.upper)), ("twin_lower", 1, _text_fn(str.lower)),
-    ("twin_ltrim", 1, _text_fn(lambda s: s.lstrip(" "))), ("twin_rtrim", 1, _text_fn(lambda s: s.rstrip(" "))),
-    ("twin_trim", 1, _text_fn(lambda s: s.strip(" "))), ("twin_substring", 3, _substring),
-    ("twin_replace", 3, _replace), ("twin_concat", -1, _concat), ("twin_round", 2, _round),
+    ("twin_put", 2, _put),
+    ("twin_cast", 2, _cast),
+    ("twin_try_cast", 2, _try_cast),
+    ("twin_div", 3, _div),
+    ("twin_mod", 3, _mod),
+    ("like", 2, _like),
+    ("like", 3, _like),
+    ("twin_len", 1, _len),
+    ("twin_upper", 1, _text_fn(str.upper)),
+    ("twin_lower", 1, _text_fn(str.lower)),
+    ("twin_ltrim", 1, _text_fn(lambda s: s.lstrip(" "))),
+    ("twin_rtrim", 1, _text_fn(lambda s: s.rstrip(" "))),
+    ("twin_trim", 1, _text_fn(lambda s: s.strip(" "))),
+    ("twin_substring", 3, _substring),
+    ("twin_replace", 3, _replace),
+    ("twin_concat", -1, _concat),
+    ("twin_round", 2, _round),
     ("twin_rows", 2, _rows),
 ]
 

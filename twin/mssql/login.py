@@ -33,7 +33,7 @@ def parse_prelogin(payload: bytes) -> dict[int, bytes]:
         offset, length = struct.unpack(">HH", r.take(4))
         if offset + length > len(payload):
             raise ProtocolError("PRELOGIN option points outside the message")
-        options[token] = payload[offset:offset + length]
+        options[token] = payload[offset : offset + length]
     raise ProtocolError("PRELOGIN has too many options")
 
 
@@ -84,8 +84,9 @@ _FIXED = struct.Struct("<IIIIIIBBBBiI")
 def parse_login7(payload: bytes) -> Login7:
     if len(payload) < 94:
         raise ProtocolError("LOGIN7 shorter than its fixed part")
-    (length, tds_version, packet_size, _prog, _pid, _conn, _flags1, flags2, _type, flags3, _tz, _lcid) = \
+    (length, tds_version, packet_size, _prog, _pid, _conn, _flags1, flags2, _type, flags3, _tz, _lcid) = (
         _FIXED.unpack_from(payload, 0)
+    )
     if length > len(payload):
         raise ProtocolError("LOGIN7 length larger than the message")
 
@@ -94,7 +95,7 @@ def parse_login7(payload: bytes) -> Login7:
         size = cch if raw else cch * 2
         if off + size > len(payload):
             raise ProtocolError("LOGIN7 field points outside the message")
-        return payload[off:off + size]
+        return payload[off : off + size]
 
     def text_at(index_offset: int) -> str:
         return field_at(index_offset).decode("utf-16-le", "replace")

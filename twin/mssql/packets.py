@@ -56,7 +56,7 @@ class Reader:
         if n < 0 or p + n > len(self.data):
             raise ProtocolError("message ended early")
         self.pos = p + n
-        return self.data[p:p + n]
+        return self.data[p : p + n]
 
     def _fixed(self, st: struct.Struct) -> int:
         p = self.pos
@@ -186,8 +186,7 @@ class PacketIO:
 
     # ------------------------------------------------------------------ writing
     def send_packet(self, data: bytes | bytearray | memoryview, last: bool) -> None:
-        header = HEADER.pack(PacketType.REPLY, STATUS_EOM if last else 0, len(data) + 8, self.spid,
-                             self._packet_id, 0)
+        header = HEADER.pack(PacketType.REPLY, STATUS_EOM if last else 0, len(data) + 8, self.spid, self._packet_id, 0)
         self._packet_id = (self._packet_id + 1) & 0xFF
         try:
             self.sock.sendall(header + bytes(data))
@@ -198,7 +197,7 @@ class PacketIO:
         step = self.packet_size - 8
         view = memoryview(payload)
         for start in range(0, max(len(payload), 1), step):
-            chunk = view[start:start + step]
+            chunk = view[start : start + step]
             self.send_packet(chunk, start + step >= len(payload))
 
 

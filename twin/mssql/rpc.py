@@ -29,21 +29,38 @@ PROC_IDS = {10: "sp_executesql", 11: "sp_prepare", 12: "sp_execute", 13: "sp_pre
 BY_REF = 0x01
 _PLP_NULL = 0xFFFFFFFFFFFFFFFF
 _PLP_UNKNOWN = 0xFFFFFFFFFFFFFFFE
-_FIXED = {0x30: ("tinyint", 1), 0x32: ("bit", 1), 0x34: ("smallint", 2), 0x38: ("int", 4), 0x7F: ("bigint", 8),
-          0x3B: ("real", 4), 0x3E: ("float", 8), 0x3C: ("money", 8), 0x7A: ("smallmoney", 4),
-          0x3D: ("datetime", 8), 0x3A: ("smalldatetime", 4), 0x1F: ("null", 0)}
+_FIXED = {
+    0x30: ("tinyint", 1),
+    0x32: ("bit", 1),
+    0x34: ("smallint", 2),
+    0x38: ("int", 4),
+    0x7F: ("bigint", 8),
+    0x3B: ("real", 4),
+    0x3E: ("float", 8),
+    0x3C: ("money", 8),
+    0x7A: ("smallmoney", 4),
+    0x3D: ("datetime", 8),
+    0x3A: ("smalldatetime", 4),
+    0x1F: ("null", 0),
+}
 _BYTELEN = {0x26, 0x68, 0x6D, 0x6E, 0x6F, 0x24}
 _DECIMALS = {0x6A, 0x6C, 0x37, 0x3F}
-_USHORTLEN = {0xA5: "varbinary", 0xA7: "varchar", 0xAD: "varbinary", 0xAF: "varchar", 0xE7: "nvarchar",
-              0xEF: "nvarchar"}
+_USHORTLEN = {
+    0xA5: "varbinary",
+    0xA7: "varchar",
+    0xAD: "varbinary",
+    0xAF: "varchar",
+    0xE7: "nvarchar",
+    0xEF: "nvarchar",
+}
 _LONGLEN = {0x23: "varchar", 0x63: "nvarchar", 0x22: "varbinary"}
 _BASE_1900 = dt.datetime(1900, 1, 1)
 # SQL Server's domains, in the units of the wire encoding (MS-TDS 2.2.5.5.1.8).
-_DATETIME_DAYS = (-53_690, 2_958_463)   # 1753-01-01 .. 9999-12-31, days from 1900-01-01
-_T300_PER_DAY = 300 * 86_400            # DATETIME time of day: 1/300 s, below 24:00:00
-_MINUTES_PER_DAY = 1_440                # SMALLDATETIME time of day (its u16 days end at 2079-06-06, its max)
-_MAX_DAYS = 3_652_058                   # DATE / DATETIME2 / DATETIMEOFFSET: 9999-12-31, days from 0001-01-01
-_MAX_OFFSET = 840                       # DATETIMEOFFSET: -14:00 .. +14:00, in minutes
+_DATETIME_DAYS = (-53_690, 2_958_463)  # 1753-01-01 .. 9999-12-31, days from 1900-01-01
+_T300_PER_DAY = 300 * 86_400  # DATETIME time of day: 1/300 s, below 24:00:00
+_MINUTES_PER_DAY = 1_440  # SMALLDATETIME time of day (its u16 days end at 2079-06-06, its max)
+_MAX_DAYS = 3_652_058  # DATE / DATETIME2 / DATETIMEOFFSET: 9999-12-31, days from 0001-01-01
+_MAX_OFFSET = 840  # DATETIMEOFFSET: -14:00 .. +14:00, in minutes
 _DECIMAL_NAMES = {0x6A: "decimal", 0x37: "decimal", 0x6C: "numeric", 0x3F: "numeric"}
 
 
@@ -57,7 +74,7 @@ class _Invalid(Exception):
 
 @dataclass
 class Param:
-    name: str            # without '@'; empty for positional
+    name: str  # without '@'; empty for positional
     by_ref: bool
     value: object
     wire_type: SqlType
@@ -65,7 +82,7 @@ class Param:
 
 @dataclass
 class RpcCall:
-    proc: str            # lower-case procedure name
+    proc: str  # lower-case procedure name
     params: list[Param]
 
 
@@ -104,8 +121,12 @@ def parse_rpc(payload: bytes, tds72: bool = True) -> list[RpcCall]:
             value, wire = read_value(r, len(params) + 1, name)
             params.append(Param(name.lstrip("@"), bool(status & BY_REF), value, wire))
             if len(params) > 2100:
-                raise SqlError(8003, "The incoming request has too many parameters. The server supports a maximum "
-                               "of 2100 parameters.", cls=16, state=1)
+                raise SqlError(
+                    8003,
+                    "The incoming request has too many parameters. The server supports a maximum of 2100 parameters.",
+                    cls=16,
+                    state=1,
+                )
         calls.append(RpcCall(proc, params))
     return calls
 
@@ -146,7 +167,7 @@ def _smalldatetime(days: int, minutes: int) -> dt.datetime:
 def _time_ticks(data: bytes, scale: int, type_name: str) -> int:
     """Time of day in 100 ns ticks from `scale`-digit units; at most one day minus one unit."""
     units = _le_int(data, signed=False)
-    if units >= 86_400 * 10 ** scale:
+    if units >= 86_400 * 10**scale:
         raise _Invalid(type_name)
     return units * 10 ** (7 - scale)
 
@@ -160,7 +181,7 @@ def _days(data: bytes, type_name: str) -> int:
 
 def _decimal(data: bytes, precision: int, scale: int, type_name: str) -> Decimal:
     sign, magnitude = data[0], _le_int(data[1:], signed=False)
-    if sign not in (0, 1) or magnitude >= 10 ** precision:
+    if sign not in (0, 1) or magnitude >= 10**precision:
         raise _Invalid(type_name)
     # Built from its digits: Decimal arithmetic (scaleb) would round to the context's 28 digits.
     return Decimal((0 if sign == 1 or magnitude == 0 else 1, tuple(map(int, str(magnitude))), -scale))
@@ -226,8 +247,8 @@ def _read_value(r: Reader) -> tuple[object, SqlType]:
             raise ProtocolError("bad datetime2 length")
         type_name = "datetimeoffset" if tid == 0x2B else "datetime2"
         ticks = _time_ticks(data[:tb], scale, type_name)
-        days = _days(data[tb:tb + 3], type_name)
-        if tid == 0x2B and abs(_le_int(data[tb + 3:])) > _MAX_OFFSET:
+        days = _days(data[tb : tb + 3], type_name)
+        if tid == 0x2B and abs(_le_int(data[tb + 3 :])) > _MAX_OFFSET:
             raise _Invalid(type_name)
         # DATETIMEOFFSET is stored as UTC: dropping the offset is what a conversion to datetime2 does.
         return T.format_datetime(days + 1, ticks), SqlType("datetime2", scale=scale)

@@ -92,8 +92,9 @@ class RunningServer:
                     log.warning("refusing a connection: %d already open", MAX_CONNECTIONS)
                     sock.close()
                     continue
-                thread = threading.Thread(target=self._serve, args=(sock,), daemon=True,
-                                          name=f"mssql-conn-{sock.fileno()}")
+                thread = threading.Thread(
+                    target=self._serve, args=(sock,), daemon=True, name=f"mssql-conn-{sock.fileno()}"
+                )
                 self._clients[id(sock)] = (sock, thread)
             thread.start()
 
@@ -107,8 +108,9 @@ class RunningServer:
                 self._clients.pop(id(sock), None)
 
 
-def start_server(state_dir: Path, host: str = "127.0.0.1", port: int = 0, *, sa_password: str,
-                 app_password: str) -> RunningServer:
+def start_server(
+    state_dir: Path, host: str = "127.0.0.1", port: int = 0, *, sa_password: str, app_password: str
+) -> RunningServer:
     """Open (or create and seed) the database in `state_dir` and serve TDS on host:port."""
     if not sa_password or not app_password:
         raise ValueError("both passwords must be non-empty")

@@ -37,8 +37,8 @@ from twin.mssql.types import INT, SqlType, column_encoder, convert, parse_type
 
 log = logging.getLogger("twin.mssql")
 
-LOGIN_TIMEOUT_S = 10.0      # PRELOGIN + LOGIN7 must arrive within this
-BODY_TIMEOUT_S = 30.0       # the rest of a message, once its first packet arrived
+LOGIN_TIMEOUT_S = 10.0  # PRELOGIN + LOGIN7 must arrive within this
+BODY_TIMEOUT_S = 30.0  # the rest of a message, once its first packet arrived
 MAX_MESSAGE = 64 * 1024 * 1024
 MAX_LOGIN_MESSAGE = 128 * 1024
 TM_BEGIN, TM_COMMIT, TM_ROLLBACK, TM_SAVE = 5, 7, 8, 9
@@ -51,7 +51,7 @@ class Session:
         self.io = PacketIO(sock, max_message=MAX_LOGIN_MESSAGE)
         self.engine: E.EngineSession | None = None
         self.tds73 = True
-        self._pending: tuple[int, int, int, int] | None = None   # (token, status, curcmd, count)
+        self._pending: tuple[int, int, int, int] | None = None  # (token, status, curcmd, count)
         self._meta_cache: dict[int, tuple[list, bytes, list]] = {}
 
     # ------------------------------------------------------------------ lifecycle
@@ -64,8 +64,7 @@ class Session:
             pass
         except ProtocolError as exc:
             log.info("connection closed: protocol error: %s", exc)
-            self._send_fatal(4002, "The incoming tabular data stream (TDS) protocol stream is incorrect. "
-                             f"{exc}.")
+            self._send_fatal(4002, f"The incoming tabular data stream (TDS) protocol stream is incorrect. {exc}.")
         except Exception:  # a bug must end this connection only, never the server
             log.exception("connection closed after an internal error")
             self._send_fatal(8624, "Internal error in the SQL Server twin; the connection is closed.")
@@ -94,8 +93,14 @@ class Session:
         version = min(version, TDS74) if version < 0x80000000 else TDS74
         self.tds73 = version >= 0x73000000
         if login.integrated_security:
-            self._refuse(18452, 1, 14, "Login failed. The login is from an untrusted domain and cannot be used "
-                         "with Integrated authentication.", login.username)
+            self._refuse(
+                18452,
+                1,
+                14,
+                "Login failed. The login is from an untrusted domain and cannot be used "
+                "with Integrated authentication.",
+                login.username,
+            )
             return False
         name, err = self.db.check_login(login.username, login.password)
         if name is None:
@@ -107,9 +112,10 @@ class Session:
         database = login.database or DATABASE
         if database.strip("[]").lower() != DATABASE.lower():
             self.io.send_message(
-                K.message(4060, 1, 11, f'Cannot open database "{database}" requested by the login. The login '
-                          "failed.") + K.message(18456, 1, 14, f"Login failed for user '{login.username}'.")
-                + K.done(K.DONE_ERROR))
+                K.message(4060, 1, 11, f'Cannot open database "{database}" requested by the login. The login failed.')
+                + K.message(18456, 1, 14, f"Login failed for user '{login.username}'.")
+                + K.done(K.DONE_ERROR)
+            )
             return False
         self.engine = self.db.session(name)
         self.engine.conn.set_progress_handler(self._attention_during_statement, 20000)
@@ -244,8 +250,7 @@ class Session:
                     raise SqlError(214, "Procedure expects parameter '@statement' of type 'ntext/nchar/nvarchar'.")
                 decl = p[1].value if len(p) > 1 and isinstance(p[1].value, str) else ""
                 values = p[2:] if len(p) > 1 else []
-                failed = self._run(resp, eng.run_batch(p[0].value, self._bind(decl, values), nested=True),
-                                   K.DONEINPROC)
+                failed = self._run(resp, eng.run_batch(p[0].value, self._bind(decl, values), nested=True), K.DONEINPROC)
             elif call.proc in ("sp_prepare", "sp_prepexec"):
                 if len(p) < 3 or not isinstance(p[2].value, str):
                     raise SqlError(214, "Procedure expects parameter '@stmt' of type 'ntext/nchar/nvarchar'.")
@@ -254,15 +259,15 @@ class Session:
                 handle = eng.prepare(p[2].value, decl)
                 returns.append((0, p[0].name, INT, handle))
                 if call.proc == "sp_prepexec":
-                    failed = self._run(resp, eng.run_batch(p[2].value, self._bind(decl, p[3:]), nested=True),
-                                       K.DONEINPROC)
+                    failed = self._run(
+                        resp, eng.run_batch(p[2].value, self._bind(decl, p[3:]), nested=True), K.DONEINPROC
+                    )
             elif call.proc == "sp_execute":
                 handle = p[0].value if p else None
                 if handle not in eng.prepared:
                     raise SqlError(8179, f"Could not find prepared statement with handle {handle}.")
                 sql, decls = eng.prepared[handle]  # type: ignore[index]
-                failed = self._run(resp, eng.run_batch(sql, self._bind_decls(decls, p[1:]), nested=True),
-                                   K.DONEINPROC)
+                failed = self._run(resp, eng.run_batch(sql, self._bind_decls(decls, p[1:]), nested=True), K.DONEINPROC)
             elif call.proc == "sp_unprepare":
                 handle = p[0].value if p else None
                 if eng.prepared.pop(handle, None) is None:  # type: ignore[arg-type]
@@ -284,8 +289,9 @@ class Session:
     def _bind(self, decl: str, values: list[R.Param]) -> dict[str, tuple[SqlType, object]]:
         return self._bind_decls(parse_param_decl(decl), values)
 
-    def _bind_decls(self, decls: list[tuple[str, str, bool]], values: list[R.Param]
-                    ) -> dict[str, tuple[SqlType, object]]:
+    def _bind_decls(
+        self, decls: list[tuple[str, str, bool]], values: list[R.Param]
+    ) -> dict[str, tuple[SqlType, object]]:
         """Match supplied values to declarations (by name, else by position) and convert them."""
         out: dict[str, tuple[SqlType, object]] = {}
         by_name = {v.name.lower(): v for v in values if v.name}
@@ -297,8 +303,12 @@ class Session:
                 v = positional[i]
             if v is None:
                 text = ",".join(f"@{n} {tt}" for n, tt, _o in decls)
-                raise SqlError(8178, f"The parameterized query '({text[:100]})' expects the parameter '@{name}', "
-                               "which was not supplied.", state=1)
+                raise SqlError(
+                    8178,
+                    f"The parameterized query '({text[:100]})' expects the parameter '@{name}', "
+                    "which was not supplied.",
+                    state=1,
+                )
             out[name.lower()] = (t, convert(v.value, v.wire_type, t, explicit=True))
         if by_name:
             extra = next(iter(by_name))

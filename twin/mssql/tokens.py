@@ -49,17 +49,28 @@ def env_collation() -> bytes:
     return env_bytes(ENV_COLLATION, COLLATION, b"")
 
 
-def loginack(tds_version: int, prog_name: str = "Microsoft SQL Server",
-             version: tuple[int, int, int] = (16, 0, 1000)) -> bytes:
-    body = (b"\x01" + struct.pack(">I", tds_version) + _b_varchar(prog_name)
-            + struct.pack(">BBH", version[0], version[1], version[2]))
+def loginack(
+    tds_version: int, prog_name: str = "Microsoft SQL Server", version: tuple[int, int, int] = (16, 0, 1000)
+) -> bytes:
+    body = (
+        b"\x01"
+        + struct.pack(">I", tds_version)
+        + _b_varchar(prog_name)
+        + struct.pack(">BBH", version[0], version[1], version[2])
+    )
     return struct.pack("<BH", LOGINACK, len(body)) + body
 
 
-def message(number: int, state: int, cls: int, text: str, *, info: bool = False, line: int = 1,
-            proc: str = "") -> bytes:
-    body = (struct.pack("<iBB", number, state, cls) + _us_varchar(text[:2000]) + _b_varchar(SERVER_NAME)
-            + _b_varchar(proc) + struct.pack("<i", line))
+def message(
+    number: int, state: int, cls: int, text: str, *, info: bool = False, line: int = 1, proc: str = ""
+) -> bytes:
+    body = (
+        struct.pack("<iBB", number, state, cls)
+        + _us_varchar(text[:2000])
+        + _b_varchar(SERVER_NAME)
+        + _b_varchar(proc)
+        + struct.pack("<i", line)
+    )
     return struct.pack("<BH", INFO if info else ERROR, len(body)) + body
 
 
@@ -80,8 +91,14 @@ def return_status(value: int) -> bytes:
 
 
 def return_value(ordinal: int, name: str, t: SqlType, encoded_value: bytes) -> bytes:
-    return (struct.pack("<BH", RETURNVALUE, ordinal) + _b_varchar(name) + b"\x01"
-            + struct.pack("<IH", 0, 0x01) + type_info(t) + encoded_value)
+    return (
+        struct.pack("<BH", RETURNVALUE, ordinal)
+        + _b_varchar(name)
+        + b"\x01"
+        + struct.pack("<IH", 0, 0x01)
+        + type_info(t)
+        + encoded_value
+    )
 
 
 def colmetadata(columns: Sequence[tuple[str, SqlType, bool]], tds73: bool = True) -> bytes:

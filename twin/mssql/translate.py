@@ -49,11 +49,11 @@ class OutCol:
 
 @dataclass
 class Plan:
-    kind: str                       # select | insert | update | delete | create | drop
+    kind: str  # select | insert | update | delete | create | drop
     sql: str
-    columns: list[OutCol] | None    # a result set, if the statement returns one
-    params: list[str]               # parameter names (lower case, without @) the SQL binds
-    perms: list[tuple[str, str]]    # (permission, table) the caller needs
+    columns: list[OutCol] | None  # a result set, if the statement returns one
+    params: list[str]  # parameter names (lower case, without @) the SQL binds
+    perms: list[tuple[str, str]]  # (permission, table) the caller needs
     curcmd: int = 0
     table: Table | None = None
     writes: bool = False
@@ -78,30 +78,45 @@ class Binder(ExpressionBinder):
             return self.bind(stmt.this)
         raise not_supported(stmt.key.upper())
 
-    def _plan(self, kind: str, stmt: exp.Expression, cols: list[OutCol] | None, curcmd: int,
-              table: Table | None = None, writes: bool = False) -> Plan:
+    def _plan(
+        self,
+        kind: str,
+        stmt: exp.Expression,
+        cols: list[OutCol] | None,
+        curcmd: int,
+        table: Table | None = None,
+        writes: bool = False,
+    ) -> Plan:
         try:
             sql = stmt.sql("sqlite", unsupported_level=_RAISE)
         except Exception as exc:  # sqlglot UnsupportedError: never run a statement with a clause dropped
             raise not_supported(str(exc)[:100]) from exc
-        return Plan(kind, sql, cols, sorted(set(self.used)), list(dict.fromkeys(self.perms)), curcmd, table,
-                    writes)
+        return Plan(kind, sql, cols, sorted(set(self.used)), list(dict.fromkeys(self.perms)), curcmd, table, writes)
 
     # ------------------------------------------------------------------ queries
     def query(self, q: exp.Expression, outer: Scope, *, derived: bool = False) -> list[OutCol]:
         if isinstance(q, exp.Subquery):
             return self.query(q.this, outer, derived=derived)
         if isinstance(q, exp.SetOperation):
-            _only(q, {"this", "expression", "distinct", "by_name", "side", "kind", "order", "limit", "offset",
-                      "with_"}, "UNION")
+            _only(
+                q,
+                {"this", "expression", "distinct", "by_name", "side", "kind", "order", "limit", "offset", "with_"},
+                "UNION",
+            )
             scope = self._with(q, outer)
             left = self.query(q.this, scope, derived=True)
             right = self.query(q.expression, scope, derived=True)
             if len(left) != len(right):
-                raise SqlError(205, "All queries combined using a UNION, INTERSECT or EXCEPT operator must "
-                               "have an equal number of expressions in their target lists.", batch_abort=True)
-            cols = [OutCol(a.name, T.higher(a.type, b.type), a.nullable or b.nullable) for a, b in zip(left, right,
-                                                                                                          strict=True)]
+                raise SqlError(
+                    205,
+                    "All queries combined using a UNION, INTERSECT or EXCEPT operator must "
+                    "have an equal number of expressions in their target lists.",
+                    batch_abort=True,
+                )
+            cols = [
+                OutCol(a.name, T.higher(a.type, b.type), a.nullable or b.nullable)
+                for a, b in zip(left, right, strict=True)
+            ]
             if q.args.get("order"):
                 oscope = Scope([Source("", [(c.name, c.type, c.nullable) for c in cols])], outer)
                 self._order(q, oscope, {c.name.lower(): Typed(c.type, c.nullable) for c in cols})
@@ -109,8 +124,24 @@ class Binder(ExpressionBinder):
             return cols
         if not isinstance(q, exp.Select):
             raise not_supported(q.key.upper())
-        _only(q, {"with_", "expressions", "distinct", "from_", "joins", "where", "group", "having", "order",
-                  "limit", "offset", "kind"}, "SELECT")
+        _only(
+            q,
+            {
+                "with_",
+                "expressions",
+                "distinct",
+                "from_",
+                "joins",
+                "where",
+                "group",
+                "having",
+                "order",
+                "limit",
+                "offset",
+                "kind",
+            },
+            "SELECT",
+        )
         if q.args.get("kind"):
             raise not_supported(q.args["kind"])
         scope = self._with(q, outer)
@@ -151,8 +182,13 @@ class Binder(ExpressionBinder):
             for e in list(g.expressions):
                 t, e = self.bound(e, scope, "GROUP BY")
                 if t.agg:
-                    raise SqlError(144, "Cannot use an aggregate or a subquery in an expression used for the "
-                                   "group by list of a GROUP BY clause.", cls=15, batch_abort=True)
+                    raise SqlError(
+                        144,
+                        "Cannot use an aggregate or a subquery in an expression used for the "
+                        "group by list of a GROUP BY clause.",
+                        cls=15,
+                        batch_abort=True,
+                    )
                 group_keys.append(e.sql("sqlite").lower())
         if q.args.get("having") is not None:
             self._pred(q.args["having"].this, scope, "HAVING")
@@ -181,22 +217,28 @@ class Binder(ExpressionBinder):
             alias = cte.args.get("alias")
             names = [c.name for c in alias.columns] if alias is not None and alias.columns else [c.name for c in cols]
             if len(names) != len(cols):
-                raise SqlError(8158, f"'{cte.alias}' has more columns than were specified in the column list.",
-                               batch_abort=True)
+                raise SqlError(
+                    8158, f"'{cte.alias}' has more columns than were specified in the column list.", batch_abort=True
+                )
             for n in names:
                 if not n:
-                    raise SqlError(8155, f"No column name was specified for column of '{cte.alias}'.",
-                                   batch_abort=True)
-            scope.ctes[cte.alias.lower()] = Source(cte.alias, [(n, c.type, c.nullable)
-                                                              for n, c in zip(names, cols, strict=True)])
+                    raise SqlError(8155, f"No column name was specified for column of '{cte.alias}'.", batch_abort=True)
+            scope.ctes[cte.alias.lower()] = Source(
+                cte.alias, [(n, c.type, c.nullable) for n, c in zip(names, cols, strict=True)]
+            )
         return scope
 
     def _limits(self, q: exp.Expression, derived: bool) -> None:
         limit, offset = q.args.get("limit"), q.args.get("offset")
         if derived and q.args.get("order") is not None and limit is None and offset is None:
-            raise SqlError(1033, "The ORDER BY clause is invalid in views, inline functions, derived tables, "
-                           "subqueries, and common table expressions, unless TOP, OFFSET or FOR XML is also "
-                           "specified.", cls=15, batch_abort=True)
+            raise SqlError(
+                1033,
+                "The ORDER BY clause is invalid in views, inline functions, derived tables, "
+                "subqueries, and common table expressions, unless TOP, OFFSET or FOR XML is also "
+                "specified.",
+                cls=15,
+                batch_abort=True,
+            )
         if offset is not None and q.args.get("order") is None:
             raise syntax_error("OFFSET")
         if limit is not None:
@@ -205,14 +247,19 @@ class Binder(ExpressionBinder):
                 raise not_supported("TOP ... PERCENT / WITH TIES")
             if isinstance(limit, exp.Fetch):
                 if offset is None:
-                    raise SqlError(153, "Invalid usage of the option NEXT in the FETCH statement.", cls=15,
-                                   batch_abort=True)
+                    raise SqlError(
+                        153, "Invalid usage of the option NEXT in the FETCH statement.", cls=15, batch_abort=True
+                    )
                 count = limit.args.get("count")
                 kind = 1
             else:
                 if offset is not None:
-                    raise SqlError(10741, "A TOP can not be used in the same query or sub-query as a OFFSET.",
-                                   cls=15, batch_abort=True)
+                    raise SqlError(
+                        10741,
+                        "A TOP can not be used in the same query or sub-query as a OFFSET.",
+                        cls=15,
+                        batch_abort=True,
+                    )
                 count = limit.expression
                 kind = 0
             if count is not None:
@@ -225,8 +272,9 @@ class Binder(ExpressionBinder):
     def _int_expr(self, e: exp.Expression, clause: str) -> exp.Expression:
         t, e = self.bound(e, Scope(), clause)
         if t.type.name not in T.INT_SIZES:
-            raise SqlError(1060, f"The number of rows provided for a {clause} clause must be an integer.",
-                           cls=15, batch_abort=True)
+            raise SqlError(
+                1060, f"The number of rows provided for a {clause} clause must be an integer.", cls=15, batch_abort=True
+            )
         return e
 
     def _order(self, q: exp.Expression, scope: Scope, aliases: dict[str, Typed]) -> None:
@@ -237,8 +285,13 @@ class Binder(ExpressionBinder):
             if isinstance(e, exp.Literal) and not e.is_string:
                 n = int(e.name) if e.name.isdigit() else 0
                 if not 1 <= n <= len(q.expressions if isinstance(q, exp.Select) else aliases or [1]):
-                    raise SqlError(108, f"The ORDER BY position number {e.name} is out of range of the number "
-                                   "of items in the select list.", cls=15, batch_abort=True)
+                    raise SqlError(
+                        108,
+                        f"The ORDER BY position number {e.name} is out of range of the number "
+                        "of items in the select list.",
+                        cls=15,
+                        batch_abort=True,
+                    )
                 continue
             if isinstance(e, exp.Column) and not e.table and e.name.lower() in aliases:
                 t = aliases[e.name.lower()]
@@ -247,8 +300,9 @@ class Binder(ExpressionBinder):
             if t.type.is_string and not isinstance(o.this, exp.Column):
                 o.this.replace(exp.Collate(this=o.this.copy(), expression=exp.Var(this=COLLATE)))
 
-    def _check_grouped(self, node: exp.Expression, keys: list[str], scope: Scope,
-                       aliases: dict[str, Typed] | None = None) -> None:
+    def _check_grouped(
+        self, node: exp.Expression, keys: list[str], scope: Scope, aliases: dict[str, Typed] | None = None
+    ) -> None:
         if node.sql("sqlite").lower() in keys:
             return
         if isinstance(node, (*AGGREGATES, exp.Subquery, exp.Exists)):
@@ -258,9 +312,12 @@ class Binder(ExpressionBinder):
                 return
             if self._column_in_scope(node, scope):
                 name = f"{node.table}.{node.name}" if node.table else node.name
-                raise SqlError(8120, f"Column '{name}' is invalid in the select list because it is not "
-                               "contained in either an aggregate function or the GROUP BY clause.",
-                               batch_abort=True)
+                raise SqlError(
+                    8120,
+                    f"Column '{name}' is invalid in the select list because it is not "
+                    "contained in either an aggregate function or the GROUP BY clause.",
+                    batch_abort=True,
+                )
             return
         for child in node.iter_expressions():
             self._check_grouped(child, keys, scope, aliases)
@@ -303,8 +360,9 @@ class Binder(ExpressionBinder):
             names = [c.name for c in alias.columns] if alias.columns else [c.name for c in cols]
             for n in names:
                 if not n:
-                    raise SqlError(8155, f"No column name was specified for column of '{node.alias}'.",
-                                   batch_abort=True)
+                    raise SqlError(
+                        8155, f"No column name was specified for column of '{node.alias}'.", batch_abort=True
+                    )
             return Source(node.alias, [(n, c.type, c.nullable) for n, c in zip(names, cols, strict=True)])
         raise not_supported(node.key.upper())
 
@@ -328,8 +386,10 @@ class Binder(ExpressionBinder):
             result = []
             for s in sources:
                 for name, t, nullable in s.columns:
-                    col = exp.Column(this=exp.to_identifier(name, quoted=True),
-                                     table=exp.to_identifier(s.name, quoted=True) if s.name else None)
+                    col = exp.Column(
+                        this=exp.to_identifier(name, quoted=True),
+                        table=exp.to_identifier(s.name, quoted=True) if s.name else None,
+                    )
                     result.append((name, col, Typed(t, nullable or s.outer)))
             return result
         if isinstance(item, exp.Alias):
@@ -352,8 +412,12 @@ class Binder(ExpressionBinder):
             raise not_supported(node.key.upper())
         _only(node, {"this", "db", "catalog", "alias"}, "target table")
         if node.db.upper() == "INFORMATION_SCHEMA":
-            raise SqlError(4406, f"Update or insert of view or function '{node.sql('tsql')}' failed because it "
-                           "contains a derived or constant field.", batch_abort=True)
+            raise SqlError(
+                4406,
+                f"Update or insert of view or function '{node.sql('tsql')}' failed because it "
+                "contains a derived or constant field.",
+                batch_abort=True,
+            )
         return self._table(node)
 
     def _returning(self, stmt: exp.Expression, table: Table, pseudo: str) -> list[OutCol] | None:
@@ -370,12 +434,13 @@ class Binder(ExpressionBinder):
                 if col.table and col.table.lower() not in (pseudo.lower(),):
                     if col.table.lower() in ("inserted", "deleted"):
                         raise not_supported(f"OUTPUT {col.table.upper()} in this statement")
-                    raise SqlError(4104, f'The multi-part identifier "{col.sql("tsql")}" could not be bound.',
-                                   batch_abort=True)
+                    raise SqlError(
+                        4104, f'The multi-part identifier "{col.sql("tsql")}" could not be bound.', batch_abort=True
+                    )
                 if not col.table and not isinstance(col.this, exp.Star):
                     raise invalid_column(col.name)
             for name, node, typed in self._projection(item, scope):
-                for col in ([node] if isinstance(node, exp.Column) else list(node.find_all(exp.Column))):
+                for col in [node] if isinstance(node, exp.Column) else list(node.find_all(exp.Column)):
                     col.set("table", None)
                 out.append(OutCol(name, typed.type, typed.nullable))
                 new.append(node)
@@ -395,8 +460,26 @@ class Binder(ExpressionBinder):
         value.replace(sql_call("twin_put", value.copy(), sql_number(spec_id(t.type, col.type, table.name, col.name))))
 
     def insert(self, stmt: exp.Insert) -> Plan:
-        _only(stmt, {"this", "expression", "returning", "is_function", "stored", "by_name", "exists",
-                     "partition", "settings", "default", "overwrite", "ignore", "source", "into"}, "INSERT")
+        _only(
+            stmt,
+            {
+                "this",
+                "expression",
+                "returning",
+                "is_function",
+                "stored",
+                "by_name",
+                "exists",
+                "partition",
+                "settings",
+                "default",
+                "overwrite",
+                "ignore",
+                "source",
+                "into",
+            },
+            "INSERT",
+        )
         for flag in ("exists", "overwrite", "ignore", "by_name"):
             if stmt.args.get(flag):
                 raise not_supported(f"INSERT {flag}")
@@ -415,15 +498,24 @@ class Binder(ExpressionBinder):
             if col is None:
                 raise invalid_column(n)
             if col.identity:
-                raise SqlError(544, f"Cannot insert explicit value for identity column in table '{table.name}' "
-                               "when IDENTITY_INSERT is set to OFF.", batch_abort=False)
+                raise SqlError(
+                    544,
+                    f"Cannot insert explicit value for identity column in table '{table.name}' "
+                    "when IDENTITY_INSERT is set to OFF.",
+                    batch_abort=False,
+                )
             if n.lower() in seen:
-                raise SqlError(264, f"The column name '{n}' is specified more than once in the SET clause or "
-                               "column list of an INSERT.", batch_abort=True)
+                raise SqlError(
+                    264,
+                    f"The column name '{n}' is specified more than once in the SET clause or column list of an INSERT.",
+                    batch_abort=True,
+                )
             seen.add(n.lower())
         # Give SQLite the explicit, canonical column list.
-        stmt.set("this", exp.Schema(this=target, expressions=[exp.to_identifier(table.column(n).name, quoted=True)
-                                                              for n in names]))  # type: ignore[union-attr]
+        stmt.set(
+            "this",
+            exp.Schema(this=target, expressions=[exp.to_identifier(table.column(n).name, quoted=True) for n in names]),
+        )  # type: ignore[union-attr]
         source = stmt.expression
         if stmt.args.get("default"):
             raise not_supported("DEFAULT VALUES")
@@ -434,31 +526,49 @@ class Binder(ExpressionBinder):
                 items = row.expressions if isinstance(row, exp.Tuple) else [row]
                 if len(items) != len(names):
                     if len(items) > len(names):
-                        raise SqlError(110, "There are fewer columns in the INSERT statement than values "
-                                       "specified in the VALUES clause. The number of values in the VALUES clause "
-                                       "must match the number of columns specified in the INSERT statement.",
-                                       cls=15, batch_abort=True)
-                    raise SqlError(109, "There are more columns in the INSERT statement than values specified in "
-                                   "the VALUES clause. The number of values in the VALUES clause must match the "
-                                   "number of columns specified in the INSERT statement.", cls=15,
-                                   batch_abort=True)
+                        raise SqlError(
+                            110,
+                            "There are fewer columns in the INSERT statement than values "
+                            "specified in the VALUES clause. The number of values in the VALUES clause "
+                            "must match the number of columns specified in the INSERT statement.",
+                            cls=15,
+                            batch_abort=True,
+                        )
+                    raise SqlError(
+                        109,
+                        "There are more columns in the INSERT statement than values specified in "
+                        "the VALUES clause. The number of values in the VALUES clause must match the "
+                        "number of columns specified in the INSERT statement.",
+                        cls=15,
+                        batch_abort=True,
+                    )
                 for value, n in zip(list(items), names, strict=True):
                     self._put(value, Scope(), table, n)
         elif isinstance(source, exp.Select | exp.SetOperation | exp.Subquery):
             inner = source.this if isinstance(source, exp.Subquery) else source
             cols = self.query(inner, Scope())
             if len(cols) != len(names):
-                raise SqlError(120 if len(cols) < len(names) else 121, "The select list for the INSERT statement "
-                               "contains fewer items than the insert list. The number of SELECT values must match "
-                               "the number of INSERT columns." if len(cols) < len(names) else "The select list "
-                               "for the INSERT statement contains more items than the insert list. The number of "
-                               "SELECT values must match the number of INSERT columns.", cls=15, batch_abort=True)
+                raise SqlError(
+                    120 if len(cols) < len(names) else 121,
+                    "The select list for the INSERT statement "
+                    "contains fewer items than the insert list. The number of SELECT values must match "
+                    "the number of INSERT columns."
+                    if len(cols) < len(names)
+                    else "The select list "
+                    "for the INSERT statement contains more items than the insert list. The number of "
+                    "SELECT values must match the number of INSERT columns.",
+                    cls=15,
+                    batch_abort=True,
+                )
             if isinstance(inner, exp.Select):
                 for node, c, n in zip(list(inner.expressions), cols, names, strict=True):
                     col = table.column(n)
                     target_node = node.this if isinstance(node, exp.Alias) else node
-                    target_node.replace(sql_call("twin_put", target_node.copy(),
-                                            sql_number(spec_id(c.type, col.type, table.name, col.name))))  # type: ignore[union-attr]
+                    target_node.replace(
+                        sql_call(
+                            "twin_put", target_node.copy(), sql_number(spec_id(c.type, col.type, table.name, col.name))
+                        )
+                    )  # type: ignore[union-attr]
             else:
                 raise not_supported("INSERT ... UNION")
         else:
@@ -499,8 +609,9 @@ class Binder(ExpressionBinder):
             raise not_supported("DELETE with a second FROM")
         table = self._target(stmt.this)
         self.perms.append(("DELETE", table.name))
-        scope = Scope([Source(stmt.this.alias or table.name, [(c.name, c.type, c.nullable) for c in table.columns],
-                              table)])
+        scope = Scope(
+            [Source(stmt.this.alias or table.name, [(c.name, c.type, c.nullable) for c in table.columns], table)]
+        )
         if stmt.args.get("where") is not None:
             self._pred(stmt.args["where"].this, scope, "WHERE")
             self.perms.append(("SELECT", table.name))
@@ -508,8 +619,22 @@ class Binder(ExpressionBinder):
         return self._plan("delete", stmt, out, CMD_DELETE, table, writes=True)
 
 
-_HARMLESS_HINTS = {"NOLOCK", "READUNCOMMITTED", "READCOMMITTED", "ROWLOCK", "UPDLOCK", "HOLDLOCK", "NOWAIT",
-                   "READPAST", "PAGLOCK", "SERIALIZABLE", "REPEATABLEREAD", "TABLOCK", "TABLOCKX", "XLOCK"}
+_HARMLESS_HINTS = {
+    "NOLOCK",
+    "READUNCOMMITTED",
+    "READCOMMITTED",
+    "ROWLOCK",
+    "UPDLOCK",
+    "HOLDLOCK",
+    "NOWAIT",
+    "READPAST",
+    "PAGLOCK",
+    "SERIALIZABLE",
+    "REPEATABLEREAD",
+    "TABLOCK",
+    "TABLOCKX",
+    "XLOCK",
+}
 
 _RAISE = ErrorLevel.RAISE
 

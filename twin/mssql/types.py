@@ -26,16 +26,35 @@ MAX = -1  # length of NVARCHAR(MAX) / VARBINARY(MAX)
 # SQL_Latin1_General_CP1_CI_AS: LCID 0x0409, flags (ignore case, ignore width/kana), sort id 52.
 COLLATION = bytes.fromhex("0904D00034")
 
-INT_RANGES = {"tinyint": (0, 255), "smallint": (-(2**15), 2**15 - 1), "int": (-(2**31), 2**31 - 1),
-              "bigint": (-(2**63), 2**63 - 1)}
+INT_RANGES = {
+    "tinyint": (0, 255),
+    "smallint": (-(2**15), 2**15 - 1),
+    "int": (-(2**31), 2**31 - 1),
+    "bigint": (-(2**63), 2**63 - 1),
+}
 INT_SIZES = {"tinyint": 1, "smallint": 2, "int": 4, "bigint": 8}
 STRING_TYPES = frozenset({"nvarchar", "varchar"})
 NUMERIC_TYPES = frozenset({"tinyint", "smallint", "int", "bigint", "bit", "decimal", "float", "real"})
 DATE_TYPES = frozenset({"datetime2", "datetime", "date"})
 
 # Data type precedence, highest first (SQL Server's documented order, restricted to what we serve).
-_PRECEDENCE = ["datetime2", "datetime", "date", "float", "real", "decimal", "bigint", "int", "smallint",
-               "tinyint", "bit", "uniqueidentifier", "nvarchar", "varchar", "varbinary"]
+_PRECEDENCE = [
+    "datetime2",
+    "datetime",
+    "date",
+    "float",
+    "real",
+    "decimal",
+    "bigint",
+    "int",
+    "smallint",
+    "tinyint",
+    "bit",
+    "uniqueidentifier",
+    "nvarchar",
+    "varchar",
+    "varbinary",
+]
 PRECEDENCE = {name: len(_PRECEDENCE) - i for i, name in enumerate(_PRECEDENCE)}
 
 
@@ -95,15 +114,17 @@ def parse_type(text: str, *, allow_real: bool = True) -> SqlType:
     """Parse a T-SQL type declaration such as `nvarchar(max)` or `decimal(10,2)`."""
     m = _DECL.match(text)
     if not m:
-        raise SqlError(2715, f"Column, parameter, or variable: cannot find data type {text.strip()}.",
-                       batch_abort=True)
+        raise SqlError(2715, f"Column, parameter, or variable: cannot find data type {text.strip()}.", batch_abort=True)
     name, a, b = m.group(1).lower(), m.group(2), m.group(3)
-    return make_type(name, None if a is None else (MAX if a.lower() == "max" else int(a)),
-                     None if b is None else int(b), allow_real=allow_real)
+    return make_type(
+        name,
+        None if a is None else (MAX if a.lower() == "max" else int(a)),
+        None if b is None else int(b),
+        allow_real=allow_real,
+    )
 
 
-def make_type(name: str, a: int | None, b: int | None, *, allow_real: bool = True,
-              default_length: int = 1) -> SqlType:
+def make_type(name: str, a: int | None, b: int | None, *, allow_real: bool = True, default_length: int = 1) -> SqlType:
     """Build a SqlType from a T-SQL type name and its optional arguments, refusing what we cannot serve."""
     name = {"numeric": "decimal", "integer": "int", "character varying": "varchar"}.get(name, name)
     if name in INT_SIZES or name in {"bit", "date", "datetime", "uniqueidentifier"}:
@@ -124,8 +145,7 @@ def make_type(name: str, a: int | None, b: int | None, *, allow_real: bool = Tru
         p = 18 if a is None else a
         s = 0 if b is None else b
         if not 1 <= p <= 38 or not 0 <= s <= p:
-            raise SqlError(2750, f"Column or parameter has an invalid precision or scale ({p},{s}).",
-                           batch_abort=True)
+            raise SqlError(2750, f"Column or parameter has an invalid precision or scale ({p},{s}).", batch_abort=True)
         return decimal_type(p, s)
     if name == "datetime2":
         s = 7 if a is None else a
@@ -136,8 +156,12 @@ def make_type(name: str, a: int | None, b: int | None, *, allow_real: bool = Tru
         limit = 4000 if name in ("nvarchar", "nchar") else 8000
         n = default_length if a is None else a
         if n != MAX and not 1 <= n <= limit:
-            raise SqlError(2717, f"The size ({n}) given to the type '{name}' exceeds the maximum allowed "
-                           f"for any data type ({limit}).", cls=16, batch_abort=True)
+            raise SqlError(
+                2717,
+                f"The size ({n}) given to the type '{name}' exceeds the maximum allowed for any data type ({limit}).",
+                cls=16,
+                batch_abort=True,
+            )
         base = {"nchar": "nvarchar", "char": "varchar", "binary": "varbinary"}.get(name, name)
         return SqlType(base, n)
     return _unsupported_type(name)
@@ -154,8 +178,10 @@ def higher(a: SqlType, b: SqlType) -> SqlType:
 
 # ---------------------------------------------------------------- conversions (storage form)
 
-_DT_RE = re.compile(r"^\s*(\d{4})-?(\d{2})-?(\d{2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,7}))?)?)?"
-                    r"\s*(Z)?\s*$")
+_DT_RE = re.compile(
+    r"^\s*(\d{4})-?(\d{2})-?(\d{2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,7}))?)?)?"
+    r"\s*(Z)?\s*$"
+)
 _DAY_TICKS = 864_000_000_000  # 100 ns units per day
 
 
@@ -163,29 +189,35 @@ def _parse_datetime_text(text: str) -> tuple[int, int]:
     """'2024-01-02 03:04:05.1234567' (and ISO variants) -> (proleptic ordinal, 100ns ticks)."""
     m = _DT_RE.match(text)
     if not m:
-        raise SqlError(241, "Conversion failed when converting date and/or time from character string.",
-                       batch_abort=True)
+        raise SqlError(
+            241, "Conversion failed when converting date and/or time from character string.", batch_abort=True
+        )
     y, mo, d, hh, mi, ss, frac, _z = m.groups()
     try:
         ordinal = dt.date(int(y), int(mo), int(d)).toordinal()
     except ValueError:
-        raise SqlError(241, "Conversion failed when converting date and/or time from character string.",
-                       batch_abort=True) from None
+        raise SqlError(
+            241, "Conversion failed when converting date and/or time from character string.", batch_abort=True
+        ) from None
     h, m_, s = int(hh or 0), int(mi or 0), int(ss or 0)
     if h > 23 or m_ > 59 or s > 59:
-        raise SqlError(241, "Conversion failed when converting date and/or time from character string.",
-                       batch_abort=True)
+        raise SqlError(
+            241, "Conversion failed when converting date and/or time from character string.", batch_abort=True
+        )
     ticks = ((h * 60 + m_) * 60 + s) * 10_000_000 + int((frac or "0").ljust(7, "0"))
     return ordinal, ticks
 
 
 _MIN_DATETIME_ORDINAL = dt.date(1753, 1, 1).toordinal()
-_MAX_ORDINAL = dt.date.max.toordinal()   # 9999-12-31, also SQL Server's last day
+_MAX_ORDINAL = dt.date.max.toordinal()  # 9999-12-31, also SQL Server's last day
 
 
 def _date_out_of_range(src: SqlType, name: str) -> SqlError:
-    return SqlError(242, f"The conversion of a {src.name} data type to a {name} data type resulted in an "
-                    "out-of-range value.", batch_abort=True)
+    return SqlError(
+        242,
+        f"The conversion of a {src.name} data type to a {name} data type resulted in an out-of-range value.",
+        batch_abort=True,
+    )
 
 
 def _round_ticks(ordinal: int, ticks: int, unit: int) -> tuple[int, int]:
@@ -213,8 +245,9 @@ def _datetime_parts(value: object) -> tuple[int, int]:
         return value.toordinal(), 0
     if isinstance(value, str):
         return _parse_datetime_text(value)
-    raise SqlError(529, f"Explicit conversion from data type {type(value).__name__} to datetime2 is not "
-                   "allowed.", batch_abort=True)
+    raise SqlError(
+        529, f"Explicit conversion from data type {type(value).__name__} to datetime2 is not allowed.", batch_abort=True
+    )
 
 
 def _to_decimal(value: object, src: str) -> Decimal:
@@ -240,7 +273,7 @@ def _to_decimal(value: object, src: str) -> Decimal:
 # DECIMAL(38) needs 38 digits plus a rounding one; the default context keeps 28 and raises
 # InvalidOperation past them, so decimal arithmetic on column values uses this one.
 _DECIMAL_CONTEXT = Context(prec=40, rounding=ROUND_HALF_UP)
-_REAL_MAX = struct.unpack("<f", b"\xff\xff\x7f\x7f")[0]   # the largest finite float32
+_REAL_MAX = struct.unpack("<f", b"\xff\xff\x7f\x7f")[0]  # the largest finite float32
 
 
 def quantize(value: Decimal, t: SqlType) -> Decimal:
@@ -279,27 +312,29 @@ def convert(value: object, src: SqlType, dst: SqlType, *, explicit: bool = True)
             if src.is_string and re.fullmatch(r"[+-]?\d+", s or "0"):
                 digits = s.lstrip("+-").lstrip("0")
                 if len(digits) > 19 and name != "bit":  # past bigint; also below int()'s 4,300-digit limit
-                    raise SqlError(220, f"Arithmetic overflow error for data type {name}, value = {s[:40]}.",
-                                   batch_abort=True)
+                    raise SqlError(
+                        220, f"Arithmetic overflow error for data type {name}, value = {s[:40]}.", batch_abort=True
+                    )
                 n = 1 if len(digits) > 19 else int(("-" if s.startswith("-") else "") + (digits or "0"))
             elif src.is_string and name == "bit" and re.fullmatch(r"[+-]?\d+(\.\d*)?", s):
                 n = 1 if float(s) != 0 else 0
             else:
                 raise conversion_failed(value, src.decl() if src.is_string else src.name, name)
         else:
-            raise SqlError(529, f"Explicit conversion from data type {src.name} to {name} is not allowed.",
-                           batch_abort=True)
+            raise SqlError(
+                529, f"Explicit conversion from data type {src.name} to {name} is not allowed.", batch_abort=True
+            )
         if name == "bit":
             return 1 if n != 0 else 0
         lo, hi = INT_RANGES[name]
         if not lo <= n <= hi:
-            raise SqlError(220, f"Arithmetic overflow error for data type {name}, value = {n}.",
-                           batch_abort=True)
+            raise SqlError(220, f"Arithmetic overflow error for data type {name}, value = {n}.", batch_abort=True)
         return n
     if name == "decimal":
         if isinstance(value, bytes):
-            raise SqlError(529, f"Explicit conversion from data type {src.name} to decimal is not allowed.",
-                           batch_abort=True)
+            raise SqlError(
+                529, f"Explicit conversion from data type {src.name} to decimal is not allowed.", batch_abort=True
+            )
         q = quantize(_to_decimal(value, src.name), dst)
         return int(q) if dst.scale == 0 else float(q)
     if name in ("float", "real"):
@@ -309,11 +344,11 @@ def convert(value: object, src: SqlType, dst: SqlType, *, explicit: bool = True)
             try:
                 f = float(value.strip())
             except ValueError:
-                raise SqlError(8114, f"Error converting data type {src.name} to float.", batch_abort=True) \
-                    from None
+                raise SqlError(8114, f"Error converting data type {src.name} to float.", batch_abort=True) from None
         else:
-            raise SqlError(529, f"Explicit conversion from data type {src.name} to {name} is not allowed.",
-                           batch_abort=True)
+            raise SqlError(
+                529, f"Explicit conversion from data type {src.name} to {name} is not allowed.", batch_abort=True
+            )
         if not math.isfinite(f) or (name == "real" and abs(f) > _REAL_MAX):
             raise overflow(name)
         if name == "real":
@@ -325,7 +360,7 @@ def convert(value: object, src: SqlType, dst: SqlType, *, explicit: bool = True)
             text = text.encode("cp1252", "replace").decode("cp1252")
         if dst.length != MAX and len(text) > dst.length:
             if explicit:
-                return text[:dst.length]
+                return text[: dst.length]
             raise SqlError(2628, "String or binary data would be truncated.", cls=16, state=1)
         return text
     if name == "varbinary":
@@ -338,15 +373,20 @@ def convert(value: object, src: SqlType, dst: SqlType, *, explicit: bool = True)
             # (DECIMAL(p,0) storage) as a bigint, refused when wider.
             lo, hi = INT_RANGES.get(src.name, INT_RANGES["bigint"])
             if not lo <= value <= hi:
-                raise SqlError(40517, f"Conversion of a {src.decl()} value wider than bigint to varbinary is not "
-                               "supported by the SQL Server twin.", batch_abort=True)
+                raise SqlError(
+                    40517,
+                    f"Conversion of a {src.decl()} value wider than bigint to varbinary is not "
+                    "supported by the SQL Server twin.",
+                    batch_abort=True,
+                )
             b = value.to_bytes(INT_SIZES.get(src.name, 8), "big", signed=src.name != "tinyint")
         else:
-            raise SqlError(529, f"Explicit conversion from data type {src.name} to varbinary is not allowed.",
-                           batch_abort=True)
+            raise SqlError(
+                529, f"Explicit conversion from data type {src.name} to varbinary is not allowed.", batch_abort=True
+            )
         if dst.length != MAX and len(b) > dst.length:
             if explicit:
-                return b[:dst.length]
+                return b[: dst.length]
             raise SqlError(2628, "String or binary data would be truncated.", cls=16, state=1)
         return b
     if name in DATE_TYPES:
@@ -376,11 +416,13 @@ def convert(value: object, src: SqlType, dst: SqlType, *, explicit: bool = True)
             return str(uuid.UUID(bytes_le=value)).upper()
         if isinstance(value, str):
             s = value.strip()
-            if re.fullmatch(r"\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}?",
-                            s[:38]):
+            if re.fullmatch(
+                r"\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}?", s[:38]
+            ):
                 return s.strip("{}")[:36].upper()
-        raise SqlError(8169, "Conversion failed when converting from a character string to uniqueidentifier.",
-                       batch_abort=True)
+        raise SqlError(
+            8169, "Conversion failed when converting from a character string to uniqueidentifier.", batch_abort=True
+        )
     raise SqlError(40517, f"Data type '{name}' is not supported by the SQL Server twin.", batch_abort=True)
 
 
@@ -390,8 +432,11 @@ def to_text(value: object, src: SqlType) -> str:
         if src.name == "datetime2":
             return value[: 20 + src.scale] if src.scale else value[:19]
         if src.name == "datetime":
-            raise SqlError(40517, "CAST of datetime to a string is not supported by the SQL Server twin "
-                           "(use datetime2).", batch_abort=True)
+            raise SqlError(
+                40517,
+                "CAST of datetime to a string is not supported by the SQL Server twin (use datetime2).",
+                batch_abort=True,
+            )
         return value
     if isinstance(value, bool):
         return "1" if value else "0"
@@ -415,8 +460,7 @@ def to_text(value: object, src: SqlType) -> str:
         return value.isoformat()
     if isinstance(value, uuid.UUID):
         return str(value).upper()
-    raise SqlError(529, f"Explicit conversion from data type {src.name} to nvarchar is not allowed.",
-                   batch_abort=True)
+    raise SqlError(529, f"Explicit conversion from data type {src.name} to nvarchar is not allowed.", batch_abort=True)
 
 
 # ---------------------------------------------------------------- TDS encoding of result columns
@@ -491,6 +535,7 @@ def column_encoder(t: SqlType, tds73: bool = True) -> Encoder:
             if not lo <= v <= hi:  # type: ignore[operator]
                 raise overflow(n)
             return packer(size, v)
+
         return enc_int
     if n == "bit":
         return lambda v: b"\x00" if v is None else (b"\x01\x01" if v else b"\x01\x00")
@@ -505,6 +550,7 @@ def column_encoder(t: SqlType, tds73: bool = True) -> Encoder:
             if not math.isfinite(f):
                 raise overflow(n)
             return pack(size, f)
+
         return enc_float
     if n == "decimal":
         size = _decimal_size(t.precision)
@@ -515,12 +561,14 @@ def column_encoder(t: SqlType, tds73: bool = True) -> Encoder:
             d = quantize(_to_decimal(v, "nvarchar"), t)
             scaled = int(d.scaleb(t.scale, context=_DECIMAL_CONTEXT))
             return bytes((size, 1 if scaled >= 0 else 0)) + abs(scaled).to_bytes(size - 1, "little")
+
         return enc_dec
     if n == "nvarchar" or (not tds73 and n in ("date", "datetime2")):
         src = t
 
         def text_of(v: object) -> str:
             return v if isinstance(v, str) else to_text(v, src)
+
         if t.length == MAX:
             return lambda v: _PLP_NULL if v is None else _plp(text_of(v).encode("utf-16-le"))
 
@@ -529,25 +577,32 @@ def column_encoder(t: SqlType, tds73: bool = True) -> Encoder:
                 return b"\xff\xff"
             data = text_of(v).encode("utf-16-le")
             return struct.pack("<H", len(data)) + data
+
         return enc_nvarchar
     if n == "varchar":
+
         def vbytes(v: object) -> bytes:
             return (v if isinstance(v, str) else to_text(v, t)).encode("cp1252", "replace")
+
         if t.length == MAX:
             return lambda v: _PLP_NULL if v is None else _plp(vbytes(v))
         return lambda v: b"\xff\xff" if v is None else struct.pack("<H", len(b := vbytes(v))) + b
     if n == "varbinary":
+
         def raw(v: object) -> bytes:
             return v if isinstance(v, bytes) else convert(v, nvarchar(MAX), t)  # type: ignore[return-value]
+
         if t.length == MAX:
             return lambda v: _PLP_NULL if v is None else _plp(raw(v))
         return lambda v: b"\xff\xff" if v is None else struct.pack("<H", len(b := raw(v))) + b
     if n == "date":
+
         def enc_date(v: object) -> bytes:
             if v is None:
                 return b"\x00"
             ordinal, _ = _datetime_parts(v)
             return b"\x03" + (ordinal - 1).to_bytes(3, "little")
+
         return enc_date
     if n == "datetime2":
         tb = _time_bytes(t.scale)
@@ -558,6 +613,7 @@ def column_encoder(t: SqlType, tds73: bool = True) -> Encoder:
                 return b"\x00"
             ordinal, ticks = _round_ticks(*_datetime_parts(v), unit)
             return bytes((tb + 3,)) + (ticks // unit).to_bytes(tb, "little") + (ordinal - 1).to_bytes(3, "little")
+
         return enc_dt2
     if n == "datetime":
         base = dt.date(1900, 1, 1).toordinal()
@@ -570,12 +626,15 @@ def column_encoder(t: SqlType, tds73: bool = True) -> Encoder:
             if t300 >= 300 * 86400:
                 ordinal, t300 = ordinal + 1, 0
             return struct.pack("<BiI", 8, ordinal - base, t300)
+
         return enc_dt
     if n == "uniqueidentifier":
+
         def enc_guid(v: object) -> bytes:
             if v is None:
                 return b"\x00"
             u = v if isinstance(v, uuid.UUID) else uuid.UUID(str(convert(v, nvarchar(MAX), t)))
             return b"\x10" + u.bytes_le
+
         return enc_guid
     raise SqlError(40517, f"Data type '{n}' is not supported by the SQL Server twin.", batch_abort=True)

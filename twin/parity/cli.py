@@ -43,8 +43,13 @@ def _parser() -> OneLineParser:
     rec.add_argument("--allow-protected", action="store_true", help="let the prober create its user in a protected env")
     chk = commands.add_parser("check", help="replay a snapshot's probes against a twin and show the differences")
     for command in (rec, chk):
-        command.add_argument("--aws-retry-budget", type=_seconds, default=retry.DEFAULT_BUDGET_S, metavar="SECONDS",
-                             help="how long AWS calls are retried through throttling and connection errors (30)")
+        command.add_argument(
+            "--aws-retry-budget",
+            type=_seconds,
+            default=retry.DEFAULT_BUDGET_S,
+            metavar="SECONDS",
+            help="how long AWS calls are retried through throttling and connection errors (30)",
+        )
     chk.add_argument("snapshot", type=Path)
     chk.add_argument("--env-file", help="a running twin's env file (default: start a local twin for the check)")
     chk.add_argument("--out", type=Path, help="also write the twin's answers as a snapshot")
@@ -73,8 +78,10 @@ def main(argv: list[str] | None = None) -> int:
             snapshot = record(config, allow_protected=args.allow_protected, notes=notes)
             out = args.out or Path(f"parity-{config.env.name}-{snapshot.meta['recorded']}.json")
             snapshot.save(out)
-            print(f"parity: {len(snapshot.entries)} probes answered, {len(snapshot.skipped)} skipped "
-                  f"({snapshot.meta['target']} {snapshot.meta['region']}): {out}")
+            print(
+                f"parity: {len(snapshot.entries)} probes answered, {len(snapshot.skipped)} skipped "
+                f"({snapshot.meta['target']} {snapshot.meta['region']}): {out}"
+            )
             return 0
         reference = load(args.snapshot)
         with _twin(args.env_file) as config:
@@ -83,8 +90,13 @@ def main(argv: list[str] | None = None) -> int:
             replay.save(args.out)
         label = "twin" if config.is_twin else "aws"
         theirs = str(reference.meta.get("target") or "snapshot")
-        return _report(reference, replay, differences(reference, replay, both_ways=False),
-                       (theirs if theirs != label else "snapshot", str(args.snapshot)), (label, config.source))
+        return _report(
+            reference,
+            replay,
+            differences(reference, replay, both_ways=False),
+            (theirs if theirs != label else "snapshot", str(args.snapshot)),
+            (label, config.source),
+        )
     except (ConfigError, SnapshotError, ProtectedEnvironmentError) as exc:
         print(f"parity: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -122,8 +134,7 @@ def _twin(env_file: str | None) -> Iterator[EnvConfig]:
         yield load_config(twin.env_file)
 
 
-def _report(a: Snapshot, b: Snapshot, found: list[Difference], a_side: tuple[str, str], b_side: tuple[str, str]
-            ) -> int:
+def _report(a: Snapshot, b: Snapshot, found: list[Difference], a_side: tuple[str, str], b_side: tuple[str, str]) -> int:
     """Print the comparison (one line per difference) and return the exit code."""
     (a_label, a_name), (b_label, b_name) = a_side, b_side
     print(f"parity: {a_label} = {a_name} ({_describe(a)})")
@@ -133,8 +144,11 @@ def _report(a: Snapshot, b: Snapshot, found: list[Difference], a_side: tuple[str
     for difference in found:
         print(difference.line(a_label, b_label))
     probes = len({d.probe for d in found})
-    print(f"parity: {len(found)} differences in {probes} of {len(a.entries)} probes" if found
-          else f"parity: no differences in {len(a.entries)} probes")
+    print(
+        f"parity: {len(found)} differences in {probes} of {len(a.entries)} probes"
+        if found
+        else f"parity: no differences in {len(a.entries)} probes"
+    )
     return EXIT_DIFFERENT if found else 0
 
 

@@ -26,8 +26,13 @@ REDACTED_RE = re.compile(r"<(?:jwt|secret) sha256:[0-9a-f]{8}>")
 EPOCH_KEYS = frozenset({"iat", "exp", "auth_time", "nbf"})
 KEY_ID_KEYS = frozenset({"kid"})
 MODULUS_KEYS = frozenset({"n"})
-VOLATILE_HEADERS = {"date": "{http-date}", "apigw-requestid": "{request-id}", "x-amzn-requestid": "{request-id}",
-                    "x-amz-apigw-id": "{request-id}", "x-amzn-trace-id": "{trace-id}"}
+VOLATILE_HEADERS = {
+    "date": "{http-date}",
+    "apigw-requestid": "{request-id}",
+    "x-amzn-requestid": "{request-id}",
+    "x-amz-apigw-id": "{request-id}",
+    "x-amzn-trace-id": "{trace-id}",
+}
 
 
 class Placeholders:
@@ -35,26 +40,29 @@ class Placeholders:
 
     def __init__(self, literals: Iterable[tuple[str, str | None]]) -> None:
         # Short literals ("1", "us") would rewrite unrelated text; the shortest real id is a region (9 chars).
-        self._pairs = sorted(((v, f"{{{k}}}") for k, v in literals if v and len(v) >= 6),
-                             key=lambda pair: len(pair[0]), reverse=True)
+        self._pairs = sorted(
+            ((v, f"{{{k}}}") for k, v in literals if v and len(v) >= 6), key=lambda pair: len(pair[0]), reverse=True
+        )
 
     @classmethod
     def of(cls, config: EnvConfig, **extra: str) -> Placeholders:
         origins = [o for o in config.api.allowed_origins if "*" not in o]
-        return cls([
-            ("issuer", config.issuer),
-            # Where the issuer's documents are served: the issuer itself on AWS, the control plane on a twin
-            # (fixtures.oidc), so a twin's jwks_uri compares equal to AWS's when it points at its own copy.
-            ("issuer", discovery_base(config)),
-            ("base_url", config.api.base_url.rstrip("/")),
-            ("user_pool_id", config.cognito.user_pool_id),
-            ("client_id", config.cognito.client_id),
-            ("api_id", config.api.api_id),
-            ("region", config.aws.region),
-            *((f"allowed_origin_{i}" if i else "allowed_origin", o) for i, o in enumerate(origins)),
-            ("endpoint", (config.aws.endpoint_url or "").rstrip("/")),
-            *extra.items(),
-        ])
+        return cls(
+            [
+                ("issuer", config.issuer),
+                # Where the issuer's documents are served: the issuer itself on AWS, the control plane on a twin
+                # (fixtures.oidc), so a twin's jwks_uri compares equal to AWS's when it points at its own copy.
+                ("issuer", discovery_base(config)),
+                ("base_url", config.api.base_url.rstrip("/")),
+                ("user_pool_id", config.cognito.user_pool_id),
+                ("client_id", config.cognito.client_id),
+                ("api_id", config.api.api_id),
+                ("region", config.aws.region),
+                *((f"allowed_origin_{i}" if i else "allowed_origin", o) for i, o in enumerate(origins)),
+                ("endpoint", (config.aws.endpoint_url or "").rstrip("/")),
+                *extra.items(),
+            ]
+        )
 
     def text(self, value: str) -> str:
         for literal, name in self._pairs:

@@ -48,8 +48,11 @@ FORGED = {
 FORGED_CASES = frozenset(case for case, _ in FORGED.values())
 CONNECTION = {"headers.connection": "transport: depends on the client's connection reuse"}
 # The sign-in flow a client's allowed flow makes possible (for the "flow not enabled" probe).
-FLOW_OF_ALLOWED = {"ALLOW_USER_PASSWORD_AUTH": "user_password", "ALLOW_ADMIN_USER_PASSWORD_AUTH": "admin",
-                   "ALLOW_USER_SRP_AUTH": "srp"}
+FLOW_OF_ALLOWED = {
+    "ALLOW_USER_PASSWORD_AUTH": "user_password",
+    "ALLOW_ADMIN_USER_PASSWORD_AUTH": "admin",
+    "ALLOW_USER_SRP_AUTH": "srp",
+}
 
 
 class Skip(Exception):
@@ -135,8 +138,9 @@ def http_answer(ctx: Context, response: requests.Response, *, headers: bool = Tr
     return answer
 
 
-def _get(path: str, *, authorization: str | None = None, origin: str | None = None,
-         headers: dict[str, str] | None = None) -> Callable[[Context], tuple[str, Any]]:
+def _get(
+    path: str, *, authorization: str | None = None, origin: str | None = None, headers: dict[str, str] | None = None
+) -> Callable[[Context], tuple[str, Any]]:
     """A GET of `path` ("protected" or "unknown") with the given Authorization and Origin (names of Context
     attributes or literal values)."""
 
@@ -186,14 +190,18 @@ def _scope_missing(ctx: Context) -> tuple[str, Any]:
 
 
 def _body_too_large(ctx: Context) -> tuple[str, Any]:
-    response = ctx.api.session.post(ctx.api.url(ctx.protected_path), data=b"x" * (MAX_BODY_BYTES + 1),
-                                    headers={"Origin": ctx.allowed_origin, "Content-Type": "text/plain"},
-                                    timeout=(5, 60))
+    response = ctx.api.session.post(
+        ctx.api.url(ctx.protected_path),
+        data=b"x" * (MAX_BODY_BYTES + 1),
+        headers={"Origin": ctx.allowed_origin, "Content-Type": "text/plain"},
+        timeout=(5, 60),
+    )
     return "POST {protected_path} with a 10 MiB + 1 byte body, no token", http_answer(ctx, response)
 
 
-def _preflight(origin: str, method: str | None, request_headers: str | None = None
-               ) -> Callable[[Context], tuple[str, Any]]:
+def _preflight(
+    origin: str, method: str | None, request_headers: str | None = None
+) -> Callable[[Context], tuple[str, Any]]:
     def run(ctx: Context) -> tuple[str, Any]:
         sent: dict[str, str] = {}
         if method:
@@ -202,9 +210,13 @@ def _preflight(origin: str, method: str | None, request_headers: str | None = No
             sent["Access-Control-Request-Headers"] = request_headers
         origin_value = {"allowed": ctx.allowed_origin, "none": None}.get(origin, origin)
         response = ctx.api.request("OPTIONS", ctx.protected_path, headers=sent, origin=origin_value)
-        parts = ["OPTIONS {protected_path}", f"Origin {origin}" if origin != "none" else "no Origin",
-                 f"Access-Control-Request-Method {method} ({sent['Access-Control-Request-Method']})" if method
-                 else "no Access-Control-Request-Method"]
+        parts = [
+            "OPTIONS {protected_path}",
+            f"Origin {origin}" if origin != "none" else "no Origin",
+            f"Access-Control-Request-Method {method} ({sent['Access-Control-Request-Method']})"
+            if method
+            else "no Access-Control-Request-Method",
+        ]
         return ", ".join(parts), http_answer(ctx, response)
 
     return run
@@ -225,8 +237,11 @@ def _cognito_error(ctx: Context, call: Callable[[], Any]) -> dict[str, Any]:
         result = call()
     except ClientError as exc:
         error = exc.response.get("Error", {})
-        return {"code": error.get("Code"), "message": ctx.placeholders.text(str(error.get("Message", ""))),
-                "status": exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")}
+        return {
+            "code": error.get("Code"),
+            "message": ctx.placeholders.text(str(error.get("Message", ""))),
+            "status": exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode"),
+        }
     return {"code": None, "result": type(result).__name__}
 
 
@@ -244,8 +259,12 @@ def _secret(ctx: Context) -> str:
 def _wrong_password(ctx: Context) -> tuple[str, Any]:
     user, client = ctx.user, ctx.config.cognito.client_id
     secret = ctx.users.app_clients.secret(client)
-    answer = _cognito_error(ctx, lambda: sign_in(ctx.idp, ctx.users.pool_id, client, user.username,
-                                                 "Parity-probe-wrong-1", _flow(ctx), client_secret=secret))
+    answer = _cognito_error(
+        ctx,
+        lambda: sign_in(
+            ctx.idp, ctx.users.pool_id, client, user.username, "Parity-probe-wrong-1", _flow(ctx), client_secret=secret
+        ),
+    )
     return f"sign-in ({_flow(ctx)}) of the prober's user with a wrong password", answer
 
 
@@ -253,8 +272,12 @@ def _unknown_user(ctx: Context) -> tuple[str, Any]:
     client = ctx.config.cognito.client_id
     secret = ctx.users.app_clients.secret(client)
     name = f"e2e-{ctx.users.run_id}-nobody-{secrets.token_hex(3)}@{EMAIL_DOMAIN}"
-    answer = _cognito_error(ctx, lambda: sign_in(ctx.idp, ctx.users.pool_id, client, name, "Parity-probe-wrong-1",
-                                                 _flow(ctx), client_secret=secret))
+    answer = _cognito_error(
+        ctx,
+        lambda: sign_in(
+            ctx.idp, ctx.users.pool_id, client, name, "Parity-probe-wrong-1", _flow(ctx), client_secret=secret
+        ),
+    )
     return f"sign-in ({_flow(ctx)}) of a user that does not exist", answer
 
 
@@ -262,9 +285,18 @@ def _secret_hash(wrong: bool) -> Callable[[Context], tuple[str, Any]]:
     def run(ctx: Context) -> tuple[str, Any]:
         _secret(ctx)
         user, client = ctx.user, ctx.config.cognito.client_id
-        answer = _cognito_error(ctx, lambda: sign_in(ctx.idp, ctx.users.pool_id, client, user.username,
-                                                     user._password, _flow(ctx),
-                                                     client_secret=WRONG_SECRET if wrong else None))
+        answer = _cognito_error(
+            ctx,
+            lambda: sign_in(
+                ctx.idp,
+                ctx.users.pool_id,
+                client,
+                user.username,
+                user._password,
+                _flow(ctx),
+                client_secret=WRONG_SECRET if wrong else None,
+            ),
+        )
         what = "a SECRET_HASH made with a wrong secret" if wrong else "no SECRET_HASH"
         return f"sign-in ({_flow(ctx)}) of the prober's user with {what}", answer
 
@@ -278,23 +310,31 @@ def _flow_not_enabled(ctx: Context) -> tuple[str, Any]:
         raise Skip("[cognito] allowed_auth_flows allows every password flow")
     user, client = ctx.user, ctx.config.cognito.client_id
     secret = ctx.users.app_clients.secret(client)
-    answer = _cognito_error(ctx, lambda: sign_in(ctx.idp, ctx.users.pool_id, client, user.username, user._password,
-                                                 flow, client_secret=secret))
+    answer = _cognito_error(
+        ctx,
+        lambda: sign_in(ctx.idp, ctx.users.pool_id, client, user.username, user._password, flow, client_secret=secret),
+    )
     return f"sign-in by {flow}, a flow the app client does not allow", answer
 
 
 def _bad_refresh_token(ctx: Context) -> tuple[str, Any]:
     client = ctx.config.cognito.client_id
-    answer = _cognito_error(ctx, lambda: ctx.idp.initiate_auth(
-        ClientId=client, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters={"REFRESH_TOKEN": "parity-probe-not-a-token"}))
+    answer = _cognito_error(
+        ctx,
+        lambda: ctx.idp.initiate_auth(
+            ClientId=client, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters={"REFRESH_TOKEN": "parity-probe-not-a-token"}
+        ),
+    )
     return "REFRESH_TOKEN_AUTH with a string that is no refresh token, no SECRET_HASH", answer
 
 
 def _token(kind: str) -> Callable[[Context], tuple[str, Any]]:
     def run(ctx: Context) -> tuple[str, Any]:
         token = ctx.tokens.id_token if kind == "id" else ctx.tokens.access_token
-        answer = {"header": ctx.placeholders.value(jwt.get_unverified_header(token)),
-                  "claims": ctx.placeholders.value(jwt.decode(token, options={"verify_signature": False}))}
+        answer = {
+            "header": ctx.placeholders.value(jwt.get_unverified_header(token)),
+            "claims": ctx.placeholders.value(jwt.decode(token, options={"verify_signature": False})),
+        }
         return f"the {kind} token of a sign-in ({_flow(ctx)})", answer
 
     return run
@@ -311,42 +351,79 @@ def _jwks(ctx: Context) -> tuple[str, Any]:
 
 PROBES: tuple[Probe, ...] = (
     Probe("api.no_token", "a protected route without Authorization", _get("protected"), CONNECTION),
-    Probe("api.no_token.allowed_origin", "the same from an allowed origin (CORS on the authorizer's 401)",
-          _get("protected", origin="allowed"), CONNECTION),
-    Probe("api.no_token.disallowed_origin", "the same from an origin the API does not allow",
-          _get("protected", origin=DISALLOWED_ORIGIN), CONNECTION),
-    Probe("api.garbage_token", "Authorization: Bearer with a string that is no JWT",
-          _get("protected", authorization="Bearer not-a-token"), CONNECTION),
+    Probe(
+        "api.no_token.allowed_origin",
+        "the same from an allowed origin (CORS on the authorizer's 401)",
+        _get("protected", origin="allowed"),
+        CONNECTION,
+    ),
+    Probe(
+        "api.no_token.disallowed_origin",
+        "the same from an origin the API does not allow",
+        _get("protected", origin=DISALLOWED_ORIGIN),
+        CONNECTION,
+    ),
+    Probe(
+        "api.garbage_token",
+        "Authorization: Bearer with a string that is no JWT",
+        _get("protected", authorization="Bearer not-a-token"),
+        CONNECTION,
+    ),
     *(Probe(name, what, _get("protected", authorization=case), CONNECTION) for name, (case, what) in FORGED.items()),
     Probe("api.id_token", "the user's ID token on a protected route", _accepted("id")),
     Probe("api.access_token", "the user's access token on a protected route", _accepted("access")),
-    Probe("api.bearer_lowercase", "the user's ID token after 'bearer ' in lower case", _accepted("id", "bearer "),
-          CONNECTION),
+    Probe(
+        "api.bearer_lowercase",
+        "the user's ID token after 'bearer ' in lower case",
+        _accepted("id", "bearer "),
+        CONNECTION,
+    ),
     Probe("api.no_scheme", "the user's ID token alone, no 'Bearer ' before it", _accepted("id", ""), CONNECTION),
-    Probe("api.scope_missing", "an access token without the scope a scoped route requires", _scope_missing,
-          CONNECTION),
+    Probe("api.scope_missing", "an access token without the scope a scoped route requires", _scope_missing, CONNECTION),
     Probe("api.unknown_route", "a path no route matches", _get("unknown"), CONNECTION),
     Probe("api.body_too_large", "a body one byte over the 10 MiB payload quota", _body_too_large, CONNECTION),
-    Probe("api.headers_too_large", "request headers over the 10,240-byte quota",
-          _get("protected", headers={"X-Parity-Padding": "x" * HEADER_BYTES}), CONNECTION),
-    Probe("cors.preflight.allowed", "a preflight from an allowed origin for GET with authorization",
-          _preflight("allowed", "GET", "authorization"), CONNECTION),
-    Probe("cors.preflight.disallowed_origin", "a preflight from an origin the API does not allow",
-          _preflight(DISALLOWED_ORIGIN, "GET"), CONNECTION),
-    Probe("cors.preflight.unlisted_method", "a preflight for a method the API does not list",
-          _preflight("allowed", "unlisted"), CONNECTION),
-    Probe("cors.preflight.no_request_method", "an OPTIONS with an allowed Origin, no Access-Control-Request-Method",
-          _preflight("allowed", None), CONNECTION),
-    Probe("cors.preflight.bare", "an OPTIONS with neither Origin nor Access-Control-Request-Method",
-          _preflight("none", None), CONNECTION),
+    Probe(
+        "api.headers_too_large",
+        "request headers over the 10,240-byte quota",
+        _get("protected", headers={"X-Parity-Padding": "x" * HEADER_BYTES}),
+        CONNECTION,
+    ),
+    Probe(
+        "cors.preflight.allowed",
+        "a preflight from an allowed origin for GET with authorization",
+        _preflight("allowed", "GET", "authorization"),
+        CONNECTION,
+    ),
+    Probe(
+        "cors.preflight.disallowed_origin",
+        "a preflight from an origin the API does not allow",
+        _preflight(DISALLOWED_ORIGIN, "GET"),
+        CONNECTION,
+    ),
+    Probe(
+        "cors.preflight.unlisted_method",
+        "a preflight for a method the API does not list",
+        _preflight("allowed", "unlisted"),
+        CONNECTION,
+    ),
+    Probe(
+        "cors.preflight.no_request_method",
+        "an OPTIONS with an allowed Origin, no Access-Control-Request-Method",
+        _preflight("allowed", None),
+        CONNECTION,
+    ),
+    Probe(
+        "cors.preflight.bare",
+        "an OPTIONS with neither Origin nor Access-Control-Request-Method",
+        _preflight("none", None),
+        CONNECTION,
+    ),
     Probe("cognito.wrong_password", "a sign-in with a wrong password", _wrong_password),
     Probe("cognito.unknown_user", "a sign-in of a user that does not exist", _unknown_user),
     Probe("cognito.missing_secret_hash", "a confidential client's sign-in without SECRET_HASH", _secret_hash(False)),
-    Probe("cognito.wrong_secret_hash", "a confidential client's sign-in with a wrong SECRET_HASH",
-          _secret_hash(True)),
+    Probe("cognito.wrong_secret_hash", "a confidential client's sign-in with a wrong SECRET_HASH", _secret_hash(True)),
     Probe("cognito.flow_not_enabled", "a sign-in by a flow the app client does not allow", _flow_not_enabled),
-    Probe("cognito.bad_refresh_token", "REFRESH_TOKEN_AUTH with a string that is no refresh token",
-          _bad_refresh_token),
+    Probe("cognito.bad_refresh_token", "REFRESH_TOKEN_AUTH with a string that is no refresh token", _bad_refresh_token),
     Probe("tokens.id", "the header and claims of an ID token", _token("id")),
     Probe("tokens.access", "the header and claims of an access token", _token("access")),
     Probe("oidc.discovery", "the pool's OIDC discovery document", _discovery),

@@ -71,8 +71,10 @@ def record(config: EnvConfig, *, allow_protected: bool = False, notes: list[str]
             if lease is not None:
                 lease.release()
         except Exception as exc:  # must not hide the probe's own failure; the lease then lapses
-            notes.append(f"cleanup of run {run_id} failed ({type(exc).__name__}): "
-                         f"python -m fixtures.janitor --env-file {config.source}")
+            notes.append(
+                f"cleanup of run {run_id} failed ({type(exc).__name__}): "
+                f"python -m fixtures.janitor --env-file {config.source}"
+            )
     meta = {
         "tool": tool_version(),
         "recorded": dt.datetime.now(dt.UTC).date().isoformat(),
@@ -95,8 +97,11 @@ def _deployed_settings(config: EnvConfig, client: Callable[[str], Any]) -> dict[
     except ClientError:
         settings["cors"] = UNREADABLE
     try:
-        app = call_with_retry(lambda: client("cognito-idp").describe_user_pool_client(
-            UserPoolId=config.cognito.user_pool_id, ClientId=config.cognito.client_id))["UserPoolClient"]
+        app = call_with_retry(
+            lambda: client("cognito-idp").describe_user_pool_client(
+                UserPoolId=config.cognito.user_pool_id, ClientId=config.cognito.client_id
+            )
+        )["UserPoolClient"]
     except ClientError:
         settings["app_client"] = UNREADABLE
         return settings
@@ -132,4 +137,3 @@ def config_differences(reference: Snapshot, other: Snapshot) -> list[Difference]
     if not isinstance(ours, dict) or not isinstance(theirs, dict):
         return []
     return compare("config", Entry(answer=ours), theirs)
-

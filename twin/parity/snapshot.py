@@ -83,11 +83,18 @@ def load(path: Path) -> Snapshot:
         exclude = item.get("exclude", {})
         if not isinstance(exclude, dict) or not all(isinstance(v, str) and v for v in exclude.values()):
             raise SnapshotError(f"{where}: probe {name!r}: exclude must map path patterns to reasons")
-        entries[name] = Entry(answer=item["answer"], request=str(item.get("request", "")),
-                              source=str(item.get("source", "recorded")), complete=item.get("complete", True) is True,
-                              exclude=exclude)
-    return Snapshot(meta=dict(raw.get("meta") or {}), entries=entries,
-                    skipped={k: str(v) for k, v in raw.get("skipped", {}).items()})
+        entries[name] = Entry(
+            answer=item["answer"],
+            request=str(item.get("request", "")),
+            source=str(item.get("source", "recorded")),
+            complete=item.get("complete", True) is True,
+            exclude=exclude,
+        )
+    return Snapshot(
+        meta=dict(raw.get("meta") or {}),
+        entries=entries,
+        skipped={k: str(v) for k, v in raw.get("skipped", {}).items()},
+    )
 
 
 def flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
@@ -113,8 +120,10 @@ class Difference:
         def show(value: Any) -> str:
             return value if value == ABSENT else json.dumps(value, ensure_ascii=False)
 
-        return (f"{self.probe}  {self.path or '-'}  "
-                f"{expected_label}={show(self.expected)}  {actual_label}={show(self.actual)}")
+        return (
+            f"{self.probe}  {self.path or '-'}  "
+            f"{expected_label}={show(self.expected)}  {actual_label}={show(self.actual)}"
+        )
 
 
 def compare(probe: str, reference: Entry, answer: Any, exclude: Mapping[str, str] | None = None) -> list[Difference]:

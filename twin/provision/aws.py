@@ -35,9 +35,7 @@ class Clients:
 
     def __call__(self, service: str) -> Any:
         if service not in self._clients:
-            self._clients[service] = self._session.client(
-                service, endpoint_url=self.endpoint_url, config=_CONFIG
-            )
+            self._clients[service] = self._session.client(service, endpoint_url=self.endpoint_url, config=_CONFIG)
         return self._clients[service]
 
 

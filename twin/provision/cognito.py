@@ -131,13 +131,18 @@ def ensure_m2m_client(idp: Any, pool_id: str) -> str:
 
 def ensure_resource_server(idp: Any, pool_id: str) -> str:
     """The resource server whose custom scopes the M2M client and the scoped routes use; its identifier."""
-    servers = [server["Identifier"]
-               for page in idp.get_paginator("list_resource_servers").paginate(UserPoolId=pool_id, MaxResults=50)
-               for server in page["ResourceServers"]]
+    servers = [
+        server["Identifier"]
+        for page in idp.get_paginator("list_resource_servers").paginate(UserPoolId=pool_id, MaxResults=50)
+        for server in page["ResourceServers"]
+    ]
     if names.RESOURCE_SERVER not in servers:
         idp.create_resource_server(
-            UserPoolId=pool_id, Identifier=names.RESOURCE_SERVER, Name=names.RESOURCE_SERVER_NAME,
-            Scopes=[{"ScopeName": name, "ScopeDescription": text} for name, text in names.RESOURCE_SCOPES.items()])
+            UserPoolId=pool_id,
+            Identifier=names.RESOURCE_SERVER,
+            Name=names.RESOURCE_SERVER_NAME,
+            Scopes=[{"ScopeName": name, "ScopeDescription": text} for name, text in names.RESOURCE_SCOPES.items()],
+        )
     return names.RESOURCE_SERVER
 
 

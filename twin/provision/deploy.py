@@ -46,16 +46,23 @@ def provision(
     secret_arn = secret.ensure_db_secret(aws("secretsmanager"), db_host, db_port, db_app_password)
 
     auth_arn = iam.ensure_role(
-        aws("iam"), names.AUTH_ROLE, iam.cognito_trust_policy(identity_pool_id, "authenticated"),
+        aws("iam"),
+        names.AUTH_ROLE,
+        iam.cognito_trust_policy(identity_pool_id, "authenticated"),
         "learninghub identity pool: signed-in users",
     )
     unauth_arn = iam.ensure_role(
-        aws("iam"), names.UNAUTH_ROLE, iam.cognito_trust_policy(identity_pool_id, "unauthenticated"),
+        aws("iam"),
+        names.UNAUTH_ROLE,
+        iam.cognito_trust_policy(identity_pool_id, "unauthenticated"),
         "learninghub identity pool: guests (guest access is off)",
     )
     cognito.ensure_identity_pool_roles(aws("cognito-identity"), identity_pool_id, auth_arn, unauth_arn)
     lambda_role_arn = iam.ensure_role(
-        aws("iam"), names.LAMBDA_ROLE, iam.LAMBDA_TRUST_POLICY, "learninghub API Lambda",
+        aws("iam"),
+        names.LAMBDA_ROLE,
+        iam.LAMBDA_TRUST_POLICY,
+        "learninghub API Lambda",
         inline=(names.LAMBDA_POLICY, iam.lambda_policy(region, account_id, secret_arn)),
     )
 

@@ -39,43 +39,45 @@ def _render(tables: dict[str, dict[str, Any]]) -> str:
 
 
 def env_file_text(stack: Stack, base_url: str, endpoint_url: str) -> str:
-    return _render({
-        "env": {"name": "local-twin", "protected": False},
-        "aws": {"region": stack.region, "endpoint_url": endpoint_url},
-        "cognito": {
-            "user_pool_id": stack.user_pool_id,
-            "client_id": stack.client_id,
-            "identity_pool_id": stack.identity_pool_id,
-            "expiry_client_id": stack.expiry_client_id,
-            "m2m_client_id": stack.m2m_client_id,
-            "domain": stack.domain,
-            # the domain's endpoints on the control plane (on AWS https://<domain>.auth.<region>.amazoncognito.com)
-            "hosted_ui_url": f"{endpoint_url.rstrip('/')}{HOSTED_PREFIX}{stack.domain}",
-            "password_min_length": names.PASSWORD_MIN_LENGTH,
-            "allowed_auth_flows": names.AUTH_FLOWS,
-            "issuer_type": stack.issuer_type,
-            "callback_localhost_allowed": False,
-        },
-        "api": {
-            "api_id": stack.api_id,
-            "base_url": base_url,
-            "allowed_origins": names.ALLOWED_ORIGINS,
-            "allowed_methods": names.ALLOWED_METHODS,
-            "allowed_headers": names.ALLOWED_HEADERS,
-            "max_age": names.CORS_MAX_AGE,
-            "allow_credentials": False,
-            "expose_headers": names.EXPOSE_HEADERS,
-            "public_routes": names.PUBLIC_ROUTES,
-            "protected_routes": names.PROTECTED_ROUTES,
-            "scoped_routes": {key: list(scopes) for key, scopes in names.SCOPED_ROUTES.items()},
-        },
-        "lambda": {"function_name": stack.function_name},
-        "database": {
-            "instance_id": stack.instance_id,
-            "secret_id": stack.secret_id,
-            "probe": "direct",
-            "canary_course_id": names.CANARY_COURSE_ID,
-        },
-        "identity_pool": {"allow_unauthenticated": False},
-        "network": {"tcp_probe": False},
-    })
+    return _render(
+        {
+            "env": {"name": "local-twin", "protected": False},
+            "aws": {"region": stack.region, "endpoint_url": endpoint_url},
+            "cognito": {
+                "user_pool_id": stack.user_pool_id,
+                "client_id": stack.client_id,
+                "identity_pool_id": stack.identity_pool_id,
+                "expiry_client_id": stack.expiry_client_id,
+                "m2m_client_id": stack.m2m_client_id,
+                "domain": stack.domain,
+                # the domain's endpoints on the control plane (on AWS https://<domain>.auth.<region>.amazoncognito.com)
+                "hosted_ui_url": f"{endpoint_url.rstrip('/')}{HOSTED_PREFIX}{stack.domain}",
+                "password_min_length": names.PASSWORD_MIN_LENGTH,
+                "allowed_auth_flows": names.AUTH_FLOWS,
+                "issuer_type": stack.issuer_type,
+                "callback_localhost_allowed": False,
+            },
+            "api": {
+                "api_id": stack.api_id,
+                "base_url": base_url,
+                "allowed_origins": names.ALLOWED_ORIGINS,
+                "allowed_methods": names.ALLOWED_METHODS,
+                "allowed_headers": names.ALLOWED_HEADERS,
+                "max_age": names.CORS_MAX_AGE,
+                "allow_credentials": False,
+                "expose_headers": names.EXPOSE_HEADERS,
+                "public_routes": names.PUBLIC_ROUTES,
+                "protected_routes": names.PROTECTED_ROUTES,
+                "scoped_routes": {key: list(scopes) for key, scopes in names.SCOPED_ROUTES.items()},
+            },
+            "lambda": {"function_name": stack.function_name},
+            "database": {
+                "instance_id": stack.instance_id,
+                "secret_id": stack.secret_id,
+                "probe": "direct",
+                "canary_course_id": names.CANARY_COURSE_ID,
+            },
+            "identity_pool": {"allow_unauthenticated": False},
+            "network": {"tcp_probe": False},
+        }
+    )

@@ -27,8 +27,10 @@ def ensure_code_object(s3: Any, zip_bytes: bytes, sha256: str) -> None:
         s3.put_public_access_block(
             Bucket=names.BUCKET,
             PublicAccessBlockConfiguration={
-                "BlockPublicAcls": True, "IgnorePublicAcls": True,
-                "BlockPublicPolicy": True, "RestrictPublicBuckets": True,
+                "BlockPublicAcls": True,
+                "IgnorePublicAcls": True,
+                "BlockPublicPolicy": True,
+                "RestrictPublicBuckets": True,
             },
         )
     try:
@@ -72,9 +74,7 @@ def ensure_function(lam: Any, role_arn: str, network: Network, sha256: str) -> s
         if config["CodeSha256"] != sha256:
             lam.update_function_code(FunctionName=names.FUNCTION, S3Bucket=names.BUCKET, S3Key=names.CODE_KEY)
     # On AWS a VPC function stays Pending while its ENIs are made; bounded wait (60 x 1 s).
-    lam.get_waiter("function_active_v2").wait(
-        FunctionName=names.FUNCTION, WaiterConfig={"Delay": 1, "MaxAttempts": 60}
-    )
+    lam.get_waiter("function_active_v2").wait(FunctionName=names.FUNCTION, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
     return config["FunctionArn"]
 
 

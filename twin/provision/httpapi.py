@@ -39,8 +39,9 @@ def ensure_authorizer(agw: Any, api_id: str, issuer: str, audience: list[str]) -
     if existing:
         current = existing.get("JwtConfiguration") or {}
         if current.get("Issuer") != issuer:  # the pool moved to another issuer type: follow it
-            agw.update_authorizer(ApiId=api_id, AuthorizerId=existing["AuthorizerId"],
-                                  JwtConfiguration={**current, "Issuer": issuer})
+            agw.update_authorizer(
+                ApiId=api_id, AuthorizerId=existing["AuthorizerId"], JwtConfiguration={**current, "Issuer": issuer}
+            )
         return existing["AuthorizerId"]
     return agw.create_authorizer(
         ApiId=api_id,
@@ -53,7 +54,8 @@ def ensure_authorizer(agw: Any, api_id: str, issuer: str, audience: list[str]) -
 
 def ensure_integration(agw: Any, api_id: str, function_arn: str) -> str:
     found = [
-        i for i in _items(agw, "get_integrations", ApiId=api_id)
+        i
+        for i in _items(agw, "get_integrations", ApiId=api_id)
         if i.get("IntegrationType") == "AWS_PROXY" and i.get("IntegrationUri") == function_arn
     ]
     existing = only(found, f"Lambda integrations of {function_arn}")
@@ -88,9 +90,9 @@ def ensure_routes(agw: Any, api_id: str, integration_id: str, authorizer_id: str
         )
         if key in names.SCOPED_ROUTES:
             auth["AuthorizationScopes"] = list(names.SCOPED_ROUTES[key])
-        ids[key] = agw.create_route(
-            ApiId=api_id, RouteKey=key, Target=f"integrations/{integration_id}", **auth
-        )["RouteId"]
+        ids[key] = agw.create_route(ApiId=api_id, RouteKey=key, Target=f"integrations/{integration_id}", **auth)[
+            "RouteId"
+        ]
     return ids
 
 

@@ -50,18 +50,32 @@ def lambda_policy(region: str, account_id: str, secret_arn: str) -> dict[str, An
     return {
         "Version": "2012-10-17",
         "Statement": [
-            {"Sid": "CreateOwnLogGroup", "Effect": "Allow", "Action": "logs:CreateLogGroup",
-             "Resource": log_group},
-            {"Sid": "WriteOwnLogs", "Effect": "Allow",
-             "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": f"{log_group}:*"},
-            {"Sid": "ReadDbSecret", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
-             "Resource": secret_arn},
+            {"Sid": "CreateOwnLogGroup", "Effect": "Allow", "Action": "logs:CreateLogGroup", "Resource": log_group},
+            {
+                "Sid": "WriteOwnLogs",
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": f"{log_group}:*",
+            },
+            {
+                "Sid": "ReadDbSecret",
+                "Effect": "Allow",
+                "Action": "secretsmanager:GetSecretValue",
+                "Resource": secret_arn,
+            },
             # ENI actions take no resource-level permissions; AWS's own VPC access policy uses "*".
-            {"Sid": "VpcNetworkInterfaces", "Effect": "Allow",
-             "Action": ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces",
-                        "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses",
-                        "ec2:UnassignPrivateIpAddresses"],
-             "Resource": "*"},
+            {
+                "Sid": "VpcNetworkInterfaces",
+                "Effect": "Allow",
+                "Action": [
+                    "ec2:CreateNetworkInterface",
+                    "ec2:DescribeNetworkInterfaces",
+                    "ec2:DeleteNetworkInterface",
+                    "ec2:AssignPrivateIpAddresses",
+                    "ec2:UnassignPrivateIpAddresses",
+                ],
+                "Resource": "*",
+            },
         ],
     }
 

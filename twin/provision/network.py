@@ -64,9 +64,7 @@ def _ensure_igw(ec2: Any, vpc_id: str) -> str:
     found = ec2.describe_internet_gateways(Filters=_by_name([], names.IGW))["InternetGateways"]
     igw = only(found, f"internet gateways named {names.IGW}")
     if igw is None:
-        igw = ec2.create_internet_gateway(TagSpecifications=_tag_spec("internet-gateway", names.IGW))[
-            "InternetGateway"
-        ]
+        igw = ec2.create_internet_gateway(TagSpecifications=_tag_spec("internet-gateway", names.IGW))["InternetGateway"]
     if not any(a.get("VpcId") == vpc_id for a in igw.get("Attachments", [])):
         ec2.attach_internet_gateway(InternetGatewayId=igw["InternetGatewayId"], VpcId=vpc_id)
     return igw["InternetGatewayId"]
@@ -74,14 +72,10 @@ def _ensure_igw(ec2: Any, vpc_id: str) -> str:
 
 def _ensure_route_table(ec2: Any, vpc_id: str, name: str, subnet_id: str, igw_id: str | None) -> str:
     """A table associated with `subnet_id`; with `igw_id` it also routes 0.0.0.0/0 to the gateway."""
-    found = ec2.describe_route_tables(
-        Filters=_by_name([{"Name": "vpc-id", "Values": [vpc_id]}], name)
-    )["RouteTables"]
+    found = ec2.describe_route_tables(Filters=_by_name([{"Name": "vpc-id", "Values": [vpc_id]}], name))["RouteTables"]
     table = only(found, f"route tables named {name}")
     if table is None:
-        table = ec2.create_route_table(VpcId=vpc_id, TagSpecifications=_tag_spec("route-table", name))[
-            "RouteTable"
-        ]
+        table = ec2.create_route_table(VpcId=vpc_id, TagSpecifications=_tag_spec("route-table", name))["RouteTable"]
     table_id = table["RouteTableId"]
     has_default = any(r.get("DestinationCidrBlock") == "0.0.0.0/0" for r in table.get("Routes", []))
     if igw_id and not has_default:
@@ -99,7 +93,9 @@ def _ensure_sg(ec2: Any, vpc_id: str, name: str, description: str) -> dict[str, 
     if existing:
         return existing
     group_id = ec2.create_security_group(
-        GroupName=name, Description=description, VpcId=vpc_id,
+        GroupName=name,
+        Description=description,
+        VpcId=vpc_id,
         TagSpecifications=_tag_spec("security-group", name),
     )["GroupId"]
     return {"GroupId": group_id, "IpPermissions": []}
@@ -108,16 +104,22 @@ def _ensure_sg(ec2: Any, vpc_id: str, name: str, description: str) -> dict[str, 
 def _ensure_db_ingress(ec2: Any, db_sg: dict[str, Any], lambda_sg_id: str) -> None:
     port = names.DB_PORT_ON_AWS
     for perm in db_sg.get("IpPermissions", []):
-        if perm.get("FromPort") == port and perm.get("ToPort") == port and any(
-            pair.get("GroupId") == lambda_sg_id for pair in perm.get("UserIdGroupPairs", [])
+        if (
+            perm.get("FromPort") == port
+            and perm.get("ToPort") == port
+            and any(pair.get("GroupId") == lambda_sg_id for pair in perm.get("UserIdGroupPairs", []))
         ):
             return
     ec2.authorize_security_group_ingress(
         GroupId=db_sg["GroupId"],
-        IpPermissions=[{
-            "IpProtocol": "tcp", "FromPort": port, "ToPort": port,
-            "UserIdGroupPairs": [{"GroupId": lambda_sg_id, "Description": "SQL Server from the Lambda only"}],
-        }],
+        IpPermissions=[
+            {
+                "IpProtocol": "tcp",
+                "FromPort": port,
+                "ToPort": port,
+                "UserIdGroupPairs": [{"GroupId": lambda_sg_id, "Description": "SQL Server from the Lambda only"}],
+            }
+        ],
     )
 
 

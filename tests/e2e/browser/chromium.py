@@ -16,8 +16,14 @@ from pathlib import Path
 from typing import Any
 
 CHROMIUM = "/usr/bin/chromium"
-FLAGS = ("--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--no-first-run")
+FLAGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+)
 LAUNCH_TIMEOUT_MS = 60_000
 
 
@@ -71,8 +77,11 @@ def browser_context(user_data_dir: Path, rules: str, trusted_spki: str | None) -
             str(user_data_dir),
             executable_path=CHROMIUM,
             headless=True,
-            args=[*FLAGS, f"--host-resolver-rules={rules}",
-                  *([f"--ignore-certificate-errors-spki-list={trusted_spki}"] if trusted_spki else [])],
+            args=[
+                *FLAGS,
+                f"--host-resolver-rules={rules}",
+                *([f"--ignore-certificate-errors-spki-list={trusted_spki}"] if trusted_spki else []),
+            ],
             timeout=LAUNCH_TIMEOUT_MS,
         )
         try:

@@ -134,8 +134,13 @@ class LoadRun:
         self.take_lease(cognito, cfg, opts.run_lease_seconds)
         self.sweep(cognito, cfg, opts.janitor_max_age_hours)
         self.pool = TokenPool(cognito, token_use=opts.token_use, concurrency=opts.cognito_concurrency)
-        log.info("run %s: creating %d test users in %s (env %s)", self.run_id, opts.pool_size,
-                 cfg.cognito.user_pool_id, cfg.env.name)
+        log.info(
+            "run %s: creating %d test users in %s (env %s)",
+            self.run_id,
+            opts.pool_size,
+            cfg.cognito.user_pool_id,
+            cfg.env.name,
+        )
         self.pool.fill(opts.pool_size)
         scenarios.PROBE["value"] = self.run_id
         self.hand_out(environment)
@@ -315,8 +320,10 @@ class LoadRun:
             return f"{head}; its local twin was told to stop" if signal_twin(self.twin.state_dir) else head
         users = len(self.pool.users) if self.pool is not None else 0
         where = self.config.source if self.config is not None else "F"
-        return (f"{head}; the next run deletes its {users} test users, or now: "
-                f"python -m fixtures.janitor --env-file {where}")
+        return (
+            f"{head}; the next run deletes its {users} test users, or now: "
+            f"python -m fixtures.janitor --env-file {where}"
+        )
 
     def _clean_up(self) -> None:
         if self.pool is not None and self.pool.users:
@@ -330,7 +337,6 @@ class LoadRun:
         if self.twin is not None and self.twin.running:
             self.twin.stop()
             log.info("local twin stopped")
-
 
 
 def _to_main_greenlet() -> Callable[[str], None]:

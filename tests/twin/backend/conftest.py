@@ -40,8 +40,12 @@ def load_backend(code_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Ca
 
     def load(endpoint_url: str = "http://127.0.0.1:9", secret_id: str = "learninghub/sqlserver") -> ModuleType:
         for key, value in {
-            "DB_SECRET_ID": secret_id, "AWS_ENDPOINT_URL": endpoint_url, "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "lambda", "AWS_SECRET_ACCESS_KEY": "lambda",
+            "DB_SECRET_ID": secret_id,
+            "AWS_ENDPOINT_URL": endpoint_url,
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_REGION": "us-east-1",
+            "AWS_ACCESS_KEY_ID": "lambda",
+            "AWS_SECRET_ACCESS_KEY": "lambda",
         }.items():
             monkeypatch.setenv(key, value)
         _forget_backend_modules()
@@ -61,8 +65,12 @@ def control_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def secrets(control_url: str) -> Any:
     return boto3.client(
-        "secretsmanager", endpoint_url=control_url, region_name="us-east-1", aws_access_key_id="t",
-        aws_secret_access_key="t", config=Config(retries={"total_max_attempts": 1}),
+        "secretsmanager",
+        endpoint_url=control_url,
+        region_name="us-east-1",
+        aws_access_key_id="t",
+        aws_secret_access_key="t",
+        config=Config(retries={"total_max_attempts": 1}),
     )
 
 
@@ -72,10 +80,19 @@ def db_secret(secrets: Any) -> Callable[[str, int, str], str]:
 
     def create(host: str, port: int, password: str, username: str = "learninghub_app") -> str:
         name = f"test/sqlserver-{uuid.uuid4().hex[:8]}"
-        secrets.create_secret(Name=name, SecretString=json.dumps({
-            "host": host, "port": port, "username": username, "password": password,
-            "dbname": "LearningHub", "engine": "sqlserver",
-        }))
+        secrets.create_secret(
+            Name=name,
+            SecretString=json.dumps(
+                {
+                    "host": host,
+                    "port": port,
+                    "username": username,
+                    "password": password,
+                    "dbname": "LearningHub",
+                    "engine": "sqlserver",
+                }
+            ),
+        )
         return name
 
     return create

@@ -36,17 +36,31 @@ def make_event(
         "rawPath": path,
         "rawQueryString": "&".join(f"{k}={v}" for k, v in (query or {}).items()),
         "headers": {
-            "accept": "application/json", "host": "abcdefgh.execute-api.us-east-1.amazonaws.com",
-            "user-agent": "pytest", "x-forwarded-for": "127.0.0.1", "x-forwarded-port": "443",
-            "x-forwarded-proto": "https", **(headers or {}),
+            "accept": "application/json",
+            "host": "abcdefgh.execute-api.us-east-1.amazonaws.com",
+            "user-agent": "pytest",
+            "x-forwarded-for": "127.0.0.1",
+            "x-forwarded-port": "443",
+            "x-forwarded-proto": "https",
+            **(headers or {}),
         },
         "requestContext": {
-            "accountId": "123456789012", "apiId": "abcdefgh",
-            "domainName": "abcdefgh.execute-api.us-east-1.amazonaws.com", "domainPrefix": "abcdefgh",
-            "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1",
-                     "userAgent": "pytest"},
-            "requestId": request_id, "routeKey": route_key, "stage": "$default",
-            "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)), "timeEpoch": int(now * 1000),
+            "accountId": "123456789012",
+            "apiId": "abcdefgh",
+            "domainName": "abcdefgh.execute-api.us-east-1.amazonaws.com",
+            "domainPrefix": "abcdefgh",
+            "http": {
+                "method": method,
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "127.0.0.1",
+                "userAgent": "pytest",
+            },
+            "requestId": request_id,
+            "routeKey": route_key,
+            "stage": "$default",
+            "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
+            "timeEpoch": int(now * 1000),
         },
         "isBase64Encoded": base64_body,
     }
@@ -64,9 +78,16 @@ def make_event(
 def id_claims(sub: str = SUB, username: str = "alice", email: str = "alice@example.test") -> dict[str, str]:
     now = int(time.time())
     return {
-        "sub": sub, "aud": "webclient", "token_use": "id", "cognito:username": username, "email": email,
-        "email_verified": "true", "iss": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_x",
-        "iat": str(now), "exp": str(now + 3600), "auth_time": str(now),
+        "sub": sub,
+        "aud": "webclient",
+        "token_use": "id",
+        "cognito:username": username,
+        "email": email,
+        "email_verified": "true",
+        "iss": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_x",
+        "iat": str(now),
+        "exp": str(now + 3600),
+        "auth_time": str(now),
     }
 
 

@@ -27,9 +27,15 @@ Loader = Callable[..., ModuleType]
 
 def _start_sql(state_dir: Path, port: int = 0) -> Service:
     service = start_service(
-        "mssql", "twin.mssql", ["--port", str(port), "--state-dir", str(state_dir)], state_dir,
-        env={"PYTHONPATH": str(ROOT), "TWIN_MSSQL_SA_PASSWORD": "Sa#" + secrets.token_hex(8),
-             "TWIN_MSSQL_APP_PASSWORD": APP_PASSWORD},
+        "mssql",
+        "twin.mssql",
+        ["--port", str(port), "--state-dir", str(state_dir)],
+        state_dir,
+        env={
+            "PYTHONPATH": str(ROOT),
+            "TWIN_MSSQL_SA_PASSWORD": "Sa#" + secrets.token_hex(8),
+            "TWIN_MSSQL_APP_PASSWORD": APP_PASSWORD,
+        },
     )
     wait_ready(service, timeout_s=60)
     return service
@@ -66,8 +72,12 @@ def test_courses_are_listed_in_id_order(app: ModuleType) -> None:
 
 @pytest.mark.parametrize(
     ("query", "ids"),
-    [({"limit": "5"}, [1, 2, 3, 4, 5]), ({"limit": "5", "offset": "18"}, [19, 20, 9001]),
-     ({"offset": "20"}, [9001]), ({"offset": "500"}, [])],
+    [
+        ({"limit": "5"}, [1, 2, 3, 4, 5]),
+        ({"limit": "5", "offset": "18"}, [19, 20, 9001]),
+        ({"offset": "20"}, [9001]),
+        ({"offset": "500"}, []),
+    ],
 )
 def test_courses_are_paged(app: ModuleType, query: dict[str, str], ids: list[int]) -> None:
     status, body, _ = call(app, "GET /courses", "/courses", query=query)
@@ -88,7 +98,7 @@ def test_unknown_course_is_404(app: ModuleType, course_id: str) -> None:
 
 
 def test_exam_round_trip_and_ownership(app: ModuleType) -> None:
-    answers = ["B", "it's \"quoted\"; DROP TABLE dbo.Courses; --", "ünïcødé ✓"]
+    answers = ["B", 'it\'s "quoted"; DROP TABLE dbo.Courses; --', "ünïcødé ✓"]
     status, body, headers = call(app, "POST /exams", "/exams", body={"courseId": 9001, "answers": answers})
     assert status == 201 and isinstance(body["id"], int)
     exam_id = body["id"]
@@ -102,8 +112,9 @@ def test_exam_round_trip_and_ownership(app: ModuleType) -> None:
     now = datetime.now(UTC).replace(tzinfo=None)  # SYSUTCDATETIME() is naive UTC
     assert abs((now - submitted).total_seconds()) < 300
 
-    status, body, _ = call(app, "GET /exams/{examId}", f"/exams/{exam_id}", sub=OTHER_SUB,
-                           path_params={"examId": str(exam_id)})
+    status, body, _ = call(
+        app, "GET /exams/{examId}", f"/exams/{exam_id}", sub=OTHER_SUB, path_params={"examId": str(exam_id)}
+    )
     assert (status, body) == (404, {"message": "exam not found"})
     assert [c["id"] for c in call(app, "GET /courses", "/courses")[1]["courses"]] == SEED_IDS
 

@@ -31,8 +31,12 @@ def test_health_answers_and_logs_one_line(load_backend: Loader, capsys: Capture)
     assert response["statusCode"] == 200 and _body(response) == {"status": "ok"}
     assert response["headers"]["x-request-id"] == event["requestContext"]["requestId"]
     assert log_lines(capsys.readouterr().out) == [
-        {"requestId": event["requestContext"]["requestId"], "routeKey": "GET /health", "probe": "probe-123",
-         "status": 200}
+        {
+            "requestId": event["requestContext"]["requestId"],
+            "routeKey": "GET /health",
+            "probe": "probe-123",
+            "status": 200,
+        }
     ]
 
 
@@ -52,8 +56,13 @@ def test_me_from_id_token_claims(load_backend: Loader) -> None:
 
 
 def test_me_from_access_token_claims_has_no_email(load_backend: Loader) -> None:
-    claims = {"sub": SUB, "client_id": "webclient", "token_use": "access", "username": "alice",
-              "scope": "aws.cognito.signin.user.admin"}
+    claims = {
+        "sub": SUB,
+        "client_id": "webclient",
+        "token_use": "access",
+        "username": "alice",
+        "scope": "aws.cognito.signin.user.admin",
+    }
     response = load_backend().handler(make_event("GET /me", "/me", claims=claims), None)
     assert _body(response) == {"sub": SUB, "username": "alice", "email": None, "token_use": "access"}
 
@@ -84,8 +93,9 @@ def test_course_paging_is_validated(load_backend: Loader, query: dict[str, str],
 
 @pytest.mark.parametrize("course_id", ["abc", "1.5", "+1", " 1", "0x10", "2147483648", "١٢"])
 def test_course_id_must_be_an_integer(load_backend: Loader, course_id: str) -> None:
-    event = make_event("GET /courses/{courseId}", f"/courses/{course_id}", claims=id_claims(),
-                       path_params={"courseId": course_id})
+    event = make_event(
+        "GET /courses/{courseId}", f"/courses/{course_id}", claims=id_claims(), path_params={"courseId": course_id}
+    )
     response = load_backend().handler(event, None)
     assert response["statusCode"] == 400
     assert _body(response)["message"].startswith("courseId must be an integer")
@@ -132,8 +142,9 @@ def test_base64_body_that_is_not_utf8_is_400(load_backend: Loader) -> None:
 
 
 def test_base64_body_is_decoded(load_backend: Loader) -> None:
-    event = make_event("POST /exams", "/exams", claims=id_claims(), body={"courseId": 1, "answers": []},
-                       base64_body=True)
+    event = make_event(
+        "POST /exams", "/exams", claims=id_claims(), body={"courseId": 1, "answers": []}, base64_body=True
+    )
     response = load_backend().handler(event, None)
     assert _body(response) == {"message": "answers must be a list of 1 to 200 strings"}
 
@@ -146,8 +157,11 @@ def test_base64_body_is_decoded(load_backend: Loader) -> None:
     ],
 )
 def test_exam_routes_without_authorizer_claims_raise(
-    load_backend: Loader, capsys: Capture,
-    route_key: str, path: str, kwargs: dict[str, Any],
+    load_backend: Loader,
+    capsys: Capture,
+    route_key: str,
+    path: str,
+    kwargs: dict[str, Any],
 ) -> None:
     """A detached authorizer must show (500 from the gateway), not look like a working one."""
     app = load_backend()
@@ -158,7 +172,9 @@ def test_exam_routes_without_authorizer_claims_raise(
 
 
 def test_unreachable_database_is_503(
-    load_backend: Loader, control_url: str, db_secret: Callable[..., str],
+    load_backend: Loader,
+    control_url: str,
+    db_secret: Callable[..., str],
     capsys: Capture,
 ) -> None:
     import socket
@@ -176,6 +192,7 @@ def test_unreachable_database_is_503(
 
 def test_missing_secret_is_503(load_backend: Loader, control_url: str) -> None:
     app = load_backend(endpoint_url=control_url, secret_id="learninghub/does-not-exist")
-    response = app.handler(make_event("GET /courses/{courseId}", "/courses/1", claims=id_claims(),
-                                      path_params={"courseId": "1"}), None)
+    response = app.handler(
+        make_event("GET /courses/{courseId}", "/courses/1", claims=id_claims(), path_params={"courseId": "1"}), None
+    )
     assert response["statusCode"] == 503 and _body(response) == {"message": "database unavailable"}

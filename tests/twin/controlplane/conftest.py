@@ -76,8 +76,15 @@ def _name(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
-POOL_POLICIES = {"PasswordPolicy": {"MinimumLength": 12, "RequireUppercase": True, "RequireLowercase": True,
-                                    "RequireNumbers": True, "RequireSymbols": True}}
+POOL_POLICIES = {
+    "PasswordPolicy": {
+        "MinimumLength": 12,
+        "RequireUppercase": True,
+        "RequireLowercase": True,
+        "RequireNumbers": True,
+        "RequireSymbols": True,
+    }
+}
 
 
 @pytest.fixture
@@ -98,9 +105,13 @@ def make_pool(idp: Any) -> Callable[..., Pool]:
         )["UserPoolClient"]["ClientId"]
         username = _name("user")
         user = idp.admin_create_user(
-            UserPoolId=pool_id, Username=username, MessageAction="SUPPRESS",
-            UserAttributes=[{"Name": "email", "Value": f"{username}@example.test"},
-                            {"Name": "email_verified", "Value": "true"}],
+            UserPoolId=pool_id,
+            Username=username,
+            MessageAction="SUPPRESS",
+            UserAttributes=[
+                {"Name": "email", "Value": f"{username}@example.test"},
+                {"Name": "email_verified", "Value": "true"},
+            ],
         )["User"]
         idp.admin_set_user_password(UserPoolId=pool_id, Username=username, Password=PASSWORD, Permanent=True)
         sub = next(a["Value"] for a in user["Attributes"] if a["Name"] == "sub")
@@ -115,7 +126,9 @@ def sign_in(idp: Any) -> Callable[[Pool], dict[str, Any]]:
 
     def run(pool: Pool, client_id: str | None = None) -> dict[str, Any]:
         return idp.admin_initiate_auth(
-            UserPoolId=pool.id, ClientId=client_id or pool.client_id, AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+            UserPoolId=pool.id,
+            ClientId=client_id or pool.client_id,
+            AuthFlow="ADMIN_USER_PASSWORD_AUTH",
             AuthParameters={"USERNAME": pool.username, "PASSWORD": pool.password},
         )["AuthenticationResult"]
 
@@ -126,13 +139,20 @@ def sign_in(idp: Any) -> Callable[[Pool], dict[str, Any]]:
 def confidential(idp: Any, make_pool: Callable[..., Pool]) -> tuple[Pool, str, str]:
     """(pool, client id, creation secret) of an extra app client created with GenerateSecret."""
     pool = make_pool()
-    client = idp.create_user_pool_client(UserPoolId=pool.id, ClientName=_name("confidential"), GenerateSecret=True,
-                                         ExplicitAuthFlows=ALL_FLOWS)["UserPoolClient"]
+    client = idp.create_user_pool_client(
+        UserPoolId=pool.id, ClientName=_name("confidential"), GenerateSecret=True, ExplicitAuthFlows=ALL_FLOWS
+    )["UserPoolClient"]
     return pool, client["ClientId"], client["ClientSecret"]
 
 
-TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+TRUST = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    }
+)
 
 
 @pytest.fixture
@@ -152,7 +172,12 @@ def make_function(aws: Callable[[str], Any], make_zip: Callable[[str], bytes]) -
 
     def create(code: bytes | None = None) -> dict[str, Any]:
         role = aws("iam").create_role(RoleName=_name("role"), AssumeRolePolicyDocument=TRUST)["Role"]["Arn"]
-        return aws("lambda").create_function(FunctionName=_name("fn"), Runtime="python3.12", Role=role,
-                                             Handler="app.handler", Code={"ZipFile": code or make_zip()})
+        return aws("lambda").create_function(
+            FunctionName=_name("fn"),
+            Runtime="python3.12",
+            Role=role,
+            Handler="app.handler",
+            Code={"ZipFile": code or make_zip()},
+        )
 
     return create

@@ -48,30 +48,51 @@ def make_oauth_pool(idp: Any, control_url: str, **spa: Any) -> OAuthPool:
     pool_id = idp.create_user_pool(PoolName=f"oauth-{suffix}")["UserPool"]["Id"]
     domain = f"oauth-test-{suffix}"
     idp.create_user_pool_domain(Domain=domain, UserPoolId=pool_id)
-    idp.create_resource_server(UserPoolId=pool_id, Identifier=RESOURCE, Name="LearningHub API",
-                               Scopes=[{"ScopeName": "courses.read", "ScopeDescription": "read"},
-                                       {"ScopeName": "courses.write", "ScopeDescription": "write"}])
+    idp.create_resource_server(
+        UserPoolId=pool_id,
+        Identifier=RESOURCE,
+        Name="LearningHub API",
+        Scopes=[
+            {"ScopeName": "courses.read", "ScopeDescription": "read"},
+            {"ScopeName": "courses.write", "ScopeDescription": "write"},
+        ],
+    )
     settings: dict[str, Any] = {
-        "AllowedOAuthFlows": ["code"], "AllowedOAuthScopes": ["openid", "email", "profile", READ],
-        "AllowedOAuthFlowsUserPoolClient": True, "CallbackURLs": [CALLBACK], "LogoutURLs": [LOGOUT],
+        "AllowedOAuthFlows": ["code"],
+        "AllowedOAuthScopes": ["openid", "email", "profile", READ],
+        "AllowedOAuthFlowsUserPoolClient": True,
+        "CallbackURLs": [CALLBACK],
+        "LogoutURLs": [LOGOUT],
         "SupportedIdentityProviders": ["COGNITO"],
         "ExplicitAuthFlows": ["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
         **spa,
     }
-    spa_id = idp.create_user_pool_client(UserPoolId=pool_id, ClientName="spa", GenerateSecret=False,
-                                         **settings)["UserPoolClient"]["ClientId"]
+    spa_id = idp.create_user_pool_client(UserPoolId=pool_id, ClientName="spa", GenerateSecret=False, **settings)[
+        "UserPoolClient"
+    ]["ClientId"]
     m2m = idp.create_user_pool_client(
-        UserPoolId=pool_id, ClientName="m2m", GenerateSecret=True, AllowedOAuthFlows=["client_credentials"],
-        AllowedOAuthScopes=[READ], AllowedOAuthFlowsUserPoolClient=True)["UserPoolClient"]
+        UserPoolId=pool_id,
+        ClientName="m2m",
+        GenerateSecret=True,
+        AllowedOAuthFlows=["client_credentials"],
+        AllowedOAuthScopes=[READ],
+        AllowedOAuthFlowsUserPoolClient=True,
+    )["UserPoolClient"]
     username = f"user-{suffix}"
     user = idp.admin_create_user(
-        UserPoolId=pool_id, Username=username, MessageAction="SUPPRESS",
-        UserAttributes=[{"Name": "email", "Value": f"{username}@example.test"},
-                        {"Name": "email_verified", "Value": "true"}])["User"]
+        UserPoolId=pool_id,
+        Username=username,
+        MessageAction="SUPPRESS",
+        UserAttributes=[
+            {"Name": "email", "Value": f"{username}@example.test"},
+            {"Name": "email_verified", "Value": "true"},
+        ],
+    )["User"]
     idp.admin_set_user_password(UserPoolId=pool_id, Username=username, Password=PASSWORD, Permanent=True)
     sub = next(a["Value"] for a in user["Attributes"] if a["Name"] == "sub")
-    return OAuthPool(pool_id, domain, f"{control_url}/hosted/{domain}", spa_id, m2m["ClientId"],
-                     m2m["ClientSecret"], username, sub)
+    return OAuthPool(
+        pool_id, domain, f"{control_url}/hosted/{domain}", spa_id, m2m["ClientId"], m2m["ClientSecret"], username, sub
+    )
 
 
 def pkce() -> tuple[str, str]:
@@ -106,11 +127,11 @@ def authorize_params(pool: OAuthPool, **params: str) -> dict[str, str]:
     return {"response_type": "code", "client_id": pool.spa_id, "redirect_uri": CALLBACK, **params}
 
 
-def login(browser: requests.Session, pool: OAuthPool, username: str | None = None, password: str | None = None,
-          **params: str) -> requests.Response:
+def login(
+    browser: requests.Session, pool: OAuthPool, username: str | None = None, password: str | None = None, **params: str
+) -> requests.Response:
     """GET /oauth2/authorize, follow to the login page, post its form; the answer after the post (a redirect)."""
-    first = browser.get(f"{pool.base}/oauth2/authorize", params=authorize_params(pool, **params),
-                        allow_redirects=False)
+    first = browser.get(f"{pool.base}/oauth2/authorize", params=authorize_params(pool, **params), allow_redirects=False)
     assert first.status_code == 302, first.text
     page = browser.get(first.headers["Location"], allow_redirects=False)
     assert page.status_code == 200, page.text
@@ -135,10 +156,12 @@ def code_for(pool: OAuthPool, **params: str) -> str:
     return query_of(answer.headers["Location"])["code"]
 
 
-def token_request(pool: OAuthPool, data: dict[str, str], auth: tuple[str, str] | None = None,
-                  headers: dict[str, str] | None = None) -> requests.Response:
-    return requests.post(f"{pool.base}/oauth2/token", data=urlencode(data), auth=auth,
-                         headers={**FORM, **(headers or {})}, timeout=10)
+def token_request(
+    pool: OAuthPool, data: dict[str, str], auth: tuple[str, str] | None = None, headers: dict[str, str] | None = None
+) -> requests.Response:
+    return requests.post(
+        f"{pool.base}/oauth2/token", data=urlencode(data), auth=auth, headers={**FORM, **(headers or {})}, timeout=10
+    )
 
 
 def claims(token: str) -> dict[str, Any]:

@@ -32,8 +32,9 @@ def test_access_token_has_version_2_and_the_same_event_id(make_pool, sign_in):
 
 def test_user_without_email_gets_no_email_claims(idp, make_pool, sign_in):
     pool = make_pool()
-    idp.admin_delete_user_attributes(UserPoolId=pool.id, Username=pool.username,
-                                     UserAttributeNames=["email", "email_verified"])
+    idp.admin_delete_user_attributes(
+        UserPoolId=pool.id, Username=pool.username, UserAttributeNames=["email", "email_verified"]
+    )
     claims = _claims(sign_in(pool)["IdToken"])
     assert "email" not in claims and "email_verified" not in claims
 
@@ -41,8 +42,9 @@ def test_user_without_email_gets_no_email_claims(idp, make_pool, sign_in):
 def test_refresh_keeps_auth_time_and_event_id_of_the_sign_in(idp, make_pool, sign_in):
     pool = make_pool()
     first = sign_in(pool)
-    again = idp.initiate_auth(ClientId=pool.client_id, AuthFlow="REFRESH_TOKEN_AUTH",
-                              AuthParameters={"REFRESH_TOKEN": first["RefreshToken"]})["AuthenticationResult"]
+    again = idp.initiate_auth(
+        ClientId=pool.client_id, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters={"REFRESH_TOKEN": first["RefreshToken"]}
+    )["AuthenticationResult"]
     before, after = _claims(first["IdToken"]), _claims(again["IdToken"])
     assert after["auth_time"] == before["auth_time"]
     assert after["event_id"] == before["event_id"]

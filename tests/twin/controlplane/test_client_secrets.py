@@ -47,11 +47,13 @@ def test_added_secret_is_returned_once_and_a_third_is_refused(idp, confidential)
 def test_chosen_secret_is_not_echoed_and_must_match_the_pattern(idp, confidential):
     pool, client_id, _ = confidential
     with pytest.raises(ClientError) as exc:
-        idp.add_user_pool_client_secret(UserPoolId=pool.id, ClientId=client_id,
-                                        ClientSecret="not-a-valid-secret-value-x")
+        idp.add_user_pool_client_secret(
+            UserPoolId=pool.id, ClientId=client_id, ClientSecret="not-a-valid-secret-value-x"
+        )
     assert _error(exc) == (400, "ValidationException")
-    added = idp.add_user_pool_client_secret(UserPoolId=pool.id, ClientId=client_id,
-                                            ClientSecret="chosen" + "x" * 24)["ClientSecretDescriptor"]
+    added = idp.add_user_pool_client_secret(UserPoolId=pool.id, ClientId=client_id, ClientSecret="chosen" + "x" * 24)[
+        "ClientSecretDescriptor"
+    ]
     assert "ClientSecretValue" not in added and added["ClientSecretId"].startswith(f"{client_id}--")
 
 
@@ -59,14 +61,22 @@ def test_rotation_accepts_both_secrets_then_only_the_new_one(idp, confidential):
     pool, client_id, old = confidential
     new = idp.add_user_pool_client_secret(UserPoolId=pool.id, ClientId=client_id)["ClientSecretDescriptor"]
     token = idp.admin_initiate_auth(
-        UserPoolId=pool.id, ClientId=client_id, AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": pool.username, "PASSWORD": pool.password,
-                        "SECRET_HASH": secret_hash(new["ClientSecretValue"], pool.username, client_id)},
+        UserPoolId=pool.id,
+        ClientId=client_id,
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={
+            "USERNAME": pool.username,
+            "PASSWORD": pool.password,
+            "SECRET_HASH": secret_hash(new["ClientSecretValue"], pool.username, client_id),
+        },
     )["AuthenticationResult"]["RefreshToken"]
 
     def refresh(secret):
-        return idp.initiate_auth(ClientId=client_id, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters={
-            "REFRESH_TOKEN": token, "SECRET_HASH": secret_hash(secret, pool.username, client_id)})
+        return idp.initiate_auth(
+            ClientId=client_id,
+            AuthFlow="REFRESH_TOKEN_AUTH",
+            AuthParameters={"REFRESH_TOKEN": token, "SECRET_HASH": secret_hash(secret, pool.username, client_id)},
+        )
 
     assert refresh(old)["AuthenticationResult"]["AccessToken"]
     assert refresh(new["ClientSecretValue"])["AuthenticationResult"]["AccessToken"]
@@ -84,8 +94,9 @@ def test_last_secret_cannot_be_deleted(idp, confidential):
     pool, client_id, secret = confidential
     (only,) = _listed(idp, pool, client_id)
     with pytest.raises(ClientError) as exc:
-        idp.delete_user_pool_client_secret(UserPoolId=pool.id, ClientId=client_id,
-                                           ClientSecretId=only["ClientSecretId"])
+        idp.delete_user_pool_client_secret(
+            UserPoolId=pool.id, ClientId=client_id, ClientSecretId=only["ClientSecretId"]
+        )
     assert _error(exc) == (400, "InvalidParameterException")
     assert _describe(idp, pool, client_id)["ClientSecret"] == secret
 
@@ -94,8 +105,7 @@ def test_unknown_secret_id_is_not_found(idp, confidential):
     pool, client_id, _ = confidential
     idp.add_user_pool_client_secret(UserPoolId=pool.id, ClientId=client_id)
     with pytest.raises(ClientError) as exc:
-        idp.delete_user_pool_client_secret(UserPoolId=pool.id, ClientId=client_id,
-                                           ClientSecretId=f"{client_id}--1")
+        idp.delete_user_pool_client_secret(UserPoolId=pool.id, ClientId=client_id, ClientSecretId=f"{client_id}--1")
     assert _error(exc) == (400, "ResourceNotFoundException")
     assert len(_listed(idp, pool, client_id)) == 2
 

@@ -43,11 +43,19 @@ def _jwks(url: str, kind: str, pool_id: str) -> dict[str, Any]:
 
 def aws_jwt_verify(**request: Any) -> dict[str, Any]:
     if not (MODULES / "aws-jwt-verify" / "package.json").exists():
-        pytest.fail("aws-jwt-verify is not installed under .tools: run `make setup` "
-                    "(or `cd .tools && npm install --prefix . aws-jwt-verify@5.2.1`)")
+        pytest.fail(
+            "aws-jwt-verify is not installed under .tools: run `make setup` "
+            "(or `cd .tools && npm install --prefix . aws-jwt-verify@5.2.1`)"
+        )
     assert NODE is not None
-    done = subprocess.run([NODE, str(SCRIPT)], input=json.dumps(request), capture_output=True, text=True,
-                          timeout=60, env={"NODE_PATH": str(MODULES), "PATH": "/usr/bin:/bin"})
+    done = subprocess.run(
+        [NODE, str(SCRIPT)],
+        input=json.dumps(request),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"NODE_PATH": str(MODULES), "PATH": "/usr/bin:/bin"},
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -61,13 +69,20 @@ def _set_type(idp: Any, pool_id: str, kind: str) -> None:
 def test_aws_jwt_verify_accepts_the_twins_tokens(control_plane, make_pool, sign_in, kind, token_name, token_use):
     pool = make_pool(issuer_type=kind)
     token = sign_in(pool)[token_name]
-    answer = aws_jwt_verify(mode="cached", userPoolId=pool.id, clientId=pool.client_id, tokenUse=token_use,
-                            token=token, jwks=_jwks(control_plane.url, kind, pool.id))
+    answer = aws_jwt_verify(
+        mode="cached",
+        userPoolId=pool.id,
+        clientId=pool.client_id,
+        tokenUse=token_use,
+        token=token,
+        jwks=_jwks(control_plane.url, kind, pool.id),
+    )
     assert answer == {"ok": True, "iss": _issuer(kind, pool.id), "fetched": []}
 
 
-def test_aws_jwt_verify_refuses_an_updated_token_once_the_pool_is_back_on_original(control_plane, idp, make_pool,
-                                                                                    sign_in):
+def test_aws_jwt_verify_refuses_an_updated_token_once_the_pool_is_back_on_original(
+    control_plane, idp, make_pool, sign_in
+):
     pool = make_pool(issuer_type="UPDATED")
     token = sign_in(pool)["AccessToken"]
     request = {"userPoolId": pool.id, "clientId": pool.client_id, "tokenUse": "access", "token": token}
@@ -89,10 +104,19 @@ def test_an_original_token_keeps_verifying_after_the_pool_moves_to_updated(contr
     pool = make_pool()
     token = sign_in(pool)["IdToken"]
     _set_type(idp, pool.id, "UPDATED")
-    answer = aws_jwt_verify(mode="fetch", controlUrl=control_plane.url, userPoolId=pool.id,
-                            clientId=pool.client_id, tokenUse="id", token=token)
-    assert answer == {"ok": True, "iss": _issuer("ORIGINAL", pool.id),
-                      "fetched": [f"{_issuer('ORIGINAL', pool.id)}/.well-known/jwks.json"]}
+    answer = aws_jwt_verify(
+        mode="fetch",
+        controlUrl=control_plane.url,
+        userPoolId=pool.id,
+        clientId=pool.client_id,
+        tokenUse="id",
+        token=token,
+    )
+    assert answer == {
+        "ok": True,
+        "iss": _issuer("ORIGINAL", pool.id),
+        "fetched": [f"{_issuer('ORIGINAL', pool.id)}/.well-known/jwks.json"],
+    }
     fresh = sign_in(pool)["IdToken"]
     assert jwt.decode(fresh, options={"verify_signature": False})["iss"] == _issuer("UPDATED", pool.id)
 
@@ -100,7 +124,13 @@ def test_an_original_token_keeps_verifying_after_the_pool_moves_to_updated(contr
 def test_aws_jwt_verify_refuses_a_token_of_another_pool(control_plane, make_pool, sign_in):
     # The `iss` check the library does make: the token's issuer must be one of the two forms of the pool id.
     mine, other = make_pool(issuer_type="UPDATED"), make_pool()
-    answer = aws_jwt_verify(mode="cached", userPoolId=mine.id, clientId=other.client_id, tokenUse="id",
-                            token=sign_in(other)["IdToken"], jwks=_jwks(control_plane.url, "UPDATED", mine.id))
+    answer = aws_jwt_verify(
+        mode="cached",
+        userPoolId=mine.id,
+        clientId=other.client_id,
+        tokenUse="id",
+        token=sign_in(other)["IdToken"],
+        jwks=_jwks(control_plane.url, "UPDATED", mine.id),
+    )
     assert not answer["ok"]
     assert answer["message"] == f"issuer not configured: {_issuer('ORIGINAL', other.id)}", answer

@@ -53,8 +53,9 @@ def verified(url: str, kind: str, pool_id: str, token: str) -> dict[str, Any]:
     discovery = requests.get(f"{local_base(url, kind, pool_id)}/.well-known/openid-configuration", timeout=10)
     assert discovery.status_code == 200, discovery.text
     key = jwt.PyJWKClient(discovery.json()["jwks_uri"]).get_signing_key_from_jwt(token)
-    return jwt.decode(token, key.key, algorithms=["RS256"], issuer=discovery.json()["issuer"],
-                      options={"verify_aud": False})
+    return jwt.decode(
+        token, key.key, algorithms=["RS256"], issuer=discovery.json()["issuer"], options={"verify_aud": False}
+    )
 
 
 def _error(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
@@ -98,9 +99,11 @@ def test_an_empty_configuration_is_the_default(idp):
 
 @pytest.mark.parametrize("value", ["updated", "GLOBAL", ""])
 def test_an_unknown_type_is_refused_by_create_and_update(idp, make_pool, value):
-    expected = ("InvalidParameterException",
-                f"1 validation error detected: Value '{value}' at 'issuerConfiguration.type' failed to satisfy "
-                "constraint: Member must satisfy enum value set: [ORIGINAL, UPDATED]")
+    expected = (
+        "InvalidParameterException",
+        f"1 validation error detected: Value '{value}' at 'issuerConfiguration.type' failed to satisfy "
+        "constraint: Member must satisfy enum value set: [ORIGINAL, UPDATED]",
+    )
     before = {p["Id"] for p in idp.list_user_pools(MaxResults=60)["UserPools"]}
     with pytest.raises(ClientError) as exc:
         idp.create_user_pool(PoolName=f"iss-{uuid.uuid4().hex[:8]}", IssuerConfiguration={"Type": value})
@@ -121,31 +124,43 @@ def _all_flows(idp: Any, pool: Any) -> dict[str, dict[str, Any]]:
     creds = {"USERNAME": pool.username, "PASSWORD": pool.password}
     results = {
         "ADMIN_USER_PASSWORD_AUTH": idp.admin_initiate_auth(
-            UserPoolId=pool.id, ClientId=pool.client_id, AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-            AuthParameters=creds)["AuthenticationResult"],
-        "USER_PASSWORD_AUTH": idp.initiate_auth(ClientId=pool.client_id, AuthFlow="USER_PASSWORD_AUTH",
-                                                AuthParameters=creds)["AuthenticationResult"],
-        "USER_SRP_AUTH": AWSSRP(pool.username, pool.password, pool.id, pool.client_id,
-                                client=idp).authenticate_user()["AuthenticationResult"],
+            UserPoolId=pool.id, ClientId=pool.client_id, AuthFlow="ADMIN_USER_PASSWORD_AUTH", AuthParameters=creds
+        )["AuthenticationResult"],
+        "USER_PASSWORD_AUTH": idp.initiate_auth(
+            ClientId=pool.client_id, AuthFlow="USER_PASSWORD_AUTH", AuthParameters=creds
+        )["AuthenticationResult"],
+        "USER_SRP_AUTH": AWSSRP(pool.username, pool.password, pool.id, pool.client_id, client=idp).authenticate_user()[
+            "AuthenticationResult"
+        ],
     }
     refresh = results["USER_PASSWORD_AUTH"]["RefreshToken"]
     results["REFRESH_TOKEN_AUTH"] = idp.initiate_auth(
-        ClientId=pool.client_id, AuthFlow="REFRESH_TOKEN_AUTH",
-        AuthParameters={"REFRESH_TOKEN": refresh})["AuthenticationResult"]
+        ClientId=pool.client_id, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters={"REFRESH_TOKEN": refresh}
+    )["AuthenticationResult"]
     results["admin REFRESH_TOKEN_AUTH"] = idp.admin_initiate_auth(
-        UserPoolId=pool.id, ClientId=pool.client_id, AuthFlow="REFRESH_TOKEN_AUTH",
-        AuthParameters={"REFRESH_TOKEN": refresh})["AuthenticationResult"]
+        UserPoolId=pool.id,
+        ClientId=pool.client_id,
+        AuthFlow="REFRESH_TOKEN_AUTH",
+        AuthParameters={"REFRESH_TOKEN": refresh},
+    )["AuthenticationResult"]
     # A new user answering NEW_PASSWORD_REQUIRED.
     newcomer = f"new-{uuid.uuid4().hex[:8]}"
-    idp.admin_create_user(UserPoolId=pool.id, Username=newcomer, TemporaryPassword="Temp#Passw0rd-1",
-                          MessageAction="SUPPRESS")
-    challenge = idp.admin_initiate_auth(UserPoolId=pool.id, ClientId=pool.client_id,
-                                        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-                                        AuthParameters={"USERNAME": newcomer, "PASSWORD": "Temp#Passw0rd-1"})
+    idp.admin_create_user(
+        UserPoolId=pool.id, Username=newcomer, TemporaryPassword="Temp#Passw0rd-1", MessageAction="SUPPRESS"
+    )
+    challenge = idp.admin_initiate_auth(
+        UserPoolId=pool.id,
+        ClientId=pool.client_id,
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": newcomer, "PASSWORD": "Temp#Passw0rd-1"},
+    )
     assert challenge["ChallengeName"] == "NEW_PASSWORD_REQUIRED"
     results["NEW_PASSWORD_REQUIRED"] = idp.respond_to_auth_challenge(
-        ClientId=pool.client_id, ChallengeName="NEW_PASSWORD_REQUIRED", Session=challenge["Session"],
-        ChallengeResponses={"USERNAME": newcomer, "NEW_PASSWORD": "Perm#Passw0rd-22"})["AuthenticationResult"]
+        ClientId=pool.client_id,
+        ChallengeName="NEW_PASSWORD_REQUIRED",
+        Session=challenge["Session"],
+        ChallengeResponses={"USERNAME": newcomer, "NEW_PASSWORD": "Perm#Passw0rd-22"},
+    )["AuthenticationResult"]
     return results
 
 
@@ -165,8 +180,9 @@ def test_after_a_flip_new_tokens_and_refreshes_carry_the_new_issuer(control_plan
     set_type(idp, pool.id, "UPDATED")
     after = sign_in(pool)
     assert claims(after["IdToken"])["iss"] == claims(after["AccessToken"])["iss"] == updated(pool.id)
-    refreshed = idp.initiate_auth(ClientId=pool.client_id, AuthFlow="REFRESH_TOKEN_AUTH",
-                                  AuthParameters={"REFRESH_TOKEN": before["RefreshToken"]})["AuthenticationResult"]
+    refreshed = idp.initiate_auth(
+        ClientId=pool.client_id, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters={"REFRESH_TOKEN": before["RefreshToken"]}
+    )["AuthenticationResult"]
     assert verified(control_plane.url, "UPDATED", pool.id, refreshed["IdToken"])["iss"] == updated(pool.id)
     set_type(idp, pool.id, "ORIGINAL")
     assert claims(sign_in(pool)["IdToken"])["iss"] == original(pool.id)
@@ -193,8 +209,9 @@ def test_an_updated_pool_has_discovery_under_issuer_cognito_idp(control_plane, m
     assert doc["jwks_uri"] == f"{base}/jwks.json"
     jwks = requests.get(doc["jwks_uri"], timeout=10).json()
     tokens = sign_in(pool)
-    assert {k["kid"] for k in jwks["keys"]} == {jwt.get_unverified_header(tokens[t])["kid"]
-                                                 for t in ("IdToken", "AccessToken")}
+    assert {k["kid"] for k in jwks["keys"]} == {
+        jwt.get_unverified_header(tokens[t])["kid"] for t in ("IdToken", "AccessToken")
+    }
     # The original-form documents stay served, with the same keys and the pool's current issuer (twin's choice).
     legacy = requests.get(f"{control_plane.url}/{pool.id}/.well-known/openid-configuration", timeout=10).json()
     assert legacy["issuer"] == updated(pool.id)
@@ -226,9 +243,12 @@ def test_identity_pool_logins_are_checked_against_the_pools_current_issuer(aws, 
     identity = aws("cognito-identity")
     pool = make_pool()
     identity_pool = identity.create_identity_pool(
-        IdentityPoolName=f"ip_{uuid.uuid4().hex[:8]}", AllowUnauthenticatedIdentities=False,
-        CognitoIdentityProviders=[{"ProviderName": pool.provider, "ClientId": pool.client_id,
-                                   "ServerSideTokenCheck": False}])["IdentityPoolId"]
+        IdentityPoolName=f"ip_{uuid.uuid4().hex[:8]}",
+        AllowUnauthenticatedIdentities=False,
+        CognitoIdentityProviders=[
+            {"ProviderName": pool.provider, "ClientId": pool.client_id, "ServerSideTokenCheck": False}
+        ],
+    )["IdentityPoolId"]
     stale = sign_in(pool)["IdToken"]  # ORIGINAL issuer
     set_type(idp, pool.id, "UPDATED")
     fresh = sign_in(pool)["IdToken"]

@@ -26,14 +26,23 @@ def api(aws: Callable[[str], Any]) -> str:
 
 
 def new_pool(aws: Callable[[str], Any], issuer_type: str = "ORIGINAL") -> str:
-    return str(aws("cognito-idp").create_user_pool(PoolName=f"jwt-{uuid.uuid4().hex[:6]}",
-                                                   IssuerConfiguration={"Type": issuer_type})["UserPool"]["Id"])
+    return str(
+        aws("cognito-idp").create_user_pool(
+            PoolName=f"jwt-{uuid.uuid4().hex[:6]}", IssuerConfiguration={"Type": issuer_type}
+        )["UserPool"]["Id"]
+    )
 
 
 def create(aws: Callable[[str], Any], api_id: str, issuer: str) -> dict[str, Any]:
-    return dict(aws("apigatewayv2").create_authorizer(
-        ApiId=api_id, AuthorizerType="JWT", Name="jwt", IdentitySource=["$request.header.Authorization"],
-        JwtConfiguration={"Issuer": issuer, "Audience": ["client"]}))
+    return dict(
+        aws("apigatewayv2").create_authorizer(
+            ApiId=api_id,
+            AuthorizerType="JWT",
+            Name="jwt",
+            IdentitySource=["$request.header.Authorization"],
+            JwtConfiguration={"Issuer": issuer, "Audience": ["client"]},
+        )
+    )
 
 
 def refused(aws: Callable[[str], Any], api_id: str, issuer: str) -> str:
@@ -49,7 +58,8 @@ def test_the_issuer_of_a_pool_that_does_not_exist_is_refused_with_awss_message(a
     issuer = f"https://cognito-idp.{REGION}.amazonaws.com/{REGION}_NoSuchPool"
     assert refused(aws, api, issuer) == (
         f"Caught exception when connecting to {issuer}/.well-known/openid-configuration for issuer {issuer}. "
-        f"Please try again later. Error: Invalid issuer: {issuer}. {SUFFIX}")
+        f"Please try again later. Error: Invalid issuer: {issuer}. {SUFFIX}"
+    )
 
 
 def test_a_pool_named_under_another_regions_endpoint_is_refused(aws, api):
@@ -63,11 +73,14 @@ def test_the_updated_form_of_a_pool_on_original_is_refused(aws, api):
     assert refused(aws, api, issuer).endswith(f"Invalid issuer: {issuer}. {SUFFIX}")
 
 
-@pytest.mark.parametrize(("host", "issuer_type"), [
-    ("cognito-idp", "ORIGINAL"),
-    ("issuer-cognito-idp", "UPDATED"),
-    ("cognito-idp", "UPDATED"),  # the original-form documents of an UPDATED pool are served
-])
+@pytest.mark.parametrize(
+    ("host", "issuer_type"),
+    [
+        ("cognito-idp", "ORIGINAL"),
+        ("issuer-cognito-idp", "UPDATED"),
+        ("cognito-idp", "UPDATED"),  # the original-form documents of an UPDATED pool are served
+    ],
+)
 def test_an_issuer_whose_documents_are_served_is_accepted(aws, api, host, issuer_type):
     issuer = f"https://{host}.{REGION}.amazonaws.com/{new_pool(aws, issuer_type)}"
     created = create(aws, api, issuer)
@@ -87,15 +100,20 @@ def test_issuers_of_other_providers_and_update_authorizer_are_not_checked(aws, a
     # The twin has no network for other issuers, and no capture shows AWS checking UpdateAuthorizer.
     authorizer_id = create(aws, api, "https://idp.example.test")["AuthorizerId"]
     missing = f"https://cognito-idp.{REGION}.amazonaws.com/{REGION}_NoSuchPool"
-    updated = aws("apigatewayv2").update_authorizer(ApiId=api, AuthorizerId=authorizer_id,
-                                                    JwtConfiguration={"Issuer": missing, "Audience": ["client"]})
+    updated = aws("apigatewayv2").update_authorizer(
+        ApiId=api, AuthorizerId=authorizer_id, JwtConfiguration={"Issuer": missing, "Audience": ["client"]}
+    )
     assert updated["JwtConfiguration"]["Issuer"] == missing
 
 
 def test_a_request_authorizer_is_not_checked(aws, api):
     created = aws("apigatewayv2").create_authorizer(
-        ApiId=api, AuthorizerType="REQUEST", Name="lambda", AuthorizerPayloadFormatVersion="2.0",
+        ApiId=api,
+        AuthorizerType="REQUEST",
+        Name="lambda",
+        AuthorizerPayloadFormatVersion="2.0",
         IdentitySource=["$request.header.Authorization"],
         AuthorizerUri=f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/"
-                      f"arn:aws:lambda:{REGION}:123456789012:function:auth/invocations")
+        f"arn:aws:lambda:{REGION}:123456789012:function:auth/invocations",
+    )
     assert created["AuthorizerType"] == "REQUEST"

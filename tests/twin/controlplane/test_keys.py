@@ -33,8 +33,9 @@ def test_id_and_access_tokens_verify_with_two_different_keys_of_their_pool(contr
     assert {k["kid"] for k in _jwks(control_plane.url, pool.id)["keys"]} == {id_kid, access_kid}
     claims = _verify(control_plane.url, pool.id, tokens["IdToken"], audience=pool.client_id, issuer=pool.issuer)
     assert claims["sub"] == pool.sub
-    access = _verify(control_plane.url, pool.id, tokens["AccessToken"], issuer=pool.issuer,
-                     options={"verify_aud": False})
+    access = _verify(
+        control_plane.url, pool.id, tokens["AccessToken"], issuer=pool.issuer, options={"verify_aud": False}
+    )
     assert access["client_id"] == pool.client_id
 
 
@@ -72,9 +73,10 @@ def test_moto_dummy_key_is_never_served_and_its_forgeries_fail(control_plane, ma
     assert all(k["kid"] != "dummy" and k["n"] != dummy["n"] for k in served)
     now = int(time.time())
     forged = jwt.encode(
-        {"iss": pool.issuer, "aud": pool.client_id, "sub": "mallory", "token_use": "id", "iat": now,
-         "exp": now + 600},
-        jwt.PyJWK(dummy).key, algorithm="RS256", headers={"kid": "dummy"},
+        {"iss": pool.issuer, "aud": pool.client_id, "sub": "mallory", "token_use": "id", "iat": now, "exp": now + 600},
+        jwt.PyJWK(dummy).key,
+        algorithm="RS256",
+        headers={"kid": "dummy"},
     )
     with pytest.raises(jwt.PyJWKClientError):
         _verify(control_plane.url, pool.id, forged, audience=pool.client_id)

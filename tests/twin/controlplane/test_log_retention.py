@@ -35,6 +35,9 @@ def test_log_events_are_not_kept_by_moto_s_instance_tracker(aws):
     logs.create_log_stream(logGroupName=group, logStreamName="s")
     tracked = len(LogEvent.instances_tracked)
     now = int(time.time() * 1000)
-    logs.put_log_events(logGroupName=group, logStreamName="s",
-                        logEvents=[{"timestamp": now + i, "message": f"e{i}"} for i in range(100)])
+    logs.put_log_events(
+        logGroupName=group,
+        logStreamName="s",
+        logEvents=[{"timestamp": now + i, "message": f"e{i}"} for i in range(100)],
+    )
     assert len(LogEvent.instances_tracked) == tracked

@@ -33,16 +33,20 @@ def authorize(pool: OAuthPool, **params: str) -> requests.Response:
     return requests.get(f"{pool.base}/oauth2/authorize", params=params, allow_redirects=False, timeout=10)
 
 
-@pytest.mark.parametrize("redirect_uri", [
-    "https://evil.test/callback",                      # another host
-    "http://app.example.test/callback",                # another scheme
-    CALLBACK + "/more",                                 # an added path
-    CALLBACK + "?next=https://evil.test",               # an added query
-    "https://app.example.test@evil.test/callback",      # the userinfo trick
-    CALLBACK.upper(),                                   # exact match, not case-insensitive
-])
-def test_a_redirect_uri_that_is_not_exactly_a_callback_url_goes_to_the_error_page(pool: OAuthPool,
-                                                                                 redirect_uri: str) -> None:
+@pytest.mark.parametrize(
+    "redirect_uri",
+    [
+        "https://evil.test/callback",  # another host
+        "http://app.example.test/callback",  # another scheme
+        CALLBACK + "/more",  # an added path
+        CALLBACK + "?next=https://evil.test",  # an added query
+        "https://app.example.test@evil.test/callback",  # the userinfo trick
+        CALLBACK.upper(),  # exact match, not case-insensitive
+    ],
+)
+def test_a_redirect_uri_that_is_not_exactly_a_callback_url_goes_to_the_error_page(
+    pool: OAuthPool, redirect_uri: str
+) -> None:
     answer = authorize(pool, **authorize_params(pool, redirect_uri=redirect_uri, state="s"))
     assert answer.status_code == 302
     assert answer.headers["Location"] == f"{pool.base}/error?error=redirect_mismatch&client_id={pool.spa_id}"
@@ -59,20 +63,22 @@ def test_a_missing_redirect_uri_and_an_unknown_client_go_to_the_error_page(pool:
     assert unknown.headers["Location"] == f"{pool.base}/error?error=invalid_request&client_id=nosuchclient"
 
 
-@pytest.mark.parametrize(("change", "error"), [
-    ({"response_type": ""}, "invalid_request"),
-    ({"response_type": "id_token"}, "invalid_request"),
-    ({"response_type": "token"}, "unauthorized_client"),  # the client allows only the code grant
-    ({"code_challenge_method": "plain", "code_challenge": "abc"}, "invalid_request"),  # Cognito supports only S256
-    ({"code_challenge": "abc"}, "invalid_request"),  # a challenge without its method
-    ({"code_challenge_method": "S256"}, "invalid_request"),  # a method without a challenge
-    ({"scope": "openid admin"}, "invalid_scope"),  # unknown
-    ({"scope": "openid phone"}, "invalid_scope"),  # known, not allowed to the client
-    ({"scope": "email"}, "invalid_scope"),  # email without openid
-    ({"scope": "learninghub/courses.write"}, "invalid_scope"),  # a custom scope the client may not ask for
-])
-def test_other_problems_are_redirected_to_the_redirect_uri(pool: OAuthPool, change: dict[str, str],
-                                                          error: str) -> None:
+@pytest.mark.parametrize(
+    ("change", "error"),
+    [
+        ({"response_type": ""}, "invalid_request"),
+        ({"response_type": "id_token"}, "invalid_request"),
+        ({"response_type": "token"}, "unauthorized_client"),  # the client allows only the code grant
+        ({"code_challenge_method": "plain", "code_challenge": "abc"}, "invalid_request"),  # Cognito supports only S256
+        ({"code_challenge": "abc"}, "invalid_request"),  # a challenge without its method
+        ({"code_challenge_method": "S256"}, "invalid_request"),  # a method without a challenge
+        ({"scope": "openid admin"}, "invalid_scope"),  # unknown
+        ({"scope": "openid phone"}, "invalid_scope"),  # known, not allowed to the client
+        ({"scope": "email"}, "invalid_scope"),  # email without openid
+        ({"scope": "learninghub/courses.write"}, "invalid_scope"),  # a custom scope the client may not ask for
+    ],
+)
+def test_other_problems_are_redirected_to_the_redirect_uri(pool: OAuthPool, change: dict[str, str], error: str) -> None:
     params = authorize_params(pool, state="st")
     params.update(change)
     if params["response_type"] == "":

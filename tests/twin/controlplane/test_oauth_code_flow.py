@@ -40,22 +40,32 @@ def sign_in_api(idp: Any) -> Any:
 
     def run(pool: OAuthPool) -> dict[str, Any]:
         return idp.admin_initiate_auth(
-            UserPoolId=pool.id, ClientId=pool.spa_id, AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-            AuthParameters={"USERNAME": pool.username, "PASSWORD": pool.password})["AuthenticationResult"]
+            UserPoolId=pool.id,
+            ClientId=pool.spa_id,
+            AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": pool.username, "PASSWORD": pool.password},
+        )["AuthenticationResult"]
 
     return run
 
 
 def exchange(pool: OAuthPool, code: str, verifier: str | None = None, **extra: str) -> requests.Response:
-    data = {"grant_type": "authorization_code", "client_id": pool.spa_id, "code": code, "redirect_uri": CALLBACK,
-            **({"code_verifier": verifier} if verifier else {}), **extra}
+    data = {
+        "grant_type": "authorization_code",
+        "client_id": pool.spa_id,
+        "code": code,
+        "redirect_uri": CALLBACK,
+        **({"code_verifier": verifier} if verifier else {}),
+        **extra,
+    }
     return token_request(pool, data)
 
 
 def test_the_login_page_is_a_real_form_with_the_fields_it_needs(pool: OAuthPool) -> None:
     browser = requests.Session()
-    first = browser.get(f"{pool.base}/oauth2/authorize", params=authorize_params(pool, state="s1"),
-                        allow_redirects=False)
+    first = browser.get(
+        f"{pool.base}/oauth2/authorize", params=authorize_params(pool, state="s1"), allow_redirects=False
+    )
     assert first.status_code == 302
     assert first.headers["Location"].startswith(f"{pool.base}/login?")
     assert query_of(first.headers["Location"])["state"] == "s1"  # the same parameters, carried on
@@ -68,11 +78,19 @@ def test_the_login_page_is_a_real_form_with_the_fields_it_needs(pool: OAuthPool)
     assert form.fields["password"]["type"] == "password"
 
 
-def test_code_grant_with_pkce_gives_tokens_the_pool_signed(pool: OAuthPool, idp: Any, control_plane: ControlPlane,
-                                                           sign_in_api: Any) -> None:
+def test_code_grant_with_pkce_gives_tokens_the_pool_signed(
+    pool: OAuthPool, idp: Any, control_plane: ControlPlane, sign_in_api: Any
+) -> None:
     verifier, challenge = pkce()
-    answer = login(requests.Session(), pool, state="xyz", nonce="n-0S6", scope="openid email",
-                   code_challenge=challenge, code_challenge_method="S256")
+    answer = login(
+        requests.Session(),
+        pool,
+        state="xyz",
+        nonce="n-0S6",
+        scope="openid email",
+        code_challenge=challenge,
+        code_challenge_method="S256",
+    )
     assert answer.status_code == 302
     location = answer.headers["Location"]
     assert location.startswith(CALLBACK + "?")
@@ -127,6 +145,7 @@ def test_a_code_works_once(pool: OAuthPool) -> None:
 
 def test_an_expired_code_is_refused(pool: OAuthPool, monkeypatch: pytest.MonkeyPatch) -> None:
     from twin.controlplane.hosted import state
+
     monkeypatch.setattr(state, "CODE_LIFETIME_S", -1)
     refused = exchange(pool, code_for(pool))
     assert (refused.status_code, refused.json()) == (400, {"error": "invalid_grant"})
@@ -146,9 +165,14 @@ def test_the_token_request_must_name_the_same_redirect_uri(pool: OAuthPool) -> N
 
 
 def test_a_code_of_another_client_is_refused(pool: OAuthPool, idp: Any) -> None:
-    other = idp.create_user_pool_client(UserPoolId=pool.id, ClientName="other", AllowedOAuthFlows=["code"],
-                                        AllowedOAuthScopes=["openid"], AllowedOAuthFlowsUserPoolClient=True,
-                                        CallbackURLs=[CALLBACK])["UserPoolClient"]["ClientId"]
+    other = idp.create_user_pool_client(
+        UserPoolId=pool.id,
+        ClientName="other",
+        AllowedOAuthFlows=["code"],
+        AllowedOAuthScopes=["openid"],
+        AllowedOAuthFlowsUserPoolClient=True,
+        CallbackURLs=[CALLBACK],
+    )["UserPoolClient"]["ClientId"]
     refused = exchange(pool, code_for(pool), client_id=other)
     assert (refused.status_code, refused.json()) == (400, {"error": "invalid_grant"})
 
@@ -176,29 +200,36 @@ def test_a_disabled_users_session_signs_no_one_in(pool: OAuthPool, idp: Any) -> 
 def test_a_post_without_the_csrf_token_is_refused(pool: OAuthPool) -> None:
     browser = requests.Session()
     first = browser.get(f"{pool.base}/oauth2/authorize", params=authorize_params(pool), allow_redirects=False)
-    refused = browser.post(first.headers["Location"], data={"username": pool.username, "password": pool.password},
-                           allow_redirects=False)
+    refused = browser.post(
+        first.headers["Location"], data={"username": pool.username, "password": pool.password}, allow_redirects=False
+    )
     assert refused.status_code == 403 and "Location" not in refused.headers
 
 
 def test_the_session_skips_the_login_page_until_logout(pool: OAuthPool) -> None:
     browser = requests.Session()
     assert login(browser, pool).status_code == 302
-    again = browser.get(f"{pool.base}/oauth2/authorize", params=authorize_params(pool, state="2"),
-                        allow_redirects=False)
+    again = browser.get(
+        f"{pool.base}/oauth2/authorize", params=authorize_params(pool, state="2"), allow_redirects=False
+    )
     assert again.status_code == 302 and again.headers["Location"].startswith(CALLBACK + "?code=")
     assert query_of(again.headers["Location"])["state"] == "2"
 
-    out = browser.get(f"{pool.base}/logout", params={"client_id": pool.spa_id, "logout_uri": LOGOUT},
-                      allow_redirects=False)
+    out = browser.get(
+        f"{pool.base}/logout", params={"client_id": pool.spa_id, "logout_uri": LOGOUT}, allow_redirects=False
+    )
     assert (out.status_code, out.headers["Location"]) == (302, LOGOUT)
     after = browser.get(f"{pool.base}/oauth2/authorize", params=authorize_params(pool), allow_redirects=False)
     assert after.headers["Location"].startswith(f"{pool.base}/login?")
 
 
 def test_logout_to_an_unregistered_uri_goes_to_the_error_page(pool: OAuthPool) -> None:
-    out = requests.get(f"{pool.base}/logout", params={"client_id": pool.spa_id, "logout_uri": "https://evil.test/"},
-                       allow_redirects=False, timeout=10)
+    out = requests.get(
+        f"{pool.base}/logout",
+        params={"client_id": pool.spa_id, "logout_uri": "https://evil.test/"},
+        allow_redirects=False,
+        timeout=10,
+    )
     assert out.status_code == 302
     assert out.headers["Location"] == f"{pool.base}/error?error=redirect_mismatch&client_id={pool.spa_id}"
 
@@ -213,8 +244,9 @@ def test_logout_with_redirect_uri_shows_the_login_page_again(pool: OAuthPool) ->
 
 def test_refresh_token_grant_keeps_the_sign_in(pool: OAuthPool) -> None:
     first = exchange(pool, code_for(pool, scope="openid " + READ)).json()
-    refreshed = token_request(pool, {"grant_type": "refresh_token", "client_id": pool.spa_id,
-                                     "refresh_token": first["refresh_token"]})
+    refreshed = token_request(
+        pool, {"grant_type": "refresh_token", "client_id": pool.spa_id, "refresh_token": first["refresh_token"]}
+    )
     assert refreshed.status_code == 200, refreshed.text
     body = refreshed.json()
     assert set(body) == {"id_token", "access_token", "token_type", "expires_in"}  # no new refresh token
@@ -224,19 +256,24 @@ def test_refresh_token_grant_keeps_the_sign_in(pool: OAuthPool) -> None:
 
 
 def test_an_unknown_or_revoked_refresh_token_is_refused(pool: OAuthPool, idp: Any) -> None:
-    unknown = token_request(pool, {"grant_type": "refresh_token", "client_id": pool.spa_id,
-                                   "refresh_token": "not-a-token"})
+    unknown = token_request(
+        pool, {"grant_type": "refresh_token", "client_id": pool.spa_id, "refresh_token": "not-a-token"}
+    )
     assert (unknown.status_code, unknown.json()) == (400, {"error": "invalid_grant"})
     refresh = exchange(pool, code_for(pool)).json()["refresh_token"]
     idp.revoke_token(Token=refresh, ClientId=pool.spa_id)
-    revoked = token_request(pool, {"grant_type": "refresh_token", "client_id": pool.spa_id,
-                                   "refresh_token": refresh})
+    revoked = token_request(pool, {"grant_type": "refresh_token", "client_id": pool.spa_id, "refresh_token": refresh})
     assert (revoked.status_code, revoked.json()) == (400, {"error": "invalid_grant"})
 
 
 def test_the_host_header_form_reaches_the_same_endpoints(pool: OAuthPool, control_plane: ControlPlane) -> None:
     host = f"{pool.domain}.auth.us-east-1.amazoncognito.com"
-    first = requests.get(f"{control_plane.url}/oauth2/authorize", params=authorize_params(pool),
-                         headers={"Host": host}, allow_redirects=False, timeout=10)
+    first = requests.get(
+        f"{control_plane.url}/oauth2/authorize",
+        params=authorize_params(pool),
+        headers={"Host": host},
+        allow_redirects=False,
+        timeout=10,
+    )
     assert first.status_code == 302
     assert first.headers["Location"].startswith(f"http://{host}/login?")

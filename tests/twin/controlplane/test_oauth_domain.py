@@ -48,7 +48,8 @@ def test_resource_server_scopes(idp: Any, control_plane: ControlPlane) -> None:
     server = idp.describe_resource_server(UserPoolId=pool.id, Identifier=RESOURCE)["ResourceServer"]
     assert [s["ScopeName"] for s in server["Scopes"]] == ["courses.read", "courses.write"]
     assert idp.describe_user_pool_client(UserPoolId=pool.id, ClientId=pool.m2m_id)["UserPoolClient"][
-        "AllowedOAuthScopes"] == [READ]
+        "AllowedOAuthScopes"
+    ] == [READ]
 
 
 def test_the_discovery_document_names_the_domains_endpoints(idp: Any, control_plane: ControlPlane) -> None:

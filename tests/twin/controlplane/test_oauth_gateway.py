@@ -35,34 +35,55 @@ def clients(aws: Any) -> dict[str, Any]:
 
 
 def hosted(pool: OAuthPool, scope: str) -> dict[str, Any]:
-    answer = token_request(pool, {"grant_type": "authorization_code", "client_id": pool.spa_id,
-                                  "code": code_for(pool, scope=scope), "redirect_uri": CALLBACK})
+    answer = token_request(
+        pool,
+        {
+            "grant_type": "authorization_code",
+            "client_id": pool.spa_id,
+            "code": code_for(pool, scope=scope),
+            "redirect_uri": CALLBACK,
+        },
+    )
     assert answer.status_code == 200, answer.text
     return dict(answer.json())
 
 
 def machine(pool: OAuthPool) -> str:
-    answer = token_request(pool, {"grant_type": "client_credentials", "scope": READ},
-                           auth=(pool.m2m_id, pool.m2m_secret))
+    answer = token_request(
+        pool, {"grant_type": "client_credentials", "scope": READ}, auth=(pool.m2m_id, pool.m2m_secret)
+    )
     assert answer.status_code == 200, answer.text
     return str(answer.json()["access_token"])
 
 
-def test_hosted_and_machine_tokens_at_the_gateway(gateway: GatewayProcess, clients: dict[str, Any], idp: Any,
-                                                  control_plane: ControlPlane) -> None:
+def test_hosted_and_machine_tokens_at_the_gateway(
+    gateway: GatewayProcess, clients: dict[str, Any], idp: Any, control_plane: ControlPlane
+) -> None:
     pool = make_oauth_pool(idp, control_plane.url)
-    deployed = deploy_api(clients, {"GET /me": {"auth": True}, "GET /reports": {"auth": True, "scopes": [READ]},
-                                    "GET /open": {}},
-                          issuer=pool.issuer, audience=[pool.spa_id, pool.m2m_id])
+    deployed = deploy_api(
+        clients,
+        {"GET /me": {"auth": True}, "GET /reports": {"auth": True, "scopes": [READ]}, "GET /open": {}},
+        issuer=pool.issuer,
+        audience=[pool.spa_id, pool.m2m_id],
+    )
     wait_routed(gateway, deployed.api_id, "GET", "/open", "GET /open")
-    api = idp.admin_initiate_auth(UserPoolId=pool.id, ClientId=pool.spa_id, AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-                                  AuthParameters={"USERNAME": pool.username, "PASSWORD": pool.password})
+    api = idp.admin_initiate_auth(
+        UserPoolId=pool.id,
+        ClientId=pool.spa_id,
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": pool.username, "PASSWORD": pool.password},
+    )
     code_grant = hosted(pool, "openid email")
     scoped_grant = hosted(pool, "openid " + READ)
     m2m = machine(pool)
 
-    for token in (api["AuthenticationResult"]["AccessToken"], api["AuthenticationResult"]["IdToken"],
-                  code_grant["access_token"], code_grant["id_token"], m2m):
+    for token in (
+        api["AuthenticationResult"]["AccessToken"],
+        api["AuthenticationResult"]["IdToken"],
+        code_grant["access_token"],
+        code_grant["id_token"],
+        m2m,
+    ):
         assert call(gateway, deployed.api_id, "GET", "/me", token=token).status_code == 200
 
     answer = call(gateway, deployed.api_id, "GET", "/reports", token=m2m)

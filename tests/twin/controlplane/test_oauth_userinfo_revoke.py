@@ -20,8 +20,10 @@ from tests.twin.controlplane.oauth_support import (
 )
 from twin.controlplane import ControlPlane
 
-BAD_TOKEN = ('error="invalid_token", error_description="Access token is expired, disabled, or deleted, or the user '
-             'has globally signed out."')
+BAD_TOKEN = (
+    'error="invalid_token", error_description="Access token is expired, disabled, or deleted, or the user '
+    'has globally signed out."'
+)
 
 
 @pytest.fixture
@@ -30,8 +32,15 @@ def pool(idp: Any, control_plane: ControlPlane) -> OAuthPool:
 
 
 def hosted_tokens(pool: OAuthPool, scope: str = "openid email") -> dict[str, Any]:
-    answer = token_request(pool, {"grant_type": "authorization_code", "client_id": pool.spa_id,
-                                  "code": code_for(pool, scope=scope), "redirect_uri": CALLBACK})
+    answer = token_request(
+        pool,
+        {
+            "grant_type": "authorization_code",
+            "client_id": pool.spa_id,
+            "code": code_for(pool, scope=scope),
+            "redirect_uri": CALLBACK,
+        },
+    )
     assert answer.status_code == 200, answer.text
     return dict(answer.json())
 
@@ -49,25 +58,38 @@ def test_userinfo_answers_the_users_attributes(pool: OAuthPool) -> None:
     answer = userinfo(pool, hosted_tokens(pool)["access_token"])
     assert answer.status_code == 200, answer.text
     assert answer.headers["Content-Type"].startswith("application/json")
-    assert answer.json() == {"sub": pool.sub, "email": f"{pool.username}@example.test", "email_verified": "true",
-                             "username": pool.username}
+    assert answer.json() == {
+        "sub": pool.sub,
+        "email": f"{pool.username}@example.test",
+        "email_verified": "true",
+        "username": pool.username,
+    }
 
 
 def test_userinfo_without_a_bearer_token_is_invalid_request(pool: OAuthPool) -> None:
     answer = userinfo(pool, None)
     assert answer.status_code == 400
-    assert answer.headers["WWW-Authenticate"] == \
-        'error="invalid_request", error_description="Bad OAuth2 request at UserInfo Endpoint"'
+    assert (
+        answer.headers["WWW-Authenticate"]
+        == 'error="invalid_request", error_description="Bad OAuth2 request at UserInfo Endpoint"'
+    )
 
 
 def test_userinfo_refuses_bad_tokens(pool: OAuthPool, idp: Any, control_plane: ControlPlane) -> None:
     other = make_oauth_pool(idp, control_plane.url)
-    api_token = idp.admin_initiate_auth(UserPoolId=pool.id, ClientId=pool.spa_id, AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-                                        AuthParameters={"USERNAME": pool.username, "PASSWORD": pool.password})
-    for token in ("garbage", hosted_tokens(other)["access_token"],       # not a token; another pool's
-                  hosted_tokens(pool)["id_token"],                         # an ID token
-                  hosted_tokens(pool, scope=READ)["access_token"],         # no openid scope
-                  api_token["AuthenticationResult"]["AccessToken"]):       # the API's: no scopes but the admin one
+    api_token = idp.admin_initiate_auth(
+        UserPoolId=pool.id,
+        ClientId=pool.spa_id,
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": pool.username, "PASSWORD": pool.password},
+    )
+    for token in (
+        "garbage",
+        hosted_tokens(other)["access_token"],  # not a token; another pool's
+        hosted_tokens(pool)["id_token"],  # an ID token
+        hosted_tokens(pool, scope=READ)["access_token"],  # no openid scope
+        api_token["AuthenticationResult"]["AccessToken"],
+    ):  # the API's: no scopes but the admin one
         answer = userinfo(pool, token)
         assert answer.status_code == 401
         assert answer.headers["WWW-Authenticate"] == BAD_TOKEN
@@ -83,8 +105,9 @@ def test_revoke_a_refresh_token_of_a_public_client(pool: OAuthPool) -> None:
     tokens = hosted_tokens(pool)
     answer = revoke(pool, {"token": tokens["refresh_token"], "client_id": pool.spa_id})
     assert (answer.status_code, answer.content) == (200, b"")
-    after = token_request(pool, {"grant_type": "refresh_token", "client_id": pool.spa_id,
-                                 "refresh_token": tokens["refresh_token"]})
+    after = token_request(
+        pool, {"grant_type": "refresh_token", "client_id": pool.spa_id, "refresh_token": tokens["refresh_token"]}
+    )
     assert (after.status_code, after.json()) == (400, {"error": "invalid_grant"})
     assert userinfo(pool, tokens["access_token"]).status_code == 401  # its access tokens go with it
 
@@ -108,18 +131,28 @@ def test_revoke_refusals(pool: OAuthPool, idp: Any, control_plane: ControlPlane)
 
 def test_a_confidential_web_client_exchanges_refreshes_and_revokes_with_basic_auth(pool: OAuthPool, idp: Any) -> None:
     client = idp.create_user_pool_client(
-        UserPoolId=pool.id, ClientName="web-confidential", GenerateSecret=True, AllowedOAuthFlows=["code"],
-        AllowedOAuthScopes=["openid", "email"], AllowedOAuthFlowsUserPoolClient=True, CallbackURLs=[CALLBACK],
-        ExplicitAuthFlows=["ALLOW_REFRESH_TOKEN_AUTH"])["UserPoolClient"]
+        UserPoolId=pool.id,
+        ClientName="web-confidential",
+        GenerateSecret=True,
+        AllowedOAuthFlows=["code"],
+        AllowedOAuthScopes=["openid", "email"],
+        AllowedOAuthFlowsUserPoolClient=True,
+        CallbackURLs=[CALLBACK],
+        ExplicitAuthFlows=["ALLOW_REFRESH_TOKEN_AUTH"],
+    )["UserPoolClient"]
     basic = (client["ClientId"], client["ClientSecret"])
-    confidential = OAuthPool(pool.id, pool.domain, pool.base, client["ClientId"], pool.m2m_id, pool.m2m_secret,
-                             pool.username, pool.sub)
+    confidential = OAuthPool(
+        pool.id, pool.domain, pool.base, client["ClientId"], pool.m2m_id, pool.m2m_secret, pool.username, pool.sub
+    )
     code = code_for(confidential)
-    no_secret = token_request(pool, {"grant_type": "authorization_code", "client_id": client["ClientId"],
-                                     "code": code, "redirect_uri": CALLBACK})
+    no_secret = token_request(
+        pool,
+        {"grant_type": "authorization_code", "client_id": client["ClientId"], "code": code, "redirect_uri": CALLBACK},
+    )
     assert (no_secret.status_code, no_secret.json()) == (400, {"error": "invalid_client"})
-    tokens = token_request(pool, {"grant_type": "authorization_code", "code": code_for(confidential),
-                                  "redirect_uri": CALLBACK}, auth=basic)
+    tokens = token_request(
+        pool, {"grant_type": "authorization_code", "code": code_for(confidential), "redirect_uri": CALLBACK}, auth=basic
+    )
     assert tokens.status_code == 200, tokens.text
     refresh = tokens.json()["refresh_token"]
     refreshed = token_request(pool, {"grant_type": "refresh_token", "refresh_token": refresh}, auth=basic)

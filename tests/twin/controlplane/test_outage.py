@@ -57,11 +57,20 @@ def test_a_new_outage_replaces_the_deadline_and_restarts_the_count(clock: FakeCl
     assert not outages.hit("ec2")
 
 
-@pytest.mark.parametrize("body", [
-    {"service": "s3", "seconds": 5}, {"service": "lambda", "seconds": 301}, {"service": "lambda", "seconds": -1},
-    {"service": "lambda"}, {"service": "lambda", "seconds": "5"}, {"service": "lambda", "seconds": True},
-    {"service": "lambda", "seconds": float("nan")}, {"service": "lambda", "seconds": float("inf")}, {"seconds": 5},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"service": "s3", "seconds": 5},
+        {"service": "lambda", "seconds": 301},
+        {"service": "lambda", "seconds": -1},
+        {"service": "lambda"},
+        {"service": "lambda", "seconds": "5"},
+        {"service": "lambda", "seconds": True},
+        {"service": "lambda", "seconds": float("nan")},
+        {"service": "lambda", "seconds": float("inf")},
+        {"seconds": 5},
+    ],
+)
 def test_bad_outages_are_refused_and_change_nothing(clock: FakeClock, body: dict) -> None:
     outages = Outages(clock)
     with pytest.raises(OutageError):
@@ -72,17 +81,22 @@ def test_bad_outages_are_refused_and_change_nothing(clock: FakeClock, body: dict
 SIGNED = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20250101/us-east-1/{}/aws4_request, SignedHeaders=host, Signature=0"
 
 
-@pytest.mark.parametrize(("headers", "expected"), [
-    ({"HTTP_X_AMZ_TARGET": "AWSCognitoIdentityProviderService.InitiateAuth"}, ("cognito-idp", "InitiateAuth")),
-    ({"HTTP_X_AMZ_TARGET": "AWSCognitoIdentityService.GetId"}, ("cognito-identity", "GetId")),
-    ({"HTTP_X_AMZ_TARGET": "Logs_20140328.PutLogEvents", "HTTP_AUTHORIZATION": SIGNED.format("logs")},
-     ("logs", "PutLogEvents")),
-    ({"HTTP_X_AMZ_TARGET": "secretsmanager.GetSecretValue"}, ("secretsmanager", "GetSecretValue")),
-    ({"HTTP_AUTHORIZATION": SIGNED.format("lambda")}, ("lambda", None)),
-    ({"HTTP_AUTHORIZATION": SIGNED.format("apigateway")}, ("apigatewayv2", None)),
-    ({"HTTP_AUTHORIZATION": SIGNED.format("sts")}, ("sts", None)),
-    ({}, (None, None)),  # unsigned and untargeted (e.g. STS AssumeRoleWithWebIdentity): not identified
-    ({"HTTP_AUTHORIZATION": "Bearer abc"}, (None, None)),
-])
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({"HTTP_X_AMZ_TARGET": "AWSCognitoIdentityProviderService.InitiateAuth"}, ("cognito-idp", "InitiateAuth")),
+        ({"HTTP_X_AMZ_TARGET": "AWSCognitoIdentityService.GetId"}, ("cognito-identity", "GetId")),
+        (
+            {"HTTP_X_AMZ_TARGET": "Logs_20140328.PutLogEvents", "HTTP_AUTHORIZATION": SIGNED.format("logs")},
+            ("logs", "PutLogEvents"),
+        ),
+        ({"HTTP_X_AMZ_TARGET": "secretsmanager.GetSecretValue"}, ("secretsmanager", "GetSecretValue")),
+        ({"HTTP_AUTHORIZATION": SIGNED.format("lambda")}, ("lambda", None)),
+        ({"HTTP_AUTHORIZATION": SIGNED.format("apigateway")}, ("apigatewayv2", None)),
+        ({"HTTP_AUTHORIZATION": SIGNED.format("sts")}, ("sts", None)),
+        ({}, (None, None)),  # unsigned and untargeted (e.g. STS AssumeRoleWithWebIdentity): not identified
+        ({"HTTP_AUTHORIZATION": "Bearer abc"}, (None, None)),
+    ],
+)
 def test_the_service_of_a_call(headers: dict, expected: tuple) -> None:
     assert aws_call(headers) == expected

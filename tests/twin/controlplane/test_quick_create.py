@@ -15,8 +15,15 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-MANAGED_INTEGRATION_FIELDS = ("ApiGatewayManaged", "ConnectionType", "IntegrationMethod", "IntegrationType",
-                              "IntegrationUri", "PayloadFormatVersion", "TimeoutInMillis")
+MANAGED_INTEGRATION_FIELDS = (
+    "ApiGatewayManaged",
+    "ConnectionType",
+    "IntegrationMethod",
+    "IntegrationType",
+    "IntegrationUri",
+    "PayloadFormatVersion",
+    "TimeoutInMillis",
+)
 MANAGED_ROUTE_FIELDS = ("ApiGatewayManaged", "ApiKeyRequired", "AuthorizationType", "RouteKey", "Target")
 
 
@@ -60,8 +67,9 @@ def test_route_key_and_credentials_arn_apply_to_the_quick_create_resources(aws, 
     apigw = aws("apigatewayv2")
     function_arn = make_function()["FunctionArn"]
     role = "arn:aws:iam::123456789012:role/apigw-invoke"
-    api_id = apigw.create_api(Name=_name(), ProtocolType="HTTP", Target=function_arn, RouteKey="GET /courses",
-                              CredentialsArn=role)["ApiId"]
+    api_id = apigw.create_api(
+        Name=_name(), ProtocolType="HTTP", Target=function_arn, RouteKey="GET /courses", CredentialsArn=role
+    )["ApiId"]
     (integration,) = apigw.get_integrations(ApiId=api_id)["Items"]
     assert integration["CredentialsArn"] == role
     assert [r["RouteKey"] for r in apigw.get_routes(ApiId=api_id)["Items"]] == ["GET /courses"]
@@ -86,16 +94,22 @@ def test_a_managed_integration_stays_managed_when_updated(aws):
     apigw = aws("apigatewayv2")
     api_id = apigw.create_api(Name=_name(), ProtocolType="HTTP", Target="https://backend.example.test")["ApiId"]
     (integration,) = apigw.get_integrations(ApiId=api_id)["Items"]
-    updated = apigw.update_integration(ApiId=api_id, IntegrationId=integration["IntegrationId"],
-                                       RequestParameters={"append:header.X-API-KEY": "k"})
+    updated = apigw.update_integration(
+        ApiId=api_id, IntegrationId=integration["IntegrationId"], RequestParameters={"append:header.X-API-KEY": "k"}
+    )
     assert (updated["ApiGatewayManaged"], updated["RequestParameters"]) == (True, {"append:header.X-API-KEY": "k"})
 
 
 def test_resources_added_to_a_quick_created_api_are_not_managed(aws):
     apigw = aws("apigatewayv2")
     api_id = apigw.create_api(Name=_name(), ProtocolType="HTTP", Target="https://backend.example.test")["ApiId"]
-    added = apigw.create_integration(ApiId=api_id, IntegrationType="HTTP_PROXY", IntegrationMethod="GET",
-                                     IntegrationUri="https://other.example.test", PayloadFormatVersion="1.0")
+    added = apigw.create_integration(
+        ApiId=api_id,
+        IntegrationType="HTTP_PROXY",
+        IntegrationMethod="GET",
+        IntegrationUri="https://other.example.test",
+        PayloadFormatVersion="1.0",
+    )
     route = apigw.create_route(ApiId=api_id, RouteKey="ANY /admin", Target=f"integrations/{added['IntegrationId']}")
     stage = apigw.create_stage(ApiId=api_id, StageName="dev")
     assert "ApiGatewayManaged" not in added and "ApiGatewayManaged" not in route
@@ -116,8 +130,12 @@ def test_target_on_a_websocket_api_is_refused(aws):
     apigw = aws("apigatewayv2")
     before = len(apigw.get_apis()["Items"])
     with pytest.raises(ClientError) as err:
-        apigw.create_api(Name=_name(), ProtocolType="WEBSOCKET", RouteSelectionExpression="$request.body.action",
-                         Target="https://backend.example.test")
+        apigw.create_api(
+            Name=_name(),
+            ProtocolType="WEBSOCKET",
+            RouteSelectionExpression="$request.body.action",
+            Target="https://backend.example.test",
+        )
     assert err.value.response["Error"]["Code"] == "BadRequestException"
     assert len(apigw.get_apis()["Items"]) == before
 

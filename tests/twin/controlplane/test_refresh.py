@@ -14,10 +14,13 @@ from twin.controlplane.patches import tokens
 def _refresh(idp, pool, token, admin=False, client_id=None):
     params = {"REFRESH_TOKEN": token}
     if admin:
-        return idp.admin_initiate_auth(UserPoolId=pool.id, ClientId=client_id or pool.client_id,
-                                       AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters=params)
-    return idp.initiate_auth(ClientId=client_id or pool.client_id, AuthFlow="REFRESH_TOKEN_AUTH",
-                             AuthParameters=params)
+        return idp.admin_initiate_auth(
+            UserPoolId=pool.id,
+            ClientId=client_id or pool.client_id,
+            AuthFlow="REFRESH_TOKEN_AUTH",
+            AuthParameters=params,
+        )
+    return idp.initiate_auth(ClientId=client_id or pool.client_id, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters=params)
 
 
 def _refused(call, message):
@@ -56,8 +59,9 @@ def test_unknown_token_is_invalid_not_a_server_error(idp, make_pool, admin):
 @pytest.mark.parametrize("admin", [False, True])
 def test_token_of_another_client_is_refused(idp, make_pool, sign_in, admin):
     pool = make_pool()
-    other = idp.create_user_pool_client(UserPoolId=pool.id, ClientName="other",
-                                        ExplicitAuthFlows=["ALLOW_REFRESH_TOKEN_AUTH"])["UserPoolClient"]["ClientId"]
+    other = idp.create_user_pool_client(
+        UserPoolId=pool.id, ClientName="other", ExplicitAuthFlows=["ALLOW_REFRESH_TOKEN_AUTH"]
+    )["UserPoolClient"]["ClientId"]
     token = sign_in(pool)["RefreshToken"]
     # The wording AWS has used since January 2022 (aws/aws-sdk-js#4016, aws-amplify/amplify-js#9502).
     _refused(lambda: _refresh(idp, pool, token, admin, client_id=other), "Refresh Token has different Client")

@@ -26,8 +26,11 @@ def _error(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
 
 
 def _rotating(make_pool: Any, grace: int = 0, flows: list[str] | None = None, **settings: Any) -> Any:
-    return make_pool(flows=flows or ROTATING_FLOWS,
-                     RefreshTokenRotation={"Feature": "ENABLED", "RetryGracePeriodSeconds": grace}, **settings)
+    return make_pool(
+        flows=flows or ROTATING_FLOWS,
+        RefreshTokenRotation={"Feature": "ENABLED", "RetryGracePeriodSeconds": grace},
+        **settings,
+    )
 
 
 def _describe(idp: Any, pool: Any) -> dict[str, Any]:
@@ -36,7 +39,8 @@ def _describe(idp: Any, pool: Any) -> dict[str, Any]:
 
 def _renew(idp: Any, pool: Any, token: str, **extra: Any) -> dict[str, Any]:
     return idp.get_tokens_from_refresh_token(RefreshToken=token, ClientId=pool.client_id, **extra)[
-        "AuthenticationResult"]
+        "AuthenticationResult"
+    ]
 
 
 def _moto_pool(pool_id: str) -> Any:
@@ -53,23 +57,33 @@ def test_a_client_without_the_setting_describes_it_disabled(idp, make_pool):
 def test_the_setting_round_trips(idp, make_pool):
     pool = _rotating(make_pool, grace=30)
     assert _describe(idp, pool)["RefreshTokenRotation"] == {"Feature": "ENABLED", "RetryGracePeriodSeconds": 30}
-    idp.update_user_pool_client(UserPoolId=pool.id, ClientId=pool.client_id,
-                                RefreshTokenRotation={"Feature": "DISABLED"})
+    idp.update_user_pool_client(
+        UserPoolId=pool.id, ClientId=pool.client_id, RefreshTokenRotation={"Feature": "DISABLED"}
+    )
     assert _describe(idp, pool)["RefreshTokenRotation"] == {"Feature": "DISABLED", "RetryGracePeriodSeconds": 0}
 
 
-@pytest.mark.parametrize(("setting", "message"), [
-    ({"Feature": "ON"}, "1 validation error detected: Value 'ON' at 'refreshTokenRotation.feature' failed to satisfy "
-                        "constraint: Member must satisfy enum value set: [ENABLED, DISABLED]"),
-    ({"Feature": "ENABLED", "RetryGracePeriodSeconds": 61},
-     "1 validation error detected: Value '61' at 'refreshTokenRotation.retryGracePeriodSeconds' failed to satisfy "
-     "constraint: Member must have value less than or equal to 60"),
-])
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        (
+            {"Feature": "ON"},
+            "1 validation error detected: Value 'ON' at 'refreshTokenRotation.feature' failed to satisfy "
+            "constraint: Member must satisfy enum value set: [ENABLED, DISABLED]",
+        ),
+        (
+            {"Feature": "ENABLED", "RetryGracePeriodSeconds": 61},
+            "1 validation error detected: Value '61' at 'refreshTokenRotation.retryGracePeriodSeconds' "
+            "failed to satisfy constraint: Member must have value less than or equal to 60",
+        ),
+    ],
+)
 def test_bad_settings_are_refused(idp, make_pool, setting, message):
     pool = make_pool()
     with pytest.raises(ClientError) as exc:
-        idp.create_user_pool_client(UserPoolId=pool.id, ClientName=f"c-{uuid.uuid4().hex[:6]}",
-                                    RefreshTokenRotation=setting)
+        idp.create_user_pool_client(
+            UserPoolId=pool.id, ClientName=f"c-{uuid.uuid4().hex[:6]}", RefreshTokenRotation=setting
+        )
     assert _error(exc) == ("InvalidParameterException", message)
     with pytest.raises(ClientError) as exc:
         idp.update_user_pool_client(UserPoolId=pool.id, ClientId=pool.client_id, RefreshTokenRotation=setting)
@@ -128,21 +142,25 @@ def test_refresh_token_auth_is_refused_while_rotation_is_on(idp, make_pool, sign
     pool = _rotating(make_pool)  # without ALLOW_REFRESH_TOKEN_AUTH, as the developer guide asks
     token = sign_in(pool)["RefreshToken"]
     with pytest.raises(ClientError) as exc:
-        idp.initiate_auth(ClientId=pool.client_id, AuthFlow="REFRESH_TOKEN_AUTH",
-                          AuthParameters={"REFRESH_TOKEN": token})
+        idp.initiate_auth(
+            ClientId=pool.client_id, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters={"REFRESH_TOKEN": token}
+        )
     assert _error(exc) == ("InvalidParameterException", "REFRESH_TOKEN_AUTH flow not enabled for this client")
 
     both = _rotating(make_pool, flows=ALL_FLOWS)  # rotation with ALLOW_REFRESH_TOKEN_AUTH still listed
     token = sign_in(both)["RefreshToken"]
-    message = ("Refresh token rotation is enabled for this client: REFRESH_TOKEN_AUTH is not available, "
-               "use GetTokensFromRefreshToken")
+    message = (
+        "Refresh token rotation is enabled for this client: REFRESH_TOKEN_AUTH is not available, "
+        "use GetTokensFromRefreshToken"
+    )
     for flow in ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"):
         with pytest.raises(ClientError) as exc:
             idp.initiate_auth(ClientId=both.client_id, AuthFlow=flow, AuthParameters={"REFRESH_TOKEN": token})
         assert _error(exc) == ("InvalidParameterException", message)
         with pytest.raises(ClientError) as exc:
-            idp.admin_initiate_auth(UserPoolId=both.id, ClientId=both.client_id, AuthFlow=flow,
-                                    AuthParameters={"REFRESH_TOKEN": token})
+            idp.admin_initiate_auth(
+                UserPoolId=both.id, ClientId=both.client_id, AuthFlow=flow, AuthParameters={"REFRESH_TOKEN": token}
+            )
         assert _error(exc) == ("InvalidParameterException", message)
     assert "RefreshToken" in _renew(idp, both, token)
 
@@ -157,8 +175,12 @@ def test_without_rotation_renewal_gives_id_and_access_tokens_only(idp, make_pool
         renewed = _renew(idp, pool, token)
         assert "RefreshToken" not in renewed
         assert {"IdToken", "AccessToken", "ExpiresIn", "TokenType"} <= set(renewed)
-    assert "IdToken" in idp.initiate_auth(ClientId=pool.client_id, AuthFlow="REFRESH_TOKEN_AUTH",
-                                          AuthParameters={"REFRESH_TOKEN": token})["AuthenticationResult"]
+    assert (
+        "IdToken"
+        in idp.initiate_auth(
+            ClientId=pool.client_id, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters={"REFRESH_TOKEN": token}
+        )["AuthenticationResult"]
+    )
 
 
 # --- refusals shared with REFRESH_TOKEN_AUTH ----------------------------------------------------------------
@@ -173,8 +195,12 @@ def test_the_refresh_checks_apply(idp, make_pool, sign_in):
     with pytest.raises(ClientError) as exc:
         _renew(idp, pool, sign_in(other)["RefreshToken"])
     assert _error(exc) == ("NotAuthorizedException", "Invalid Refresh Token.")
-    sibling = idp.create_user_pool_client(UserPoolId=pool.id, ClientName="sibling", ExplicitAuthFlows=ROTATING_FLOWS,
-                                          RefreshTokenRotation={"Feature": "ENABLED"})["UserPoolClient"]["ClientId"]
+    sibling = idp.create_user_pool_client(
+        UserPoolId=pool.id,
+        ClientName="sibling",
+        ExplicitAuthFlows=ROTATING_FLOWS,
+        RefreshTokenRotation={"Feature": "ENABLED"},
+    )["UserPoolClient"]["ClientId"]
     with pytest.raises(ClientError) as exc:
         idp.get_tokens_from_refresh_token(RefreshToken=sign_in(pool)["RefreshToken"], ClientId=sibling)
     assert _error(exc) == ("NotAuthorizedException", "Refresh Token has different Client")
@@ -195,21 +221,35 @@ def test_the_refresh_checks_apply(idp, make_pool, sign_in):
 
 def test_a_client_with_a_secret_needs_it(idp, make_pool, sign_in):
     pool = make_pool()
-    client = idp.create_user_pool_client(UserPoolId=pool.id, ClientName=f"conf-{uuid.uuid4().hex[:6]}",
-                                         GenerateSecret=True, ExplicitAuthFlows=ROTATING_FLOWS,
-                                         RefreshTokenRotation={"Feature": "ENABLED"})["UserPoolClient"]
-    token = idp.admin_initiate_auth(UserPoolId=pool.id, ClientId=client["ClientId"],
-                                    AuthFlow="ADMIN_USER_PASSWORD_AUTH", AuthParameters={
-                                        "USERNAME": pool.username, "PASSWORD": pool.password,
-                                        "SECRET_HASH": _hash(client, pool.username)})["AuthenticationResult"]
+    client = idp.create_user_pool_client(
+        UserPoolId=pool.id,
+        ClientName=f"conf-{uuid.uuid4().hex[:6]}",
+        GenerateSecret=True,
+        ExplicitAuthFlows=ROTATING_FLOWS,
+        RefreshTokenRotation={"Feature": "ENABLED"},
+    )["UserPoolClient"]
+    token = idp.admin_initiate_auth(
+        UserPoolId=pool.id,
+        ClientId=client["ClientId"],
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={
+            "USERNAME": pool.username,
+            "PASSWORD": pool.password,
+            "SECRET_HASH": _hash(client, pool.username),
+        },
+    )["AuthenticationResult"]
     refused = ("NotAuthorizedException", f"Unable to verify secret hash for client {client['ClientId']}")
     for secret in (None, "wrong-secret-value-000000000000"):
         with pytest.raises(ClientError) as exc:
-            idp.get_tokens_from_refresh_token(RefreshToken=token["RefreshToken"], ClientId=client["ClientId"],
-                                              **({"ClientSecret": secret} if secret else {}))
+            idp.get_tokens_from_refresh_token(
+                RefreshToken=token["RefreshToken"],
+                ClientId=client["ClientId"],
+                **({"ClientSecret": secret} if secret else {}),
+            )
         assert _error(exc) == refused
-    renewed = idp.get_tokens_from_refresh_token(RefreshToken=token["RefreshToken"], ClientId=client["ClientId"],
-                                                ClientSecret=client["ClientSecret"])["AuthenticationResult"]
+    renewed = idp.get_tokens_from_refresh_token(
+        RefreshToken=token["RefreshToken"], ClientId=client["ClientId"], ClientSecret=client["ClientSecret"]
+    )["AuthenticationResult"]
     assert renewed["RefreshToken"] != token["RefreshToken"]
 
 

@@ -28,8 +28,9 @@ def _refused(call: Any) -> tuple[str, str]:
 
 
 def _refresh(idp: Any, pool: Any, token: str) -> dict[str, Any]:
-    return idp.initiate_auth(ClientId=pool.client_id, AuthFlow="REFRESH_TOKEN_AUTH",
-                             AuthParameters={"REFRESH_TOKEN": token})["AuthenticationResult"]
+    return idp.initiate_auth(
+        ClientId=pool.client_id, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters={"REFRESH_TOKEN": token}
+    )["AuthenticationResult"]
 
 
 def _signature_valid(url: str, pool: Any, token: str) -> bool:
@@ -45,8 +46,12 @@ def test_revoke_token_revokes_its_session_and_nothing_else(control_plane, idp, m
     for access in (revoked["AccessToken"], minted["AccessToken"]):
         assert _refused(lambda a=access: idp.get_user(AccessToken=a)) == REVOKED_ACCESS
     assert _refused(lambda: _refresh(idp, pool, revoked["RefreshToken"])) == REVOKED_REFRESH
-    assert _refused(lambda: idp.get_tokens_from_refresh_token(RefreshToken=revoked["RefreshToken"],
-                                                              ClientId=pool.client_id)) == REVOKED_REFRESH
+    assert (
+        _refused(
+            lambda: idp.get_tokens_from_refresh_token(RefreshToken=revoked["RefreshToken"], ClientId=pool.client_id)
+        )
+        == REVOKED_REFRESH
+    )
     assert idp.get_user(AccessToken=kept["AccessToken"])["Username"] == pool.username
     assert "AccessToken" in _refresh(idp, pool, kept["RefreshToken"])
     # Cognito's bookkeeping only: the revoked tokens still verify with the pool's keys.
@@ -58,22 +63,33 @@ def test_revoke_token_revokes_its_session_and_nothing_else(control_plane, idp, m
 def test_revoking_a_rotated_token_revokes_its_successors(idp, make_pool, sign_in):
     pool = make_pool(flows=["ALLOW_ADMIN_USER_PASSWORD_AUTH"], RefreshTokenRotation={"Feature": "ENABLED"})
     first = sign_in(pool)
-    second = idp.get_tokens_from_refresh_token(RefreshToken=first["RefreshToken"],
-                                               ClientId=pool.client_id)["AuthenticationResult"]
+    second = idp.get_tokens_from_refresh_token(RefreshToken=first["RefreshToken"], ClientId=pool.client_id)[
+        "AuthenticationResult"
+    ]
     idp.revoke_token(Token=second["RefreshToken"], ClientId=pool.client_id)
-    assert _refused(lambda: idp.get_tokens_from_refresh_token(RefreshToken=second["RefreshToken"],
-                                                              ClientId=pool.client_id)) == REVOKED_REFRESH
+    assert (
+        _refused(
+            lambda: idp.get_tokens_from_refresh_token(RefreshToken=second["RefreshToken"], ClientId=pool.client_id)
+        )
+        == REVOKED_REFRESH
+    )
     for access in (first["AccessToken"], second["AccessToken"]):
         assert _refused(lambda a=access: idp.get_user(AccessToken=a)) == REVOKED_ACCESS
 
 
 def test_revoke_token_needs_enable_token_revocation(idp, make_pool, sign_in):
     pool = make_pool(EnableTokenRevocation=False)
-    assert idp.describe_user_pool_client(UserPoolId=pool.id,
-                                         ClientId=pool.client_id)["UserPoolClient"]["EnableTokenRevocation"] is False
+    assert (
+        idp.describe_user_pool_client(UserPoolId=pool.id, ClientId=pool.client_id)["UserPoolClient"][
+            "EnableTokenRevocation"
+        ]
+        is False
+    )
     token = sign_in(pool)["RefreshToken"]
     assert _refused(lambda: idp.revoke_token(Token=token, ClientId=pool.client_id)) == (
-        "UnsupportedOperationException", "Token revocation is not enabled for this client.")
+        "UnsupportedOperationException",
+        "Token revocation is not enabled for this client.",
+    )
     assert "AccessToken" in _refresh(idp, pool, token)
 
 
@@ -88,25 +104,39 @@ def test_revoke_token_takes_refresh_tokens_of_its_own_client_only(idp, make_pool
     tokens = sign_in(pool)
     for token in (tokens["AccessToken"], tokens["IdToken"]):
         assert _refused(lambda t=token: idp.revoke_token(Token=t, ClientId=pool.client_id)) == (
-            "UnsupportedTokenTypeException", "Only refresh tokens can be revoked.")
+            "UnsupportedTokenTypeException",
+            "Only refresh tokens can be revoked.",
+        )
     other = idp.create_user_pool_client(UserPoolId=pool.id, ClientName=f"o-{uuid.uuid4().hex[:6]}")["UserPoolClient"]
     assert _refused(lambda: idp.revoke_token(Token=tokens["RefreshToken"], ClientId=other["ClientId"])) == (
-        "UnauthorizedException", "Token was not issued to this client.")
+        "UnauthorizedException",
+        "Token was not issued to this client.",
+    )
     assert "AccessToken" in _refresh(idp, pool, tokens["RefreshToken"])
     idp.revoke_token(Token=str(uuid.uuid4()), ClientId=pool.client_id)  # an unknown token: nothing to do
 
 
 def test_a_client_with_a_secret_revokes_with_it(idp, confidential):
     pool, client_id, secret = confidential
-    token = idp.admin_initiate_auth(UserPoolId=pool.id, ClientId=client_id, AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-                                    AuthParameters={"USERNAME": pool.username, "PASSWORD": pool.password,
-                                                    "SECRET_HASH": secret_hash(secret, pool.username, client_id)}
-                                    )["AuthenticationResult"]["RefreshToken"]
+    token = idp.admin_initiate_auth(
+        UserPoolId=pool.id,
+        ClientId=client_id,
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={
+            "USERNAME": pool.username,
+            "PASSWORD": pool.password,
+            "SECRET_HASH": secret_hash(secret, pool.username, client_id),
+        },
+    )["AuthenticationResult"]["RefreshToken"]
     assert _refused(lambda: idp.revoke_token(Token=token, ClientId=client_id)) == (
-        "UnauthorizedException", f"Unable to verify secret hash for client {client_id}")
+        "UnauthorizedException",
+        f"Unable to verify secret hash for client {client_id}",
+    )
     idp.revoke_token(Token=token, ClientId=client_id, ClientSecret=secret)
-    assert _refused(lambda: idp.get_tokens_from_refresh_token(RefreshToken=token, ClientId=client_id,
-                                                              ClientSecret=secret)) == REVOKED_REFRESH
+    assert (
+        _refused(lambda: idp.get_tokens_from_refresh_token(RefreshToken=token, ClientId=client_id, ClientSecret=secret))
+        == REVOKED_REFRESH
+    )
 
 
 @pytest.mark.parametrize("how", ["GlobalSignOut", "AdminUserGlobalSignOut"])

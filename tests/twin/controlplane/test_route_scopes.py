@@ -12,10 +12,19 @@ def route(aws):
     apigw = aws("apigatewayv2")
     api_id = apigw.create_api(Name=f"api-{uuid.uuid4().hex[:6]}", ProtocolType="HTTP")["ApiId"]
     authorizer = apigw.create_authorizer(
-        ApiId=api_id, Name="jwt", AuthorizerType="JWT", IdentitySource=["$request.header.Authorization"],
-        JwtConfiguration={"Issuer": "https://issuer.example.test", "Audience": ["client"]})["AuthorizerId"]
-    route_id = apigw.create_route(ApiId=api_id, RouteKey="GET /me", AuthorizationType="JWT",
-                                  AuthorizerId=authorizer, AuthorizationScopes=["learninghub/admin"])["RouteId"]
+        ApiId=api_id,
+        Name="jwt",
+        AuthorizerType="JWT",
+        IdentitySource=["$request.header.Authorization"],
+        JwtConfiguration={"Issuer": "https://issuer.example.test", "Audience": ["client"]},
+    )["AuthorizerId"]
+    route_id = apigw.create_route(
+        ApiId=api_id,
+        RouteKey="GET /me",
+        AuthorizationType="JWT",
+        AuthorizerId=authorizer,
+        AuthorizationScopes=["learninghub/admin"],
+    )["RouteId"]
     return apigw, api_id, route_id
 
 

@@ -24,8 +24,9 @@ def sign_in(idp, pool, client_id, flow, extra, username=None):
 def refresh(idp, pool_id, client_id, token, extra, admin):
     params = {"REFRESH_TOKEN": token, **extra}
     if admin:
-        return idp.admin_initiate_auth(UserPoolId=pool_id, ClientId=client_id, AuthFlow="REFRESH_TOKEN_AUTH",
-                                       AuthParameters=params)
+        return idp.admin_initiate_auth(
+            UserPoolId=pool_id, ClientId=client_id, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters=params
+        )
     return idp.initiate_auth(ClientId=client_id, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters=params)
 
 
@@ -63,8 +64,11 @@ def test_srp_refuses_a_missing_or_wrong_hash_without_echoing_it(idp, confidentia
     wrong = secret_hash("not-the-secret", pool.username, client_id)
     for extra, expected in (({}, not_received(client_id)), ({"SECRET_HASH": wrong}, unverified(client_id))):
         with pytest.raises(ClientError) as exc:
-            idp.initiate_auth(ClientId=client_id, AuthFlow="USER_SRP_AUTH",
-                              AuthParameters={"USERNAME": pool.username, "SRP_A": "1" * 64, **extra})
+            idp.initiate_auth(
+                ClientId=client_id,
+                AuthFlow="USER_SRP_AUTH",
+                AuthParameters={"USERNAME": pool.username, "SRP_A": "1" * 64, **extra},
+            )
         assert _error(exc) == expected
 
 
@@ -77,8 +81,14 @@ def test_a_refresh_needs_the_hash_and_names_a_wrong_one_differently(idp, confide
         refresh(idp, pool.id, client_id, token, {}, admin)
     assert _error(exc) == not_received(client_id)
     with pytest.raises(ClientError) as exc:
-        refresh(idp, pool.id, client_id, token, {"SECRET_HASH": secret_hash("not-the-secret", pool.username,
-                                                                          client_id)}, admin)
+        refresh(
+            idp,
+            pool.id,
+            client_id,
+            token,
+            {"SECRET_HASH": secret_hash("not-the-secret", pool.username, client_id)},
+            admin,
+        )
     assert _error(exc) == mismatch(client_id)
     assert refresh(idp, pool.id, client_id, token, good, admin)["AuthenticationResult"]["AccessToken"]
 
@@ -93,10 +103,12 @@ def test_a_refused_refresh_token_is_named_before_its_hash(idp, confidential):
 @pytest.fixture
 def email_pool(idp):
     """(pool id, client id, secret, email, internal username) of a pool whose users sign in with their e-mail."""
-    pool_id = idp.create_user_pool(PoolName=f"email-{uuid.uuid4().hex[:8]}", Policies=POOL_POLICIES,
-                                   UsernameAttributes=["email"])["UserPool"]["Id"]
-    client = idp.create_user_pool_client(UserPoolId=pool_id, ClientName="confidential", GenerateSecret=True,
-                                         ExplicitAuthFlows=ALL_FLOWS)["UserPoolClient"]
+    pool_id = idp.create_user_pool(
+        PoolName=f"email-{uuid.uuid4().hex[:8]}", Policies=POOL_POLICIES, UsernameAttributes=["email"]
+    )["UserPool"]["Id"]
+    client = idp.create_user_pool_client(
+        UserPoolId=pool_id, ClientName="confidential", GenerateSecret=True, ExplicitAuthFlows=ALL_FLOWS
+    )["UserPoolClient"]
     email = f"user-{uuid.uuid4().hex[:8]}@example.test"
     internal = idp.admin_create_user(UserPoolId=pool_id, Username=email, MessageAction="SUPPRESS")["User"]["Username"]
     idp.admin_set_user_password(UserPoolId=pool_id, Username=email, Password=PASSWORD, Permanent=True)
@@ -115,25 +127,42 @@ def test_a_refresh_hash_is_made_with_the_internal_username(idp, email_pool, flow
     tokens = result["AuthenticationResult"]
     assert internal != email
     with pytest.raises(ClientError) as exc:  # the name the user signed in with is not the one Cognito hashes
-        refresh(idp, pool_id, client_id, tokens["RefreshToken"], {"SECRET_HASH": secret_hash(secret, email, client_id)},
-                admin)
+        refresh(
+            idp,
+            pool_id,
+            client_id,
+            tokens["RefreshToken"],
+            {"SECRET_HASH": secret_hash(secret, email, client_id)},
+            admin,
+        )
     assert _error(exc) == mismatch(client_id)
-    renewed = refresh(idp, pool_id, client_id, tokens["RefreshToken"],
-                      {"SECRET_HASH": secret_hash(secret, internal, client_id)}, admin)["AuthenticationResult"]
+    renewed = refresh(
+        idp,
+        pool_id,
+        client_id,
+        tokens["RefreshToken"],
+        {"SECRET_HASH": secret_hash(secret, internal, client_id)},
+        admin,
+    )["AuthenticationResult"]
     assert renewed["AccessToken"]
 
 
 def test_an_mfa_answer_needs_the_hash(idp, confidential):
     pool, client_id, secret = confidential
-    idp.admin_set_user_mfa_preference(UserPoolId=pool.id, Username=pool.username,
-                                      SMSMfaSettings={"Enabled": True, "PreferredMfa": True})
+    idp.admin_set_user_mfa_preference(
+        UserPoolId=pool.id, Username=pool.username, SMSMfaSettings={"Enabled": True, "PreferredMfa": True}
+    )
     good = {"SECRET_HASH": secret_hash(secret, pool.username, client_id)}
     wrong = {"SECRET_HASH": secret_hash("not-the-secret", pool.username, client_id)}
     for extra, expected in (({}, not_received(client_id)), (wrong, unverified(client_id)), (good, None)):
         challenge = sign_in(idp, pool, client_id, "ADMIN_USER_PASSWORD_AUTH", good)
         assert challenge["ChallengeName"] == "SMS_MFA"
-        answer = {"ClientId": client_id, "ChallengeName": "SMS_MFA", "Session": challenge["Session"],
-                  "ChallengeResponses": {"USERNAME": pool.username, "SMS_MFA_CODE": "123456", **extra}}
+        answer = {
+            "ClientId": client_id,
+            "ChallengeName": "SMS_MFA",
+            "Session": challenge["Session"],
+            "ChallengeResponses": {"USERNAME": pool.username, "SMS_MFA_CODE": "123456", **extra},
+        }
         if expected is None:
             assert idp.respond_to_auth_challenge(**answer)["AuthenticationResult"]["IdToken"]
             continue
@@ -144,10 +173,16 @@ def test_an_mfa_answer_needs_the_hash(idp, confidential):
 
 def _answer(idp, pool_id, client_id, challenge, responses, admin):
     if admin:
-        return idp.admin_respond_to_auth_challenge(UserPoolId=pool_id, ClientId=client_id, ChallengeName=challenge,
-                                                   Session=responses.pop("_session"), ChallengeResponses=responses)
-    return idp.respond_to_auth_challenge(ClientId=client_id, ChallengeName=challenge,
-                                         Session=responses.pop("_session"), ChallengeResponses=responses)
+        return idp.admin_respond_to_auth_challenge(
+            UserPoolId=pool_id,
+            ClientId=client_id,
+            ChallengeName=challenge,
+            Session=responses.pop("_session"),
+            ChallengeResponses=responses,
+        )
+    return idp.respond_to_auth_challenge(
+        ClientId=client_id, ChallengeName=challenge, Session=responses.pop("_session"), ChallengeResponses=responses
+    )
 
 
 @pytest.mark.parametrize("admin", [False, True], ids=["RespondToAuthChallenge", "AdminRespondToAuthChallenge"])
@@ -156,25 +191,33 @@ def test_a_new_password_answer_needs_the_hash_of_the_internal_username(idp, emai
     # username: a hash of the e-mail gets "Unable to verify secret hash" (aws-amplify/aws-sdk-android PR #2265).
     pool_id, client_id, secret, _, _ = email_pool
     email = f"new-{uuid.uuid4().hex[:8]}@example.test"
-    internal = idp.admin_create_user(UserPoolId=pool_id, Username=email, TemporaryPassword="Temp#Passw0rd!!",
-                                     MessageAction="SUPPRESS")["User"]["Username"]
+    internal = idp.admin_create_user(
+        UserPoolId=pool_id, Username=email, TemporaryPassword="Temp#Passw0rd!!", MessageAction="SUPPRESS"
+    )["User"]["Username"]
 
     def challenge():
-        params = {"USERNAME": email, "PASSWORD": "Temp#Passw0rd!!",
-                  "SECRET_HASH": secret_hash(secret, email, client_id)}
-        started = idp.admin_initiate_auth(UserPoolId=pool_id, ClientId=client_id, AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-                                          AuthParameters=params)
+        params = {
+            "USERNAME": email,
+            "PASSWORD": "Temp#Passw0rd!!",
+            "SECRET_HASH": secret_hash(secret, email, client_id),
+        }
+        started = idp.admin_initiate_auth(
+            UserPoolId=pool_id, ClientId=client_id, AuthFlow="ADMIN_USER_PASSWORD_AUTH", AuthParameters=params
+        )
         assert started["ChallengeName"] == "NEW_PASSWORD_REQUIRED"
         return {"_session": started["Session"], "USERNAME": email, "NEW_PASSWORD": PASSWORD}
 
-    for extra, expected in (({}, not_received(client_id)),
-                            ({"SECRET_HASH": secret_hash(secret, email, client_id)}, unverified(client_id))):
+    for extra, expected in (
+        ({}, not_received(client_id)),
+        ({"SECRET_HASH": secret_hash(secret, email, client_id)}, unverified(client_id)),
+    ):
         with pytest.raises(ClientError) as exc:
             _answer(idp, pool_id, client_id, "NEW_PASSWORD_REQUIRED", {**challenge(), **extra}, admin)
         assert _error(exc) == expected
     good = {"SECRET_HASH": secret_hash(secret, internal, client_id)}
-    assert _answer(idp, pool_id, client_id, "NEW_PASSWORD_REQUIRED", {**challenge(), **good},
-                   admin)["AuthenticationResult"]["IdToken"]
+    assert _answer(idp, pool_id, client_id, "NEW_PASSWORD_REQUIRED", {**challenge(), **good}, admin)[
+        "AuthenticationResult"
+    ]["IdToken"]
 
 
 def test_a_password_verifier_answer_needs_the_hash_of_the_internal_username(idp, email_pool):
@@ -190,9 +233,10 @@ def test_a_password_verifier_answer_needs_the_hash_of_the_internal_username(idp,
         assert responses["USERNAME"] == internal
         return {**responses, "_session": started["Session"]}
 
-    for change, expected in ((lambda r: r.pop("SECRET_HASH"), not_received(client_id)),
-                             (lambda r: r.update(SECRET_HASH=secret_hash(secret, email, client_id)),
-                              unverified(client_id))):
+    for change, expected in (
+        (lambda r: r.pop("SECRET_HASH"), not_received(client_id)),
+        (lambda r: r.update(SECRET_HASH=secret_hash(secret, email, client_id)), unverified(client_id)),
+    ):
         responses = challenge()
         change(responses)
         with pytest.raises(ClientError) as exc:

@@ -16,19 +16,29 @@ def _error(exc):
 def test_wrong_password_admin_flow_says_incorrect_username_or_password(idp, make_pool):
     pool = make_pool()
     with pytest.raises(ClientError) as exc:
-        idp.admin_initiate_auth(UserPoolId=pool.id, ClientId=pool.client_id, AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-                                AuthParameters={"USERNAME": pool.username, "PASSWORD": "Wr0ng#Password!"})
+        idp.admin_initiate_auth(
+            UserPoolId=pool.id,
+            ClientId=pool.client_id,
+            AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": pool.username, "PASSWORD": "Wr0ng#Password!"},
+        )
     assert _error(exc) == ("NotAuthorizedException", "Incorrect username or password.")
 
 
 def test_unknown_user_is_hidden_when_the_client_prevents_existence_errors(idp, make_pool):
     pool = make_pool(PreventUserExistenceErrors="ENABLED")
     calls = [
-        lambda: idp.admin_initiate_auth(UserPoolId=pool.id, ClientId=pool.client_id,
-                                        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-                                        AuthParameters={"USERNAME": "nobody", "PASSWORD": pool.password}),
-        lambda: idp.initiate_auth(ClientId=pool.client_id, AuthFlow="USER_PASSWORD_AUTH",
-                                  AuthParameters={"USERNAME": "nobody", "PASSWORD": pool.password}),
+        lambda: idp.admin_initiate_auth(
+            UserPoolId=pool.id,
+            ClientId=pool.client_id,
+            AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": "nobody", "PASSWORD": pool.password},
+        ),
+        lambda: idp.initiate_auth(
+            ClientId=pool.client_id,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": "nobody", "PASSWORD": pool.password},
+        ),
         lambda: AWSSRP("nobody", pool.password, pool.id, pool.client_id, client=idp).authenticate_user(),
     ]
     for call in calls:
@@ -40,8 +50,11 @@ def test_unknown_user_is_hidden_when_the_client_prevents_existence_errors(idp, m
 def test_unknown_user_is_reported_when_the_client_allows_it(idp, make_pool):
     pool = make_pool(PreventUserExistenceErrors="LEGACY")
     with pytest.raises(ClientError) as exc:
-        idp.initiate_auth(ClientId=pool.client_id, AuthFlow="USER_PASSWORD_AUTH",
-                          AuthParameters={"USERNAME": "nobody", "PASSWORD": pool.password})
+        idp.initiate_auth(
+            ClientId=pool.client_id,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": "nobody", "PASSWORD": pool.password},
+        )
     assert _error(exc) == ("UserNotFoundException", "User does not exist.")
 
 
@@ -54,18 +67,28 @@ def _password_sign_ins(idp, pool, username, password):
     """Every password sign-in of both APIs, each as a call that raises or returns."""
     return {
         "USER_PASSWORD_AUTH": lambda: idp.initiate_auth(
-            ClientId=pool.client_id, AuthFlow="USER_PASSWORD_AUTH",
-            AuthParameters={"USERNAME": username, "PASSWORD": password}),
+            ClientId=pool.client_id,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": username, "PASSWORD": password},
+        ),
         "ADMIN_USER_PASSWORD_AUTH": lambda: idp.admin_initiate_auth(
-            UserPoolId=pool.id, ClientId=pool.client_id, AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-            AuthParameters={"USERNAME": username, "PASSWORD": password}),
+            UserPoolId=pool.id,
+            ClientId=pool.client_id,
+            AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": username, "PASSWORD": password},
+        ),
         "ADMIN_NO_SRP_AUTH": lambda: idp.admin_initiate_auth(
-            UserPoolId=pool.id, ClientId=pool.client_id, AuthFlow="ADMIN_NO_SRP_AUTH",
-            AuthParameters={"USERNAME": username, "PASSWORD": password}),
+            UserPoolId=pool.id,
+            ClientId=pool.client_id,
+            AuthFlow="ADMIN_NO_SRP_AUTH",
+            AuthParameters={"USERNAME": username, "PASSWORD": password},
+        ),
         "USER_SRP_AUTH": lambda: AWSSRP(username, password, pool.id, pool.client_id, client=idp).authenticate_user(),
         "USER_AUTH": lambda: idp.initiate_auth(
-            ClientId=pool.client_id, AuthFlow="USER_AUTH",
-            AuthParameters={"USERNAME": username, "PASSWORD": password, "PREFERRED_CHALLENGE": "PASSWORD"}),
+            ClientId=pool.client_id,
+            AuthFlow="USER_AUTH",
+            AuthParameters={"USERNAME": username, "PASSWORD": password, "PREFERRED_CHALLENGE": "PASSWORD"},
+        ),
     }
 
 

@@ -31,11 +31,11 @@ def test_challenge_is_real_srp_and_single_use(idp, make_pool):
     assert challenge["ChallengeName"] == "PASSWORD_VERIFIER"
     assert len(challenge["ChallengeParameters"]["SRP_B"]) > 500  # a 3072-bit value, not a random uuid
     answer = srp.process_challenge(challenge["ChallengeParameters"], params)
-    idp.respond_to_auth_challenge(ClientId=pool.client_id, ChallengeName="PASSWORD_VERIFIER",
-                                  ChallengeResponses=answer)
+    idp.respond_to_auth_challenge(ClientId=pool.client_id, ChallengeName="PASSWORD_VERIFIER", ChallengeResponses=answer)
     with pytest.raises(ClientError) as exc:  # replaying the same proof
-        idp.respond_to_auth_challenge(ClientId=pool.client_id, ChallengeName="PASSWORD_VERIFIER",
-                                      ChallengeResponses=answer)
+        idp.respond_to_auth_challenge(
+            ClientId=pool.client_id, ChallengeName="PASSWORD_VERIFIER", ChallengeResponses=answer
+        )
     assert exc.value.response["Error"]["Code"] == "NotAuthorizedException"
 
 
@@ -47,14 +47,16 @@ def test_tampered_signature_is_refused(idp, make_pool):
     answer = srp.process_challenge(challenge["ChallengeParameters"], params)
     answer["TIMESTAMP"] = answer["TIMESTAMP"].replace("UTC", "GMT")  # signature no longer matches
     with pytest.raises(ClientError) as exc:
-        idp.respond_to_auth_challenge(ClientId=pool.client_id, ChallengeName="PASSWORD_VERIFIER",
-                                      ChallengeResponses=answer)
+        idp.respond_to_auth_challenge(
+            ClientId=pool.client_id, ChallengeName="PASSWORD_VERIFIER", ChallengeResponses=answer
+        )
     assert exc.value.response["Error"]["Message"] == "Incorrect username or password."
 
 
 def test_srp_a_zero_mod_n_is_rejected(idp, make_pool):
     pool = make_pool()
     with pytest.raises(ClientError) as exc:
-        idp.initiate_auth(ClientId=pool.client_id, AuthFlow="USER_SRP_AUTH",
-                          AuthParameters={"USERNAME": pool.username, "SRP_A": "0"})
+        idp.initiate_auth(
+            ClientId=pool.client_id, AuthFlow="USER_SRP_AUTH", AuthParameters={"USERNAME": pool.username, "SRP_A": "0"}
+        )
     assert exc.value.response["Error"]["Code"] == "InvalidParameterException"

@@ -88,8 +88,11 @@ def test_the_full_quota_and_the_state(clock: FakeClock) -> None:
 def test_ratio_zero_turns_the_quota_off_and_a_new_setting_replaces_the_old(clock: FakeClock) -> None:
     throttle = quota(clock, 0.001)
     assert passes(throttle, "ListUsers", 2) == [True, False]
-    assert throttle.configure({"service": "cognito-idp", "ratio": 0}) == {"service": "cognito-idp", "ratio": 0.0,
-                                                                           "seed": None}
+    assert throttle.configure({"service": "cognito-idp", "ratio": 0}) == {
+        "service": "cognito-idp",
+        "ratio": 0.0,
+        "seed": None,
+    }
     assert throttle.state() == {}
     assert passes(throttle, "ListUsers", 5) == [True] * 5
     throttle.configure({"service": "cognito-idp", "quota_scale": 0.001})
@@ -98,18 +101,21 @@ def test_ratio_zero_turns_the_quota_off_and_a_new_setting_replaces_the_old(clock
     assert passes(throttle, "AdminListDevices", 1) == [False]  # ratio mode throttles every operation
 
 
-@pytest.mark.parametrize(("body", "needle"), [
-    ({"service": "cognito-idp", "quota_scale": 0}, "ratio 0 turns"),
-    ({"service": "cognito-idp", "quota_scale": 1.5}, "at most 1"),
-    ({"service": "cognito-idp", "quota_scale": -0.1}, "more than 0"),
-    ({"service": "cognito-idp", "quota_scale": True}, "quota_scale must be a number"),
-    ({"service": "cognito-idp", "quota_scale": "0.1"}, "quota_scale must be a number"),
-    ({"service": "cognito-idp", "quota_scale": float("nan")}, "quota_scale must be a number"),
-    ({"service": "cognito-idp", "quota_scale": 0.1, "ratio": 0.5}, "not both"),
-    ({"service": "cognito-idp"}, "or neither"),
-    ({"service": "cognito-idp", "quota_scale": 0.1, "seed": 1}, "seed applies to ratio only"),
-    ({"service": "cognito-identity", "quota_scale": 0.1}, "service must be cognito-idp"),
-])
+@pytest.mark.parametrize(
+    ("body", "needle"),
+    [
+        ({"service": "cognito-idp", "quota_scale": 0}, "ratio 0 turns"),
+        ({"service": "cognito-idp", "quota_scale": 1.5}, "at most 1"),
+        ({"service": "cognito-idp", "quota_scale": -0.1}, "more than 0"),
+        ({"service": "cognito-idp", "quota_scale": True}, "quota_scale must be a number"),
+        ({"service": "cognito-idp", "quota_scale": "0.1"}, "quota_scale must be a number"),
+        ({"service": "cognito-idp", "quota_scale": float("nan")}, "quota_scale must be a number"),
+        ({"service": "cognito-idp", "quota_scale": 0.1, "ratio": 0.5}, "not both"),
+        ({"service": "cognito-idp"}, "or neither"),
+        ({"service": "cognito-idp", "quota_scale": 0.1, "seed": 1}, "seed applies to ratio only"),
+        ({"service": "cognito-identity", "quota_scale": 0.1}, "service must be cognito-idp"),
+    ],
+)
 def test_bad_quota_settings_are_refused_and_change_nothing(clock: FakeClock, body: dict, needle: str) -> None:
     throttle = Throttle(clock)
     with pytest.raises(ThrottleError, match=needle):

@@ -84,8 +84,10 @@ def test_same_seed_repeats_the_same_throttle_pattern_and_ratio_one_throttles_all
     assert requests.get(url, timeout=10).json() == {"throttle": {}}
 
 
-@pytest.mark.parametrize("body", [{"service": "s3", "ratio": 0.1}, {"service": "cognito-idp", "ratio": 2},
-                                  {"service": "cognito-idp"}, [1, 2]])
+@pytest.mark.parametrize(
+    "body",
+    [{"service": "s3", "ratio": 0.1}, {"service": "cognito-idp", "ratio": 2}, {"service": "cognito-idp"}, [1, 2]],
+)
 def test_throttle_rejects_bad_settings(control_plane, body):
     response = requests.post(f"{control_plane.url}/_twin/throttle", json=body, timeout=10)
     assert response.status_code == 400 and response.json()["message"]
@@ -110,7 +112,8 @@ def test_quota_throttling_over_http_a_burst_is_throttled_and_passes_once_refille
         assert applied["quota_scale"] == 0.05
         assert applied["categories"]["UserPoolRead"] == {"rps": 0.75, "depth": 1.0}
         assert requests.get(url, timeout=10).json()["throttle"]["cognito-idp"] == {
-            key: applied[key] for key in ("quota_scale", "categories")}
+            key: applied[key] for key in ("quota_scale", "categories")
+        }
         assert _pattern(idp, 5) == [False, True, True, True, True]  # UserPoolRead holds one token
         with pytest.raises(ClientError) as caught:
             idp.list_user_pools(MaxResults=1)
@@ -134,9 +137,14 @@ def test_quota_throttling_on_the_real_clock_throttles_a_burst_far_above_the_rate
         requests.post(url, json={"service": "cognito-idp", "ratio": 0}, timeout=10)
 
 
-@pytest.mark.parametrize("body", [{"service": "cognito-idp", "quota_scale": 0},
-                                  {"service": "cognito-idp", "quota_scale": 0.1, "ratio": 0.1},
-                                  {"service": "cognito-identity", "quota_scale": 0.1}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"service": "cognito-idp", "quota_scale": 0},
+        {"service": "cognito-idp", "quota_scale": 0.1, "ratio": 0.1},
+        {"service": "cognito-identity", "quota_scale": 0.1},
+    ],
+)
 def test_throttle_rejects_bad_quota_settings(control_plane, body):
     response = requests.post(f"{control_plane.url}/_twin/throttle", json=body, timeout=10)
     assert response.status_code == 400 and response.json()["message"]
@@ -158,8 +166,9 @@ OUTAGE_CALLS = {
 
 
 def _outage(control_plane, service: str, seconds: float) -> dict:
-    response = requests.post(f"{control_plane.url}/_twin/outage", json={"service": service, "seconds": seconds},
-                             timeout=10)
+    response = requests.post(
+        f"{control_plane.url}/_twin/outage", json={"service": service, "seconds": seconds}, timeout=10
+    )
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -186,13 +195,18 @@ def test_an_outage_answers_every_call_of_the_service_as_aws_answers_an_internal_
 
 
 def test_an_outage_reaches_unsigned_cognito_calls_and_all_services_but_not_the_twin_endpoints(control_plane, aws):
-    unsigned = boto3.client("cognito-idp", region_name="us-east-1", endpoint_url=control_plane.url,
-                            config=Config(signature_version=UNSIGNED, retries={"total_max_attempts": 1}))
+    unsigned = boto3.client(
+        "cognito-idp",
+        region_name="us-east-1",
+        endpoint_url=control_plane.url,
+        config=Config(signature_version=UNSIGNED, retries={"total_max_attempts": 1}),
+    )
     _outage(control_plane, "*", 60)
     try:
         with pytest.raises(ClientError) as caught:
-            unsigned.initiate_auth(ClientId="any", AuthFlow="USER_PASSWORD_AUTH",
-                                   AuthParameters={"USERNAME": "u", "PASSWORD": "p"})
+            unsigned.initiate_auth(
+                ClientId="any", AuthFlow="USER_PASSWORD_AUTH", AuthParameters={"USERNAME": "u", "PASSWORD": "p"}
+            )
         assert caught.value.response["Error"]["Code"] == "InternalErrorException"
         for service, (call, code) in OUTAGE_CALLS.items():
             with pytest.raises(ClientError, match=code):
@@ -225,9 +239,18 @@ def test_an_outage_ends_at_its_deadline_and_comes_before_throttling(control_plan
         _outage(control_plane, "cognito-idp", 0)
 
 
-@pytest.mark.parametrize("body", [{"service": "s3", "seconds": 5}, {"service": "lambda", "seconds": 301},
-                                  {"service": "lambda", "seconds": -1}, {"service": "lambda"},
-                                  {"service": "lambda", "seconds": "5"}, [1, 2], "not json"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"service": "s3", "seconds": 5},
+        {"service": "lambda", "seconds": 301},
+        {"service": "lambda", "seconds": -1},
+        {"service": "lambda"},
+        {"service": "lambda", "seconds": "5"},
+        [1, 2],
+        "not json",
+    ],
+)
 def test_outage_rejects_bad_bodies(control_plane, body):
     if body == "not json":
         response = requests.post(f"{control_plane.url}/_twin/outage", data=b"{", timeout=10)

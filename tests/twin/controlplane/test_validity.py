@@ -13,8 +13,9 @@ def _lifetime(token: str) -> int:
 
 
 def test_five_minute_client_issues_five_minute_tokens(make_pool, sign_in):
-    pool = make_pool(AccessTokenValidity=5, IdTokenValidity=7,
-                     TokenValidityUnits={"AccessToken": "minutes", "IdToken": "minutes"})
+    pool = make_pool(
+        AccessTokenValidity=5, IdTokenValidity=7, TokenValidityUnits={"AccessToken": "minutes", "IdToken": "minutes"}
+    )
     tokens = sign_in(pool)
     assert tokens["ExpiresIn"] == 300
     assert _lifetime(tokens["AccessToken"]) == 300
@@ -32,10 +33,15 @@ def test_validity_without_units_is_in_hours_and_default_is_one_hour(make_pool, s
 def test_refreshed_tokens_use_the_updated_validity(idp, make_pool, sign_in):
     pool = make_pool()
     refresh = sign_in(pool)["RefreshToken"]
-    idp.update_user_pool_client(UserPoolId=pool.id, ClientId=pool.client_id, AccessTokenValidity=10,
-                                TokenValidityUnits={"AccessToken": "minutes"})
-    result = idp.initiate_auth(ClientId=pool.client_id, AuthFlow="REFRESH_TOKEN_AUTH",
-                               AuthParameters={"REFRESH_TOKEN": refresh})["AuthenticationResult"]
+    idp.update_user_pool_client(
+        UserPoolId=pool.id,
+        ClientId=pool.client_id,
+        AccessTokenValidity=10,
+        TokenValidityUnits={"AccessToken": "minutes"},
+    )
+    result = idp.initiate_auth(
+        ClientId=pool.client_id, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters={"REFRESH_TOKEN": refresh}
+    )["AuthenticationResult"]
     assert result["ExpiresIn"] == 600 and _lifetime(result["AccessToken"]) == 600
 
 
@@ -61,8 +67,12 @@ def test_out_of_range_validity_is_refused_at_create(idp, make_pool, settings):
 def test_out_of_range_validity_is_refused_at_update(idp, make_pool, sign_in):
     pool = make_pool()
     with pytest.raises(ClientError) as exc:
-        idp.update_user_pool_client(UserPoolId=pool.id, ClientId=pool.client_id, AccessTokenValidity=2,
-                                    TokenValidityUnits={"AccessToken": "minutes"})
+        idp.update_user_pool_client(
+            UserPoolId=pool.id,
+            ClientId=pool.client_id,
+            AccessTokenValidity=2,
+            TokenValidityUnits={"AccessToken": "minutes"},
+        )
     assert exc.value.response["Error"]["Code"] == "InvalidParameterException"
     assert sign_in(pool)["ExpiresIn"] == 3600  # the refused update changed nothing
 
@@ -78,19 +88,50 @@ IN_SECONDS = {"AccessToken": "seconds", "IdToken": "seconds", "RefreshToken": "s
 @pytest.mark.parametrize(
     ("settings", "access_s", "id_s"),
     [
-        pytest.param({"AccessTokenValidity": 5, "IdTokenValidity": 5, "RefreshTokenValidity": 60,
-                      "TokenValidityUnits": {"AccessToken": "minutes", "IdToken": "minutes",
-                                             "RefreshToken": "minutes"}},
-                     ACCESS_ID_RANGE[0], ACCESS_ID_RANGE[0], id="lower-edges-in-minutes"),
-        pytest.param({"AccessTokenValidity": 1, "IdTokenValidity": 24, "RefreshTokenValidity": 3650,
-                      "TokenValidityUnits": {"AccessToken": "days", "IdToken": "hours", "RefreshToken": "days"}},
-                     ACCESS_ID_RANGE[1], ACCESS_ID_RANGE[1], id="upper-edges-in-days-and-hours"),
-        pytest.param({"AccessTokenValidity": ACCESS_ID_RANGE[0], "IdTokenValidity": ACCESS_ID_RANGE[1],
-                      "RefreshTokenValidity": REFRESH_RANGE[1], "TokenValidityUnits": IN_SECONDS},
-                     ACCESS_ID_RANGE[0], ACCESS_ID_RANGE[1], id="edges-in-seconds"),
-        pytest.param({"AccessTokenValidity": ACCESS_ID_RANGE[0], "IdTokenValidity": ACCESS_ID_RANGE[0],
-                      "RefreshTokenValidity": REFRESH_RANGE[0], "TokenValidityUnits": IN_SECONDS},
-                     ACCESS_ID_RANGE[0], ACCESS_ID_RANGE[0], id="refresh-lower-edge-in-seconds"),
+        pytest.param(
+            {
+                "AccessTokenValidity": 5,
+                "IdTokenValidity": 5,
+                "RefreshTokenValidity": 60,
+                "TokenValidityUnits": {"AccessToken": "minutes", "IdToken": "minutes", "RefreshToken": "minutes"},
+            },
+            ACCESS_ID_RANGE[0],
+            ACCESS_ID_RANGE[0],
+            id="lower-edges-in-minutes",
+        ),
+        pytest.param(
+            {
+                "AccessTokenValidity": 1,
+                "IdTokenValidity": 24,
+                "RefreshTokenValidity": 3650,
+                "TokenValidityUnits": {"AccessToken": "days", "IdToken": "hours", "RefreshToken": "days"},
+            },
+            ACCESS_ID_RANGE[1],
+            ACCESS_ID_RANGE[1],
+            id="upper-edges-in-days-and-hours",
+        ),
+        pytest.param(
+            {
+                "AccessTokenValidity": ACCESS_ID_RANGE[0],
+                "IdTokenValidity": ACCESS_ID_RANGE[1],
+                "RefreshTokenValidity": REFRESH_RANGE[1],
+                "TokenValidityUnits": IN_SECONDS,
+            },
+            ACCESS_ID_RANGE[0],
+            ACCESS_ID_RANGE[1],
+            id="edges-in-seconds",
+        ),
+        pytest.param(
+            {
+                "AccessTokenValidity": ACCESS_ID_RANGE[0],
+                "IdTokenValidity": ACCESS_ID_RANGE[0],
+                "RefreshTokenValidity": REFRESH_RANGE[0],
+                "TokenValidityUnits": IN_SECONDS,
+            },
+            ACCESS_ID_RANGE[0],
+            ACCESS_ID_RANGE[0],
+            id="refresh-lower-edge-in-seconds",
+        ),
     ],
 )
 def test_bounds_are_inclusive(make_pool, sign_in, settings, access_s, id_s):
@@ -110,14 +151,21 @@ def test_bounds_are_inclusive(make_pool, sign_in, settings, access_s, id_s):
         pytest.param({"AccessTokenValidity": ACCESS_ID_RANGE[1] + 1}, id="access-above"),
         pytest.param({"IdTokenValidity": ACCESS_ID_RANGE[0] - 1}, id="id-below"),
         pytest.param({"IdTokenValidity": ACCESS_ID_RANGE[1] + 1}, id="id-above"),
-        pytest.param({"AccessTokenValidity": ACCESS_ID_RANGE[0], "IdTokenValidity": ACCESS_ID_RANGE[0],
-                      "RefreshTokenValidity": REFRESH_RANGE[0] - 1}, id="refresh-below"),
+        pytest.param(
+            {
+                "AccessTokenValidity": ACCESS_ID_RANGE[0],
+                "IdTokenValidity": ACCESS_ID_RANGE[0],
+                "RefreshTokenValidity": REFRESH_RANGE[0] - 1,
+            },
+            id="refresh-below",
+        ),
         pytest.param({"RefreshTokenValidity": REFRESH_RANGE[1] + 1}, id="refresh-above"),
     ],
 )
 def test_one_second_past_an_edge_is_refused(idp, make_pool, settings):
     pool = make_pool()
     with pytest.raises(ClientError) as exc:
-        idp.create_user_pool_client(UserPoolId=pool.id, ClientName="past-edge", TokenValidityUnits=IN_SECONDS,
-                                    **settings)
+        idp.create_user_pool_client(
+            UserPoolId=pool.id, ClientName="past-edge", TokenValidityUnits=IN_SECONDS, **settings
+        )
     assert exc.value.response["Error"]["Message"] == "Invalid range for token validity."

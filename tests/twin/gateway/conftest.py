@@ -25,8 +25,10 @@ def control_url() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def clients(control_url: str) -> dict[str, Any]:
-    return {name: control_client(name, control_url, REGION)
-            for name in ("apigatewayv2", "lambda", "iam", "logs", "cognito-idp")}
+    return {
+        name: control_client(name, control_url, REGION)
+        for name in ("apigatewayv2", "lambda", "iam", "logs", "cognito-idp")
+    }
 
 
 @pytest.fixture(scope="session")
@@ -40,10 +42,8 @@ def oidc() -> Iterator[OidcServer]:
 
 @pytest.fixture(scope="session")
 def gateway(control_url: str, oidc: OidcServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[GatewayProcess]:
-    maps = [arg for name in ISSUER_NAMES
-            for arg in ("--issuer-map", f"{OidcServer.issuer_id(name)}={oidc.url}/{name}")]
-    gw = start_gateway(control_url, Path(tmp_path_factory.mktemp("gateway-state")), *maps,
-                       "--refresh-interval", "0.3")
+    maps = [arg for name in ISSUER_NAMES for arg in ("--issuer-map", f"{OidcServer.issuer_id(name)}={oidc.url}/{name}")]
+    gw = start_gateway(control_url, Path(tmp_path_factory.mktemp("gateway-state")), *maps, "--refresh-interval", "0.3")
     yield gw
     code = gw.stop()
     assert code == 0, gw.stderr()

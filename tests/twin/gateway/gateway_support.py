@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[3]
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 
-ECHO_SOURCE = '''
+ECHO_SOURCE = """
 import base64, json, os, time
 COUNT = 0
 
@@ -54,7 +54,7 @@ def handler(event, context):
         "body": json.dumps({"event": event, "count": COUNT, "pid": os.getpid(), "env": env,
                             "remaining": context.get_remaining_time_in_millis()}),
     }
-'''
+"""
 
 
 def zip_of(files: dict[str, str]) -> bytes:
@@ -115,8 +115,7 @@ class OidcServer:
                     return
                 time.sleep(issuer.delay_s)
                 if parts[1] == ".well-known/openid-configuration":
-                    body = {"issuer": owner.issuer_id(issuer.name),
-                            "jwks_uri": f"{owner.url}/{issuer.name}/jwks.json"}
+                    body = {"issuer": owner.issuer_id(issuer.name), "jwks_uri": f"{owner.url}/{issuer.name}/jwks.json"}
                 elif parts[1] == "jwks.json":
                     issuer.fetches += 1
                     body = issuer.jwks()
@@ -155,12 +154,18 @@ class OidcServer:
         self._server.shutdown()
 
 
-def mint(issuer: Issuer, claims: dict[str, Any], *, kid: str | None = None, alg: str = "RS256",
-         key: Any = None, headers: dict[str, Any] | None = None) -> str:
+def mint(
+    issuer: Issuer,
+    claims: dict[str, Any],
+    *,
+    kid: str | None = None,
+    alg: str = "RS256",
+    key: Any = None,
+    headers: dict[str, Any] | None = None,
+) -> str:
     """A signed token; `iss`, `iat`, `exp` default to valid values."""
     now = int(time.time())
-    body = {"iss": OidcServer.issuer_id(issuer.name), "iat": now, "exp": now + 3600, "sub": str(uuid.uuid4()),
-            **claims}
+    body = {"iss": OidcServer.issuer_id(issuer.name), "iat": now, "exp": now + 3600, "sub": str(uuid.uuid4()), **claims}
     body = {k: v for k, v in body.items() if v is not None}
     kid = kid or next(iter(issuer.keys))
     signing_key = key if key is not None else issuer.keys[kid]
@@ -180,16 +185,21 @@ class Deployed:
     routes: dict[str, str]  # route key -> route id
 
 
-def create_function(clients: dict[str, Any], name: str, source: str = ECHO_SOURCE, timeout: int = 10,
-                    env: dict[str, str] | None = None) -> str:
+def create_function(
+    clients: dict[str, Any], name: str, source: str = ECHO_SOURCE, timeout: int = 10, env: dict[str, str] | None = None
+) -> str:
     role = f"arn:aws:iam::{ACCOUNT}:role/gw-test-lambda"
     try:
         clients["iam"].create_role(RoleName="gw-test-lambda", AssumeRolePolicyDocument="{}")
     except clients["iam"].exceptions.EntityAlreadyExistsException:
         pass
     resp = clients["lambda"].create_function(
-        FunctionName=name, Runtime="python3.12", Role=role, Handler="app.handler",
-        Code={"ZipFile": zip_of({"app.py": source})}, Timeout=timeout,
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=role,
+        Handler="app.handler",
+        Code={"ZipFile": zip_of({"app.py": source})},
+        Timeout=timeout,
         Environment={"Variables": env or {"FOO": "bar"}},
     )
     return str(resp["FunctionArn"])
@@ -197,14 +207,28 @@ def create_function(clients: dict[str, Any], name: str, source: str = ECHO_SOURC
 
 def grant(clients: dict[str, Any], function: str, api_id: str, pattern: str = "*/*/*", sid: str = "apigw") -> None:
     clients["lambda"].add_permission(
-        FunctionName=function, StatementId=sid, Action="lambda:InvokeFunction",
-        Principal="apigateway.amazonaws.com", SourceArn=f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{api_id}/{pattern}")
+        FunctionName=function,
+        StatementId=sid,
+        Action="lambda:InvokeFunction",
+        Principal="apigateway.amazonaws.com",
+        SourceArn=f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{api_id}/{pattern}",
+    )
 
 
-def deploy_api(clients: dict[str, Any], routes: dict[str, dict[str, Any]], *, issuer: str | None = None,
-               audience: list[str] | None = None, cors: dict[str, Any] | None = None, function: str | None = None,
-               timeout_ms: int = 29000, permission: str | None = "*/*/*", stage: bool = True,
-               function_source: str = ECHO_SOURCE, function_timeout: int = 10) -> Deployed:
+def deploy_api(
+    clients: dict[str, Any],
+    routes: dict[str, dict[str, Any]],
+    *,
+    issuer: str | None = None,
+    audience: list[str] | None = None,
+    cors: dict[str, Any] | None = None,
+    function: str | None = None,
+    timeout_ms: int = 29000,
+    permission: str | None = "*/*/*",
+    stage: bool = True,
+    function_source: str = ECHO_SOURCE,
+    function_timeout: int = 10,
+) -> Deployed:
     """An HTTP API with one Lambda proxy integration; `routes` maps route keys to {"auth": bool, "scopes": [...]}.
 
     The integration targets a new function, or the existing `function` when given (several APIs sharing one
@@ -220,16 +244,26 @@ def deploy_api(clients: dict[str, Any], routes: dict[str, dict[str, Any]], *, is
         function_arn = create_function(clients, function, function_source, function_timeout)
     else:
         function_arn = str(clients["lambda"].get_function_configuration(FunctionName=function)["FunctionArn"])
-    api = apigw.create_api(Name=f"gw-api-{suffix}", ProtocolType="HTTP",
-                           **({"CorsConfiguration": cors} if cors else {}))
+    api = apigw.create_api(
+        Name=f"gw-api-{suffix}", ProtocolType="HTTP", **({"CorsConfiguration": cors} if cors else {})
+    )
     api_id = api["ApiId"]
-    integration = apigw.create_integration(ApiId=api_id, IntegrationType="AWS_PROXY", IntegrationUri=function_arn,
-                                           PayloadFormatVersion="2.0", TimeoutInMillis=timeout_ms)
+    integration = apigw.create_integration(
+        ApiId=api_id,
+        IntegrationType="AWS_PROXY",
+        IntegrationUri=function_arn,
+        PayloadFormatVersion="2.0",
+        TimeoutInMillis=timeout_ms,
+    )
     authorizer_id = None
     if issuer:
         authorizer_id = apigw.create_authorizer(
-            ApiId=api_id, AuthorizerType="JWT", IdentitySource=["$request.header.Authorization"], Name="jwt",
-            JwtConfiguration={"Issuer": issuer, "Audience": audience or ["client-a"]})["AuthorizerId"]
+            ApiId=api_id,
+            AuthorizerType="JWT",
+            IdentitySource=["$request.header.Authorization"],
+            Name="jwt",
+            JwtConfiguration={"Issuer": issuer, "Audience": audience or ["client-a"]},
+        )["AuthorizerId"]
     route_ids = {}
     for key, spec in routes.items():
         extra: dict[str, Any] = {}
@@ -270,11 +304,22 @@ class GatewayProcess:
 def start_gateway(control_url: str, state_dir: Path, *extra: str, timeout: float = 60) -> GatewayProcess:
     state_dir.mkdir(parents=True, exist_ok=True)
     stderr_path = state_dir / "gateway.stderr"
-    cmd = [sys.executable, "-m", "twin.gateway", "--port", "0", "--control-url", control_url,
-           "--state-dir", str(state_dir), *extra]
+    cmd = [
+        sys.executable,
+        "-m",
+        "twin.gateway",
+        "--port",
+        "0",
+        "--control-url",
+        control_url,
+        "--state-dir",
+        str(state_dir),
+        *extra,
+    ]
     with open(stderr_path, "w") as err:
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=err, text=True,
-                                env={**os.environ, "PYTHONPATH": str(ROOT)})
+        proc = subprocess.Popen(
+            cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=err, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}
+        )
     assert proc.stdout is not None
     result: list[str] = []
     reader = threading.Thread(target=lambda: result.append(proc.stdout.readline()), daemon=True)  # type: ignore[union-attr]
@@ -284,12 +329,21 @@ def start_gateway(control_url: str, state_dir: Path, *extra: str, timeout: float
         proc.kill()
         proc.wait()
         raise AssertionError(f"gateway did not get ready: {result!r}\n{stderr_path.read_text()}")
-    ready = json.loads(result[0][len("READY "):])
+    ready = json.loads(result[0][len("READY ") :])
     return GatewayProcess(proc, ready["url"], ready["port"], state_dir, stderr_path)
 
 
-def call(gw: GatewayProcess, api_id: str | None, method: str, path: str, *, headers: dict[str, str] | None = None,
-         token: str | None = None, data: bytes | str | None = None, timeout: float = 15) -> requests.Response:
+def call(
+    gw: GatewayProcess,
+    api_id: str | None,
+    method: str,
+    path: str,
+    *,
+    headers: dict[str, str] | None = None,
+    token: str | None = None,
+    data: bytes | str | None = None,
+    timeout: float = 15,
+) -> requests.Response:
     """One request to the gateway, addressed to `api_id` by Host header (None: the bare address)."""
     hdrs = dict(headers or {})
     if api_id is not None:

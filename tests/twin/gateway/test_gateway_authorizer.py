@@ -29,13 +29,18 @@ UNAUTHORIZED = {"message": "Unauthorized"}
 
 @pytest.fixture(scope="module")
 def api(clients: dict[str, Any], gateway: GatewayProcess) -> Deployed:
-    deployed = deploy_api(clients, {
-        "GET /secure": {"auth": True},
-        "GET /scoped": {"auth": True, "scopes": ["read:items", "admin"]},
-        "GET /dangling": {"auth": True, "authorizer_id": "nosuchid"},
-        "GET /one-scope": {"auth": True, "scopes": ["read:items"]},
-        "GET /open": {},  # last: its route key proves the routes before it are served (deploy_api)
-    }, issuer=MAIN, audience=["client-a", "client-b"])
+    deployed = deploy_api(
+        clients,
+        {
+            "GET /secure": {"auth": True},
+            "GET /scoped": {"auth": True, "scopes": ["read:items", "admin"]},
+            "GET /dangling": {"auth": True, "authorizer_id": "nosuchid"},
+            "GET /one-scope": {"auth": True, "scopes": ["read:items"]},
+            "GET /open": {},  # last: its route key proves the routes before it are served (deploy_api)
+        },
+        issuer=MAIN,
+        audience=["client-a", "client-b"],
+    )
     wait_routed(gateway, deployed.api_id, "GET", "/open", "GET /open")
     return deployed
 
@@ -66,12 +71,22 @@ def assert_unauthorized(resp: Any, description: str | None = None) -> None:
         assert resp.headers["www-authenticate"] == "Bearer"
     else:
         assert resp.headers["www-authenticate"] == (
-            f'Bearer scope="" error="invalid_token" error_description="{description}"')
+            f'Bearer scope="" error="invalid_token" error_description="{description}"'
+        )
 
 
 def test_valid_token_reaches_lambda_with_string_claims(gateway: GatewayProcess, api: Deployed, issuer: Any) -> None:
-    token = mint(issuer, {"aud": "client-a", "cognito:groups": ["admin", "poweruser"], "email_verified": True,
-                          "custom:n": 7, "nested": {"a": 1}, "gone": None})
+    token = mint(
+        issuer,
+        {
+            "aud": "client-a",
+            "cognito:groups": ["admin", "poweruser"],
+            "email_verified": True,
+            "custom:n": 7,
+            "nested": {"a": 1},
+            "gone": None,
+        },
+    )
     resp = call(gateway, api.api_id, "GET", "/secure", token=token)
     assert resp.status_code == 200, resp.text
     jwt_ctx = resp.json()["event"]["requestContext"]["authorizer"]["jwt"]
@@ -137,8 +152,9 @@ def test_time_claims(gateway: GatewayProcess, api: Deployed, issuer: Any) -> Non
     assert check({"nbf": now - 1, "iat": now - 1, "exp": now + 30}).status_code == 200
 
 
-def test_expired_token_on_a_scoped_route_names_the_route_scopes(gateway: GatewayProcess, api: Deployed,
-                                                                  issuer: Any) -> None:
+def test_expired_token_on_a_scoped_route_names_the_route_scopes(
+    gateway: GatewayProcess, api: Deployed, issuer: Any
+) -> None:
     # As AWS answered an expired Cognito access token on a route with one scope (keitakn/go-cognito-lambda,
     # README.md, curl -v of 2020-10-22): the route's scope in `scope`, then AWS's own expiry text.
     token = mint(issuer, {"aud": "client-a", "scope": "read:items", "exp": int(time.time()) - 5})
@@ -146,14 +162,18 @@ def test_expired_token_on_a_scoped_route_names_the_route_scopes(gateway: Gateway
     assert resp.status_code == 401
     assert resp.json() == UNAUTHORIZED
     assert resp.headers["www-authenticate"] == (
-        'Bearer scope="read:items" error="invalid_token" error_description="the token has expired"')
+        'Bearer scope="read:items" error="invalid_token" error_description="the token has expired"'
+    )
 
 
-def test_only_rsa_algorithms(gateway: GatewayProcess, api: Deployed, issuer: Any, oidc: OidcServer,
-                             clients: dict[str, Any]) -> None:
+def test_only_rsa_algorithms(
+    gateway: GatewayProcess, api: Deployed, issuer: Any, oidc: OidcServer, clients: dict[str, Any]
+) -> None:
     # A JWK that names its alg (Cognito's do) pins it; without one, every RSA algorithm is accepted.
-    assert call(gateway, api.api_id, "GET", "/secure",
-                token=mint(issuer, {"aud": "client-a"}, alg="RS384")).status_code == 401
+    assert (
+        call(gateway, api.api_id, "GET", "/secure", token=mint(issuer, {"aud": "client-a"}, alg="RS384")).status_code
+        == 401
+    )
     other = oidc.issuers["other"]
     other.pin_alg = False
     free = deploy_api(clients, {"GET /s": {"auth": True}, "GET /open": {}}, issuer=OidcServer.issuer_id("other"))
@@ -163,8 +183,12 @@ def test_only_rsa_algorithms(gateway: GatewayProcess, api: Deployed, issuer: Any
         assert resp.status_code == 200, alg
     hs = mint(issuer, {"aud": "client-a"}, alg="HS256", key="k" * 32)
     es = mint(issuer, {"aud": "client-a"}, alg="ES256", key=ec.generate_private_key(ec.SECP256R1()))
-    unsigned = jwt.encode({"iss": MAIN, "aud": "client-a", "exp": int(time.time()) + 60}, None, algorithm="none",
-                          headers={"kid": "main-k1"})
+    unsigned = jwt.encode(
+        {"iss": MAIN, "aud": "client-a", "exp": int(time.time()) + 60},
+        None,
+        algorithm="none",
+        headers={"kid": "main-k1"},
+    )
     for token in (hs, es, unsigned):
         resp = call(gateway, api.api_id, "GET", "/secure", token=token)
         assert resp.status_code == 401, token
@@ -178,19 +202,22 @@ def test_signature_and_kid(gateway: GatewayProcess, api: Deployed, issuer: Any) 
     resp = call(gateway, api.api_id, "GET", "/secure", token=forged)
     assert_unauthorized(resp, "crypto/rsa: verification error")
     head, _, sig = mint(issuer, {"aud": "client-a"}).split(".")
-    tampered_body = jwt.utils.base64url_encode(json.dumps(
-        {"iss": MAIN, "aud": "client-a", "exp": int(time.time()) + 60, "sub": "admin"}).encode()).decode()
+    tampered_body = jwt.utils.base64url_encode(
+        json.dumps({"iss": MAIN, "aud": "client-a", "exp": int(time.time()) + 60, "sub": "admin"}).encode()
+    ).decode()
     assert call(gateway, api.api_id, "GET", "/secure", token=f"{head}.{tampered_body}.{sig}").status_code == 401
     unknown_kid = mint(issuer, {"aud": "client-a"}, kid="nope", key=issuer.keys["main-k1"])
     assert call(gateway, api.api_id, "GET", "/secure", token=unknown_kid).status_code == 401
-    no_kid = jwt.encode({"iss": MAIN, "aud": "client-a", "exp": int(time.time()) + 60}, issuer.keys["main-k1"],
-                        algorithm="RS256")
+    no_kid = jwt.encode(
+        {"iss": MAIN, "aud": "client-a", "exp": int(time.time()) + 60}, issuer.keys["main-k1"], algorithm="RS256"
+    )
     assert call(gateway, api.api_id, "GET", "/secure", token=no_kid).status_code == 401
 
 
 def test_scopes(gateway: GatewayProcess, api: Deployed, issuer: Any) -> None:
-    ok = call(gateway, api.api_id, "GET", "/scoped",
-              token=mint(issuer, {"aud": "client-a", "scope": "openid read:items"}))
+    ok = call(
+        gateway, api.api_id, "GET", "/scoped", token=mint(issuer, {"aud": "client-a", "scope": "openid read:items"})
+    )
     assert ok.status_code == 200
     assert ok.json()["event"]["requestContext"]["authorizer"]["jwt"]["scopes"] == ["openid", "read:items"]
     scp = call(gateway, api.api_id, "GET", "/scoped", token=mint(issuer, {"aud": "client-a", "scp": ["admin"]}))
@@ -214,8 +241,9 @@ def test_dangling_authorizer_is_500(gateway: GatewayProcess, api: Deployed, issu
     assert resp.json() == {"message": "Internal Server Error"}
 
 
-def test_rejected_requests_never_invoke_lambda(gateway: GatewayProcess, api: Deployed, issuer: Any,
-                                               clients: dict[str, Any]) -> None:
+def test_rejected_requests_never_invoke_lambda(
+    gateway: GatewayProcess, api: Deployed, issuer: Any, clients: dict[str, Any]
+) -> None:
     rejected = {}
     for name, kwargs in {
         "missing": {},
@@ -229,34 +257,55 @@ def test_rejected_requests_never_invoke_lambda(gateway: GatewayProcess, api: Dep
         assert call(gateway, api.api_id, "GET", path, headers=headers, **kwargs).status_code == 401
         rejected[name] = probe
     scope_probe = f"rej-scope-{uuid.uuid4().hex[:6]}"
-    assert call(gateway, api.api_id, "GET", "/scoped", headers={"x-e2e-probe": scope_probe},
-                token=mint(issuer, {"aud": "client-a", "scope": "openid"})).status_code == 403
+    assert (
+        call(
+            gateway,
+            api.api_id,
+            "GET",
+            "/scoped",
+            headers={"x-e2e-probe": scope_probe},
+            token=mint(issuer, {"aud": "client-a", "scope": "openid"}),
+        ).status_code
+        == 403
+    )
     dangling_probe = f"rej-dangling-{uuid.uuid4().hex[:6]}"
-    assert call(gateway, api.api_id, "GET", "/dangling", headers={"x-e2e-probe": dangling_probe},
-                token=mint(issuer, {"aud": "client-a"})).status_code == 500
+    assert (
+        call(
+            gateway,
+            api.api_id,
+            "GET",
+            "/dangling",
+            headers={"x-e2e-probe": dangling_probe},
+            token=mint(issuer, {"aud": "client-a"}),
+        ).status_code
+        == 500
+    )
     # Two accepted requests as a barrier: the log shipper reads every stream file each round, so the round that
     # ships `first` read whatever the refused requests would have logged, and `second`, made after `first` was
     # seen, is shipped by a later round: once it shows, that earlier round has shipped all it read.
     token = mint(issuer, {"aud": "client-a"})
     for marker in (f"ok1-{uuid.uuid4().hex[:6]}", f"ok2-{uuid.uuid4().hex[:6]}"):
-        assert call(gateway, api.api_id, "GET", "/secure", headers={"x-e2e-probe": marker},
-                    token=token).status_code == 200
+        assert (
+            call(gateway, api.api_id, "GET", "/secure", headers={"x-e2e-probe": marker}, token=token).status_code == 200
+        )
         probes = eventually(lambda m=marker: (p := invoked_probes(clients, api.function)) and m in p and p)
     assert not ({*rejected.values(), scope_probe, dangling_probe} & probes)
 
 
 def test_query_string_identity_source(gateway: GatewayProcess, clients: dict[str, Any], issuer: Any) -> None:
     deployed = deploy_api(clients, {"GET /q": {"auth": True}}, issuer=MAIN)
-    clients["apigatewayv2"].update_authorizer(ApiId=deployed.api_id, AuthorizerId=deployed.authorizer_id,
-                                              IdentitySource=["$request.querystring.access_token"])
+    clients["apigatewayv2"].update_authorizer(
+        ApiId=deployed.api_id, AuthorizerId=deployed.authorizer_id, IdentitySource=["$request.querystring.access_token"]
+    )
     token = mint(issuer, {"aud": "client-a"})
     # 200 only once the updated identity source is read: before, the token in the query string is not looked at.
     wait_routed(gateway, deployed.api_id, "GET", f"/q?access_token={token}", "GET /q")
     assert call(gateway, deployed.api_id, "GET", "/q", token=token).status_code == 401
 
 
-def test_unreachable_or_oversized_jwks_refuses(gateway: GatewayProcess, clients: dict[str, Any],
-                                               oidc: OidcServer) -> None:
+def test_unreachable_or_oversized_jwks_refuses(
+    gateway: GatewayProcess, clients: dict[str, Any], oidc: OidcServer
+) -> None:
     oidc.issuers["slow"].delay_s = 2.0  # over the 1.5 s fetch bound
     oidc.issuers["huge"].pad_bytes = 160_000  # over the 150 kB JWKS bound
     for name in ("slow", "huge"):
@@ -270,15 +319,24 @@ def test_unreachable_or_oversized_jwks_refuses(gateway: GatewayProcess, clients:
 def test_cognito_tokens_via_issuer_mapping(gateway: GatewayProcess, clients: dict[str, Any]) -> None:
     idp = clients["cognito-idp"]
     pool = idp.create_user_pool(PoolName=f"gw-{uuid.uuid4().hex[:6]}")["UserPool"]["Id"]
-    client_id = idp.create_user_pool_client(UserPoolId=pool, ClientName="web",
-                                            ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH"])["UserPoolClient"]["ClientId"]
+    client_id = idp.create_user_pool_client(
+        UserPoolId=pool, ClientName="web", ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH"]
+    )["UserPoolClient"]["ClientId"]
     idp.admin_create_user(UserPoolId=pool, Username="alice", MessageAction="SUPPRESS")
     idp.admin_set_user_password(UserPoolId=pool, Username="alice", Password="Str0ng#Passw0rd!", Permanent=True)
-    tokens = idp.admin_initiate_auth(UserPoolId=pool, ClientId=client_id, AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-                                     AuthParameters={"USERNAME": "alice", "PASSWORD": "Str0ng#Passw0rd!"})
+    tokens = idp.admin_initiate_auth(
+        UserPoolId=pool,
+        ClientId=client_id,
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "alice", "PASSWORD": "Str0ng#Passw0rd!"},
+    )
     result = tokens["AuthenticationResult"]
-    deployed = deploy_api(clients, {"GET /me": {"auth": True}, "GET /open": {}},
-                          issuer=f"https://cognito-idp.us-east-1.amazonaws.com/{pool}", audience=[client_id])
+    deployed = deploy_api(
+        clients,
+        {"GET /me": {"auth": True}, "GET /open": {}},
+        issuer=f"https://cognito-idp.us-east-1.amazonaws.com/{pool}",
+        audience=[client_id],
+    )
     wait_routed(gateway, deployed.api_id, "GET", "/open", "GET /open")
     id_resp = call(gateway, deployed.api_id, "GET", "/me", token=result["IdToken"])
     assert id_resp.status_code == 200, id_resp.text

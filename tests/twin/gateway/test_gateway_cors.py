@@ -19,9 +19,14 @@ from tests.twin.gateway.gateway_support import (
 )
 
 MAIN = OidcServer.issuer_id("main")
-CORS = {"AllowOrigins": ["https://app.test", "http://*"], "AllowMethods": ["GET", "POST", "OPTIONS"],
-        "AllowHeaders": ["authorization", "content-type"], "ExposeHeaders": ["x-request-id"], "MaxAge": 300,
-        "AllowCredentials": False}
+CORS = {
+    "AllowOrigins": ["https://app.test", "http://*"],
+    "AllowMethods": ["GET", "POST", "OPTIONS"],
+    "AllowHeaders": ["authorization", "content-type"],
+    "ExposeHeaders": ["x-request-id"],
+    "MaxAge": 300,
+    "AllowCredentials": False,
+}
 APP = "https://app.test"
 
 
@@ -38,14 +43,19 @@ def preflight(gw: GatewayProcess, api_id: str, path: str, origin: str | None) ->
 
 @pytest.fixture(scope="module")
 def api(clients: dict[str, Any], gateway: GatewayProcess) -> Deployed:
-    deployed = deploy_api(clients, {"GET /items": {"auth": True}, "GET /scoped": {"auth": True, "scopes": ["admin"]},
-                                    "GET /public": {}}, issuer=MAIN, cors=CORS)
+    deployed = deploy_api(
+        clients,
+        {"GET /items": {"auth": True}, "GET /scoped": {"auth": True, "scopes": ["admin"]}, "GET /public": {}},
+        issuer=MAIN,
+        cors=CORS,
+    )
     wait_routed(gateway, deployed.api_id, "GET", "/public", "GET /public")
     return deployed
 
 
-def test_preflight_is_answered_by_the_gateway_even_on_an_authorized_route(gateway: GatewayProcess,
-                                                                          api: Deployed) -> None:
+def test_preflight_is_answered_by_the_gateway_even_on_an_authorized_route(
+    gateway: GatewayProcess, api: Deployed
+) -> None:
     resp = preflight(gateway, api.api_id, "/items", APP)
     assert resp.status_code == 204
     assert resp.content == b""
@@ -101,20 +111,36 @@ def test_allowed_origin_answers_vary_on_origin(gateway: GatewayProcess, api: Dep
     assert "vary" not in call(gateway, api.api_id, "GET", "/public").headers
 
 
-def test_authorizer_rejection_carries_cors_headers_for_allowed_origin(gateway: GatewayProcess, api: Deployed,
-                                                                      oidc: OidcServer) -> None:
+def test_authorizer_rejection_carries_cors_headers_for_allowed_origin(
+    gateway: GatewayProcess, api: Deployed, oidc: OidcServer
+) -> None:
     """Every header of the authorizer's 401 and 403, against the captured 401 (content-type, content-length 26,
     www-authenticate, the echoed allow-origin, vary, allow-credentials when configured, apigw-requestid): the
     preflight-only headers (methods, headers, max-age) never show on them."""
-    denied = call(gateway, api.api_id, "GET", "/scoped", headers={"Origin": APP},
-                  token=mint(oidc.issuers["main"], {"aud": "client-a", "scope": "openid"}))
-    for resp, status, body in ((call(gateway, api.api_id, "GET", "/items", headers={"Origin": APP}), 401,
-                                b'{"message":"Unauthorized"}'), (denied, 403, b'{"message":"Forbidden"}')):
+    denied = call(
+        gateway,
+        api.api_id,
+        "GET",
+        "/scoped",
+        headers={"Origin": APP},
+        token=mint(oidc.issuers["main"], {"aud": "client-a", "scope": "openid"}),
+    )
+    for resp, status, body in (
+        (call(gateway, api.api_id, "GET", "/items", headers={"Origin": APP}), 401, b'{"message":"Unauthorized"}'),
+        (denied, 403, b'{"message":"Forbidden"}'),
+    ):
         assert resp.status_code == status
         assert resp.content == body
         assert {k.lower() for k in resp.headers} == {
-            "content-type", "content-length", "www-authenticate", "access-control-allow-origin", "vary",
-            "access-control-expose-headers", "apigw-requestid", "date"}, resp.headers
+            "content-type",
+            "content-length",
+            "www-authenticate",
+            "access-control-allow-origin",
+            "vary",
+            "access-control-expose-headers",
+            "apigw-requestid",
+            "date",
+        }, resp.headers
         assert resp.headers["access-control-allow-origin"] == APP
         assert resp.headers["vary"] == "origin"
         assert resp.headers["access-control-expose-headers"] == "x-request-id"
@@ -122,8 +148,9 @@ def test_authorizer_rejection_carries_cors_headers_for_allowed_origin(gateway: G
     assert cors_headers(evil) == {} and "vary" not in evil.headers
 
 
-def test_default_route_takes_options_and_its_authorizer_applies(gateway: GatewayProcess,
-                                                                clients: dict[str, Any], oidc: OidcServer) -> None:
+def test_default_route_takes_options_and_its_authorizer_applies(
+    gateway: GatewayProcess, clients: dict[str, Any], oidc: OidcServer
+) -> None:
     deployed = deploy_api(clients, {"$default": {"auth": True}}, issuer=MAIN, cors=CORS, permission="*/$default")
     token = mint(oidc.issuers["main"], {"aud": "client-a"})
     wait_routed(gateway, deployed.api_id, "GET", "/x", "$default", token=token)
@@ -131,10 +158,10 @@ def test_default_route_takes_options_and_its_authorizer_applies(gateway: Gateway
     assert resp.status_code == 401  # no automatic preflight: the $default route (and its JWT authorizer) handles it
 
 
-def test_options_proxy_route_beats_default_and_reaches_lambda(gateway: GatewayProcess,
-                                                              clients: dict[str, Any]) -> None:
-    deployed = deploy_api(clients, {"$default": {"auth": True}, "OPTIONS /{proxy+}": {}}, issuer=MAIN, cors=CORS,
-                          permission="*")
+def test_options_proxy_route_beats_default_and_reaches_lambda(gateway: GatewayProcess, clients: dict[str, Any]) -> None:
+    deployed = deploy_api(
+        clients, {"$default": {"auth": True}, "OPTIONS /{proxy+}": {}}, issuer=MAIN, cors=CORS, permission="*"
+    )
     resp = eventually(lambda: (r := preflight(gateway, deployed.api_id, "/x/y", APP)).status_code == 200 and r)
     assert resp.json()["event"]["routeKey"] == "OPTIONS /{proxy+}"
     assert resp.headers["access-control-allow-origin"] == APP
@@ -154,14 +181,19 @@ def test_star_origin_and_credentials(gateway: GatewayProcess, clients: dict[str,
     resp = call(gateway, star.api_id, "GET", "/p", headers={"Origin": "https://whoever.test"})
     assert resp.headers["access-control-allow-origin"] == "*"
     assert preflight(gateway, star.api_id, "/p", "https://whoever.test").headers["access-control-allow-methods"] == "*"
-    for resp in (call(gateway, creds.api_id, "GET", "/p", headers={"Origin": APP}),
-                 preflight(gateway, creds.api_id, "/p", APP)):
+    for resp in (
+        call(gateway, creds.api_id, "GET", "/p", headers={"Origin": APP}),
+        preflight(gateway, creds.api_id, "/p", APP),
+    ):
         assert resp.headers["access-control-allow-origin"] == APP
         assert resp.headers["access-control-allow-credentials"] == "true"
     # The captured order on a CORS answer: allow-origin, vary, allow-credentials.
     names = [k.lower() for k in call(gateway, creds.api_id, "GET", "/p", headers={"Origin": APP}).headers]
-    assert [n for n in names if n in ("access-control-allow-origin", "vary", "access-control-allow-credentials")] \
-        == ["access-control-allow-origin", "vary", "access-control-allow-credentials"]
+    assert [n for n in names if n in ("access-control-allow-origin", "vary", "access-control-allow-credentials")] == [
+        "access-control-allow-origin",
+        "vary",
+        "access-control-allow-credentials",
+    ]
 
 
 def test_without_cors_configuration_nothing_is_touched(gateway: GatewayProcess, clients: dict[str, Any]) -> None:

@@ -69,8 +69,12 @@ def test_warm_environment_keeps_module_state(gateway: GatewayProcess, api: Deplo
     second = call(gateway, api.api_id, "GET", "/echo").json()
     assert second["pid"] == first["pid"]
     assert second["count"] == first["count"] + 1
-    assert first["env"] == {"AWS_REGION": REGION, "AWS_LAMBDA_FUNCTION_NAME": api.function,
-                            "AWS_ENDPOINT_URL": control_url, "FOO": "bar"}
+    assert first["env"] == {
+        "AWS_REGION": REGION,
+        "AWS_LAMBDA_FUNCTION_NAME": api.function,
+        "AWS_ENDPOINT_URL": control_url,
+        "FOO": "bar",
+    }
 
 
 def test_code_update_starts_a_cold_environment(gateway: GatewayProcess, clients: dict[str, Any]) -> None:
@@ -103,13 +107,14 @@ class TestResourcePolicy:
         function = f"gw-fn-{uuid.uuid4().hex[:8]}"
         create_function(clients, function)
         other = deploy_api(clients, {"GET /items/{id}": {}}, function=function, permission="*/POST/*")
-        template = deploy_api(clients, {"GET /items/{id}": {}}, function=function,
-                              permission="$default/GET/items/{id}")
+        template = deploy_api(clients, {"GET /items/{id}": {}}, function=function, permission="$default/GET/items/{id}")
 
         def statuses() -> tuple[int, int]:
             # Both requested each round: both stay hot, so the gateway re-reads both APIs and the shared policy.
-            return (call(gateway, template.api_id, "GET", "/items/2").status_code,
-                    call(gateway, other.api_id, "GET", "/items/1").status_code)
+            return (
+                call(gateway, template.api_id, "GET", "/items/2").status_code,
+                call(gateway, other.api_id, "GET", "/items/1").status_code,
+            )
 
         eventually(lambda: (s := statuses())[0] == 200 and s[1] != 404 and s)  # != 404: other's route is read
         assert call(gateway, other.api_id, "GET", "/items/1").status_code == 500
@@ -135,17 +140,23 @@ class TestResourcePolicy:
 
         def allow(deployed: Deployed, sid: str, account: str) -> None:
             clients["lambda"].add_permission(
-                FunctionName=function, StatementId=sid, Action="lambda:InvokeFunction",
-                Principal="apigateway.amazonaws.com", SourceAccount=account,
-                SourceArn=f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{deployed.api_id}/*")
+                FunctionName=function,
+                StatementId=sid,
+                Action="lambda:InvokeFunction",
+                Principal="apigateway.amazonaws.com",
+                SourceAccount=account,
+                SourceArn=f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{deployed.api_id}/*",
+            )
 
         allow(bad, "bad-account", "999999999999")
         allow(good, "good-account", ACCOUNT)
 
         def statuses() -> tuple[int, int]:
             # Both requested each round: both stay hot, so the gateway re-reads both APIs and the shared policy.
-            return (call(gateway, good.api_id, "GET", "/p").status_code,
-                    call(gateway, bad.api_id, "GET", "/p").status_code)
+            return (
+                call(gateway, good.api_id, "GET", "/p").status_code,
+                call(gateway, bad.api_id, "GET", "/p").status_code,
+            )
 
         # bad != 404: its route is in the snapshot (an API read before its route was created answers 404).
         eventually(lambda: (s := statuses())[0] == 200 and s[1] != 404 and s)
@@ -173,8 +184,14 @@ class TestLimits:
         assert resp.headers["apigw-requestid"]
 
     def test_oversized_body(self, gateway: GatewayProcess, api: Deployed) -> None:
-        resp = call(gateway, api.api_id, "POST", "/echo", data=b"x" * (10 * 1024 * 1024 + 1),
-                    headers={"content-type": "application/octet-stream"})
+        resp = call(
+            gateway,
+            api.api_id,
+            "POST",
+            "/echo",
+            data=b"x" * (10 * 1024 * 1024 + 1),
+            headers={"content-type": "application/octet-stream"},
+        )
         assert resp.status_code == 413
         assert resp.headers["apigw-requestid"]
 
@@ -183,6 +200,10 @@ class TestLimits:
             for _ in range(11):
                 yield b"y" * (1024 * 1024)
 
-        resp = requests.post(gateway.url + "/echo", data=chunks(), timeout=30,
-                             headers={"Host": f"{api.api_id}.execute-api.localhost:{gateway.port}"})
+        resp = requests.post(
+            gateway.url + "/echo",
+            data=chunks(),
+            timeout=30,
+            headers={"Host": f"{api.api_id}.execute-api.localhost:{gateway.port}"},
+        )
         assert resp.status_code == 413

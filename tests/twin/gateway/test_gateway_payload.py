@@ -23,8 +23,9 @@ def api(clients: dict[str, Any], gateway: GatewayProcess) -> Deployed:
     return deployed
 
 
-def raw_request(gw: GatewayProcess, api_id: str, method: str, path: str, headers: list[tuple[str, str]],
-                body: bytes | None = None) -> tuple[int, dict[str, str], bytes]:
+def raw_request(
+    gw: GatewayProcess, api_id: str, method: str, path: str, headers: list[tuple[str, str]], body: bytes | None = None
+) -> tuple[int, dict[str, str], bytes]:
     """http.client, so that repeated headers reach the gateway as separate lines."""
     conn = http.client.HTTPConnection("127.0.0.1", gw.port, timeout=15)
     try:
@@ -41,18 +42,34 @@ def raw_request(gw: GatewayProcess, api_id: str, method: str, path: str, headers
         conn.close()
 
 
-def event_of(gw: GatewayProcess, api: Deployed, method: str, path: str, headers: list[tuple[str, str]] | None = None,
-             body: bytes | None = None) -> tuple[dict[str, Any], dict[str, str]]:
+def event_of(
+    gw: GatewayProcess,
+    api: Deployed,
+    method: str,
+    path: str,
+    headers: list[tuple[str, str]] | None = None,
+    body: bytes | None = None,
+) -> tuple[dict[str, Any], dict[str, str]]:
     status, resp_headers, data = raw_request(gw, api.api_id, method, path, headers or [], body)
     assert status == 200, data
     return json.loads(data)["event"], resp_headers
 
 
 def test_headers_cookies_and_query(gateway: GatewayProcess, api: Deployed) -> None:
-    event, _ = event_of(gateway, api, "GET", "/echo?a=1&a=2&b=x%20y&empty=", [
-        ("X-Multi", "one"), ("X-Multi", "two"), ("Cookie", "c1=v1; c2=v2"), ("Cookie", "c3=v3"),
-        ("User-Agent", "probe/1.0"), ("X-Forwarded-For", "10.0.0.9"),
-    ])
+    event, _ = event_of(
+        gateway,
+        api,
+        "GET",
+        "/echo?a=1&a=2&b=x%20y&empty=",
+        [
+            ("X-Multi", "one"),
+            ("X-Multi", "two"),
+            ("Cookie", "c1=v1; c2=v2"),
+            ("Cookie", "c3=v3"),
+            ("User-Agent", "probe/1.0"),
+            ("X-Forwarded-For", "10.0.0.9"),
+        ],
+    )
     headers = event["headers"]
     assert all(name == name.lower() for name in headers)
     assert headers["x-multi"] == "one,two"
@@ -87,18 +104,30 @@ def test_request_context(gateway: GatewayProcess, api: Deployed) -> None:
     assert ctx["apiId"] == api.api_id
     assert ctx["domainName"] == f"{api.api_id}.execute-api.localhost:{gateway.port}"
     assert ctx["domainPrefix"] == api.api_id
-    assert ctx["http"] == {"method": "GET", "path": "/items/42", "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1",
-                           "userAgent": ""}
+    assert ctx["http"] == {
+        "method": "GET",
+        "path": "/items/42",
+        "protocol": "HTTP/1.1",
+        "sourceIp": "127.0.0.1",
+        "userAgent": "",
+    }
     assert ctx["requestId"] == headers["apigw-requestid"]
     assert ctx["stage"] == "$default"
     assert before - 5 <= ctx["timeEpoch"] <= int(time.time() * 1000) + 5
     assert time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(ctx["timeEpoch"] / 1000)) == ctx["time"]
 
 
-@pytest.mark.parametrize(("content_type", "base64_expected"), [
-    ("application/json", False), ("text/plain; charset=utf-8", False), ("application/vnd.api+json", False),
-    ("application/octet-stream", True), ("image/png", True), ("application/x-www-form-urlencoded", True),
-])
+@pytest.mark.parametrize(
+    ("content_type", "base64_expected"),
+    [
+        ("application/json", False),
+        ("text/plain; charset=utf-8", False),
+        ("application/vnd.api+json", False),
+        ("application/octet-stream", True),
+        ("image/png", True),
+        ("application/x-www-form-urlencoded", True),
+    ],
+)
 def test_bodies(gateway: GatewayProcess, api: Deployed, content_type: str, base64_expected: bool) -> None:
     body = '{"answer": "é"}'.encode()
     event, _ = event_of(gateway, api, "POST", "/echo", [("Content-Type", content_type)], body)
@@ -128,16 +157,31 @@ def test_result_without_status_code_is_200_json(gateway: GatewayProcess, api: De
 
 
 def test_full_result_shape(gateway: GatewayProcess, api: Deployed) -> None:
-    resp = result(gateway, api, {"statusCode": 201, "headers": {"X-Custom": "yes", "content-type": "text/plain"},
-                                 "cookies": ["a=1; Path=/", "b=2"], "body": "made"})
+    resp = result(
+        gateway,
+        api,
+        {
+            "statusCode": 201,
+            "headers": {"X-Custom": "yes", "content-type": "text/plain"},
+            "cookies": ["a=1; Path=/", "b=2"],
+            "body": "made",
+        },
+    )
     assert resp.status_code == 201
     assert resp.headers["x-custom"] == "yes"
     assert resp.headers["content-type"] == "text/plain"
     assert resp.raw.headers.getlist("set-cookie") == ["a=1; Path=/", "b=2"]
     assert resp.text == "made"
-    binary = result(gateway, api, {"statusCode": 200, "isBase64Encoded": True,
-                                   "headers": {"content-type": "application/octet-stream"},
-                                   "body": base64.b64encode(b"\x00\x01\xff").decode()})
+    binary = result(
+        gateway,
+        api,
+        {
+            "statusCode": 200,
+            "isBase64Encoded": True,
+            "headers": {"content-type": "application/octet-stream"},
+            "body": base64.b64encode(b"\x00\x01\xff").decode(),
+        },
+    )
     assert binary.content == b"\x00\x01\xff"
     empty = result(gateway, api, {"statusCode": 204})
     assert (empty.status_code, empty.content) == (204, b"")
@@ -154,12 +198,17 @@ def test_result_with_status_code_but_no_content_type_is_plain_text(gateway: Gate
     assert own.headers["content-type"] == "text"
 
 
-@pytest.mark.parametrize("bad", [
-    {"statusCode": "200", "body": "x"}, {"statusCode": 200, "body": {"a": 1}}, {"statusCode": 200,
-                                                                              "headers": {"x": 1}},
-    {"statusCode": 99}, {"statusCode": 200, "cookies": "a=1"}, {"statusCode": 200, "isBase64Encoded": True,
-                                                               "body": "***"},
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"statusCode": "200", "body": "x"},
+        {"statusCode": 200, "body": {"a": 1}},
+        {"statusCode": 200, "headers": {"x": 1}},
+        {"statusCode": 99},
+        {"statusCode": 200, "cookies": "a=1"},
+        {"statusCode": 200, "isBase64Encoded": True, "body": "***"},
+    ],
+)
 def test_malformed_result_is_500(gateway: GatewayProcess, api: Deployed, bad: dict[str, Any]) -> None:
     resp = result(gateway, api, bad)
     assert resp.status_code == 500

@@ -16,27 +16,37 @@ def policy(*statements: dict[str, object]) -> ResourcePolicy:
 
 
 def grant(source_arn: str, **extra: object) -> dict[str, object]:
-    return {"Effect": "Allow", "Principal": {"Service": "apigateway.amazonaws.com"},
-            "Action": "lambda:InvokeFunction", "Condition": {"ArnLike": {"AWS:SourceArn": source_arn}}, **extra}
+    return {
+        "Effect": "Allow",
+        "Principal": {"Service": "apigateway.amazonaws.com"},
+        "Action": "lambda:InvokeFunction",
+        "Condition": {"ArnLike": {"AWS:SourceArn": source_arn}},
+        **extra,
+    }
 
 
 def test_source_arns() -> None:
-    assert ARNS == ["arn:aws:execute-api:us-east-1:123456789012:abc/$default/GET/items/{id}",
-                    "arn:aws:execute-api:us-east-1:123456789012:abc/$default/GET/items/7"]
+    assert ARNS == [
+        "arn:aws:execute-api:us-east-1:123456789012:abc/$default/GET/items/{id}",
+        "arn:aws:execute-api:us-east-1:123456789012:abc/$default/GET/items/7",
+    ]
     default_route = source_arns("r", "1", "abc", "$default", "GET", None, "/x")
     assert default_route == ["arn:aws:execute-api:r:1:abc/$default/$default"]
 
 
-@pytest.mark.parametrize(("pattern", "expected"), [
-    ("arn:aws:execute-api:us-east-1:123456789012:abc/*", True),
-    ("arn:aws:execute-api:us-east-1:123456789012:abc/*/*/*", True),
-    ("arn:aws:execute-api:us-east-1:123456789012:abc/*/GET/items/?", True),
-    ("arn:aws:execute-api:us-east-1:123456789012:abc/*/POST/*", False),
-    ("arn:aws:execute-api:us-east-1:123456789012:abd/*", False),
-    ("arn:aws:execute-api:*:123456789012:abc/*", True),
-    ("arn:aws:execute-api:us-east-1*", False),  # a wildcard does not cover the ':' between ARN fields
-    ("arn:aws:execute-api:us-east-1:999999999999:abc/*", False),
-])
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        ("arn:aws:execute-api:us-east-1:123456789012:abc/*", True),
+        ("arn:aws:execute-api:us-east-1:123456789012:abc/*/*/*", True),
+        ("arn:aws:execute-api:us-east-1:123456789012:abc/*/GET/items/?", True),
+        ("arn:aws:execute-api:us-east-1:123456789012:abc/*/POST/*", False),
+        ("arn:aws:execute-api:us-east-1:123456789012:abd/*", False),
+        ("arn:aws:execute-api:*:123456789012:abc/*", True),
+        ("arn:aws:execute-api:us-east-1*", False),  # a wildcard does not cover the ':' between ARN fields
+        ("arn:aws:execute-api:us-east-1:999999999999:abc/*", False),
+    ],
+)
 def test_arn_like(pattern: str, expected: bool) -> None:
     assert allows(policy(grant(pattern)), ARNS, "123456789012") is expected
 

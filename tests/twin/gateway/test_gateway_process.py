@@ -30,8 +30,7 @@ from twin.state import StateLayout
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
-def test_stops_cleanly_with_workers_ended(control_url: str, clients: dict[str, Any], tmp_path: Path,
-                                          sig: int) -> None:
+def test_stops_cleanly_with_workers_ended(control_url: str, clients: dict[str, Any], tmp_path: Path, sig: int) -> None:
     deployed = deploy_api(clients, {"GET /p": {}})
     gw = start_gateway(control_url, tmp_path, "--default-api-id", deployed.api_id)
     try:
@@ -63,17 +62,28 @@ def test_bare_address_serves_the_default_api(control_url: str, clients: dict[str
 
 
 def run_gateway(*args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "twin.gateway", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=timeout, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    return subprocess.run(
+        [sys.executable, "-m", "twin.gateway", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
 
 
-@pytest.mark.parametrize(("args", "needle"), [
-    (["--control-url", "http://example.com:5000", "--state-dir", "/tmp/x"], "must be an http URL on 127.0.0.1"),
-    (["--control-url", "http://127.0.0.1:1", "--state-dir", "/tmp/x", "--issuer-map", "nourl"], "ISSUER=URL"),
-    (["--control-url", "http://127.0.0.1:1", "--state-dir", "/tmp/x", "--port", "70000"], "is not a port"),
-    (["--control-url", "http://127.0.0.1:1", "--state-dir", "/tmp/x", "--startup-timeout", "0.5"],
-     "cannot read the control plane"),
-])
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--control-url", "http://example.com:5000", "--state-dir", "/tmp/x"], "must be an http URL on 127.0.0.1"),
+        (["--control-url", "http://127.0.0.1:1", "--state-dir", "/tmp/x", "--issuer-map", "nourl"], "ISSUER=URL"),
+        (["--control-url", "http://127.0.0.1:1", "--state-dir", "/tmp/x", "--port", "70000"], "is not a port"),
+        (
+            ["--control-url", "http://127.0.0.1:1", "--state-dir", "/tmp/x", "--startup-timeout", "0.5"],
+            "cannot read the control plane",
+        ),
+    ],
+)
 def test_bad_input_is_one_line(args: list[str], needle: str) -> None:
     result = run_gateway(*args)
     assert result.returncode != 0
@@ -92,8 +102,14 @@ def test_changes_reach_a_running_gateway(gateway: GatewayProcess, clients: dict[
     apigw.create_route(ApiId=deployed.api_id, RouteKey="GET /b", Target=f"integrations/{deployed.integration_id}")
     wait_routed(gateway, deployed.api_id, "GET", "/b", "GET /b")
     apigw.update_api(ApiId=deployed.api_id, CorsConfiguration={"AllowOrigins": ["https://late.test"]})
-    eventually(lambda: call(gateway, deployed.api_id, "GET", "/a", headers={"Origin": "https://late.test"})
-               .headers.get("access-control-allow-origin") == "https://late.test")
+    eventually(
+        lambda: (
+            call(gateway, deployed.api_id, "GET", "/a", headers={"Origin": "https://late.test"}).headers.get(
+                "access-control-allow-origin"
+            )
+            == "https://late.test"
+        )
+    )
 
 
 def test_ready_line_is_the_only_stdout(control_url: str, tmp_path: Path) -> None:
@@ -103,12 +119,14 @@ def test_ready_line_is_the_only_stdout(control_url: str, tmp_path: Path) -> None
     assert gw.proc.stdout.read() == ""
 
 
-def test_jwt_leeway_is_configurable(control_url: str, clients: dict[str, Any], oidc: OidcServer,
-                                    tmp_path: Path) -> None:
+def test_jwt_leeway_is_configurable(
+    control_url: str, clients: dict[str, Any], oidc: OidcServer, tmp_path: Path
+) -> None:
     deployed = deploy_api(clients, {"GET /s": {"auth": True}}, issuer=OidcServer.issuer_id("main"))
     issuer = oidc.issuers["main"]
-    gw = start_gateway(control_url, tmp_path, "--jwt-leeway", "30", "--issuer-map",
-                       f"{OidcServer.issuer_id('main')}={oidc.url}/main")
+    gw = start_gateway(
+        control_url, tmp_path, "--jwt-leeway", "30", "--issuer-map", f"{OidcServer.issuer_id('main')}={oidc.url}/main"
+    )
     now = int(time.time())
     try:
         late = mint(issuer, {"aud": "client-a", "exp": now - 10})

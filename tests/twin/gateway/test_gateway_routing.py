@@ -22,9 +22,24 @@ NOT_FOUND = {"message": "Not Found"}
 
 @pytest.fixture(scope="module")
 def api(clients: dict[str, Any], gateway: GatewayProcess) -> Deployed:
-    deployed = deploy_api(clients, {key: {} for key in (
-        "GET /", "GET /pets", "POST /pets", "GET /pets/{id}", "GET /pets/dog", "ANY /pets/{id}/toys",
-        "GET /pets/{proxy+}", "ANY /things/{proxy+}", "GET /things/special/{proxy+}")}, permission="*")
+    deployed = deploy_api(
+        clients,
+        {
+            key: {}
+            for key in (
+                "GET /",
+                "GET /pets",
+                "POST /pets",
+                "GET /pets/{id}",
+                "GET /pets/dog",
+                "ANY /pets/{id}/toys",
+                "GET /pets/{proxy+}",
+                "ANY /things/{proxy+}",
+                "GET /things/special/{proxy+}",
+            )
+        },
+        permission="*",
+    )
     wait_routed(gateway, deployed.api_id, "GET", "/things/special/x", "GET /things/special/{proxy+}")  # the last one
     return deployed
 
@@ -36,28 +51,39 @@ def route_of(gw: GatewayProcess, api_id: str, method: str, path: str) -> tuple[s
     return event["routeKey"], event.get("pathParameters")
 
 
-@pytest.mark.parametrize(("method", "path", "route", "params"), [
-    ("GET", "/", "GET /", None),
-    ("GET", "/pets", "GET /pets", None),
-    ("POST", "/pets", "POST /pets", None),
-    ("GET", "/pets/dog", "GET /pets/dog", None),
-    ("GET", "/pets/7", "GET /pets/{id}", {"id": "7"}),
-    ("GET", "/pets/a%20b", "GET /pets/{id}", {"id": "a b"}),
-    ("GET", "/pets/7/toys", "ANY /pets/{id}/toys", {"id": "7"}),
-    ("DELETE", "/pets/7/toys", "ANY /pets/{id}/toys", {"id": "7"}),
-    ("GET", "/pets/7/toys/ball", "GET /pets/{proxy+}", {"proxy": "7/toys/ball"}),
-    ("PUT", "/things/a/b", "ANY /things/{proxy+}", {"proxy": "a/b"}),
-    ("GET", "/things/special/x", "GET /things/special/{proxy+}", {"proxy": "x"}),
-])
-def test_most_specific_route_wins(gateway: GatewayProcess, api: Deployed, method: str, path: str, route: str,
-                                  params: dict[str, str] | None) -> None:
+@pytest.mark.parametrize(
+    ("method", "path", "route", "params"),
+    [
+        ("GET", "/", "GET /", None),
+        ("GET", "/pets", "GET /pets", None),
+        ("POST", "/pets", "POST /pets", None),
+        ("GET", "/pets/dog", "GET /pets/dog", None),
+        ("GET", "/pets/7", "GET /pets/{id}", {"id": "7"}),
+        ("GET", "/pets/a%20b", "GET /pets/{id}", {"id": "a b"}),
+        ("GET", "/pets/7/toys", "ANY /pets/{id}/toys", {"id": "7"}),
+        ("DELETE", "/pets/7/toys", "ANY /pets/{id}/toys", {"id": "7"}),
+        ("GET", "/pets/7/toys/ball", "GET /pets/{proxy+}", {"proxy": "7/toys/ball"}),
+        ("PUT", "/things/a/b", "ANY /things/{proxy+}", {"proxy": "a/b"}),
+        ("GET", "/things/special/x", "GET /things/special/{proxy+}", {"proxy": "x"}),
+    ],
+)
+def test_most_specific_route_wins(
+    gateway: GatewayProcess, api: Deployed, method: str, path: str, route: str, params: dict[str, str] | None
+) -> None:
     assert route_of(gateway, api.api_id, method, path) == (route, params)
 
 
-@pytest.mark.parametrize(("method", "path"), [
-    ("DELETE", "/pets"), ("GET", "/Pets"), ("GET", "/things"), ("GET", "/nothing/here"), ("GET", "/pets/"),
-    ("PATCH", "/"),
-])
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("DELETE", "/pets"),
+        ("GET", "/Pets"),
+        ("GET", "/things"),
+        ("GET", "/nothing/here"),
+        ("GET", "/pets/"),
+        ("PATCH", "/"),
+    ],
+)
 def test_unmatched_is_not_found(gateway: GatewayProcess, api: Deployed, method: str, path: str) -> None:
     resp = call(gateway, api.api_id, method, path)
     assert resp.status_code == 404
@@ -93,8 +119,9 @@ def test_default_route_catches_everything_else(gateway: GatewayProcess, clients:
     assert route_of(gateway, deployed.api_id, "POST", "/only") == ("$default", None)
 
 
-def test_unknown_api_and_api_without_default_stage(gateway: GatewayProcess, clients: dict[str, Any],
-                                                  control_url: str, tmp_path: Path) -> None:
+def test_unknown_api_and_api_without_default_stage(
+    gateway: GatewayProcess, clients: dict[str, Any], control_url: str, tmp_path: Path
+) -> None:
     unknown = call(gateway, "zzzzzzzz", "GET", "/pets")
     assert unknown.status_code == 404
     assert unknown.json() == NOT_FOUND
@@ -122,8 +149,9 @@ def test_unknown_api_and_api_without_default_stage(gateway: GatewayProcess, clie
 def test_route_without_integration_is_not_found(gateway: GatewayProcess, clients: dict[str, Any]) -> None:
     # GET /ok last: its route key proves the gateway holds the two routes made before it (a route not read yet
     # would be a 404 as well).
-    deployed = deploy_api(clients, {"GET /none": {"target": None}, "GET /dangling": {"target": "integrations/nope"},
-                                    "GET /ok": {}})
+    deployed = deploy_api(
+        clients, {"GET /none": {"target": None}, "GET /dangling": {"target": "integrations/nope"}, "GET /ok": {}}
+    )
     wait_routed(gateway, deployed.api_id, "GET", "/ok", "GET /ok")
     assert call(gateway, deployed.api_id, "GET", "/none").status_code == 404
     dangling = call(gateway, deployed.api_id, "GET", "/dangling")

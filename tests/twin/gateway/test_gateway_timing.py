@@ -80,8 +80,9 @@ def authorizer(audience: str) -> AuthorizerConfig:
     return AuthorizerConfig("au1", "JWT", ("$request.header.Authorization",), "https://idp.test/x", (audience,))
 
 
-def snapshot(policies: dict[str, ResourcePolicy | None], authorizers: dict[str, AuthorizerConfig | None],
-             api_name: str = "api") -> Snapshot:
+def snapshot(
+    policies: dict[str, ResourcePolicy | None], authorizers: dict[str, AuthorizerConfig | None], api_name: str = "api"
+) -> Snapshot:
     api = ApiSnapshot("a1", api_name, None, RouteTable([]), {}, authorizers, True)
     return Snapshot(apis={"a1": api}, policies=policies)
 
@@ -154,8 +155,7 @@ def oidc() -> Iterator[OidcServer]:
     server.stop()
 
 
-def test_an_unknown_kid_refetches_at_most_once_per_interval(oidc: OidcServer,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unknown_kid_refetches_at_most_once_per_interval(oidc: OidcServer, monkeypatch: pytest.MonkeyPatch) -> None:
     clock = Clock()
     monkeypatch.setattr(jwks, "time", mock.Mock(monotonic=clock))
     issuer_id = OidcServer.issuer_id("gt-unit")
@@ -198,22 +198,32 @@ def issuer_maps(oidc: OidcServer, *names: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def held_gateway(control_url: str, oidc: OidcServer,
-                 tmp_path_factory: pytest.TempPathFactory) -> Iterator[GatewayProcess]:
+def held_gateway(
+    control_url: str, oidc: OidcServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[GatewayProcess]:
     """Changes are held for an hour: longer than any test."""
-    gw = start_gateway(control_url, tmp_path_factory.mktemp("gw-held"), *issuer_maps(oidc, "gt-main", "gt-jwks"),
-                       "--refresh-interval", "0.3", "--propagation-delay", str(HOUR_S))
+    gw = start_gateway(
+        control_url,
+        tmp_path_factory.mktemp("gw-held"),
+        *issuer_maps(oidc, "gt-main", "gt-jwks"),
+        "--refresh-interval",
+        "0.3",
+        "--propagation-delay",
+        str(HOUR_S),
+    )
     yield gw
     assert gw.stop() == 0, gw.stderr()
 
 
 @pytest.fixture(scope="module")
-def quick_gateway(control_url: str, oidc: OidcServer,
-                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[GatewayProcess]:
+def quick_gateway(
+    control_url: str, oidc: OidcServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[GatewayProcess]:
     """Changes land a second after they are seen; the setting comes from the environment."""
     with mock.patch.dict(os.environ, {PROPAGATION_ENV: "1"}):
-        gw = start_gateway(control_url, tmp_path_factory.mktemp("gw-quick"), *issuer_maps(oidc, "gt-main"),
-                           "--refresh-interval", "0.3")
+        gw = start_gateway(
+            control_url, tmp_path_factory.mktemp("gw-quick"), *issuer_maps(oidc, "gt-main"), "--refresh-interval", "0.3"
+        )
     yield gw
     assert gw.stop() == 0, gw.stderr()
 
@@ -228,26 +238,36 @@ def protected_api(clients: dict[str, Any], gw: GatewayProcess, issuer: str = "gt
     function = f"gt-fn-{uuid.uuid4().hex[:8]}"
     create_function(clients, function)
     grant_any_api(clients, function)
-    deployed = deploy_api(clients, {"GET /a": {"auth": True}, "GET /open": {}}, function=function, permission=None,
-                          issuer=OidcServer.issuer_id(issuer), audience=["client-a"])
+    deployed = deploy_api(
+        clients,
+        {"GET /a": {"auth": True}, "GET /open": {}},
+        function=function,
+        permission=None,
+        issuer=OidcServer.issuer_id(issuer),
+        audience=["client-a"],
+    )
     wait_routed(gw, deployed.api_id, "GET", "/open", "GET /open")
     return deployed
 
 
 def add_route(clients: dict[str, Any], deployed: Deployed, key: str) -> None:
-    clients["apigatewayv2"].create_route(ApiId=deployed.api_id, RouteKey=key,
-                                         Target=f"integrations/{deployed.integration_id}")
+    clients["apigatewayv2"].create_route(
+        ApiId=deployed.api_id, RouteKey=key, Target=f"integrations/{deployed.integration_id}"
+    )
 
 
 def test_permission_and_authorizer_changes_are_held_for_the_delay(
-        clients: dict[str, Any], held_gateway: GatewayProcess, oidc: OidcServer) -> None:
+    clients: dict[str, Any], held_gateway: GatewayProcess, oidc: OidcServer
+) -> None:
     gw, issuer = held_gateway, oidc.issuers["gt-main"]
     deployed = protected_api(clients, gw)
     assert call(gw, deployed.api_id, "GET", "/a", token=mint(issuer, {"aud": "client-a"})).status_code == 200
     clients["lambda"].remove_permission(FunctionName=deployed.function, StatementId=GRANT_SID)
-    clients["apigatewayv2"].update_authorizer(ApiId=deployed.api_id, AuthorizerId=deployed.authorizer_id,
-                                              JwtConfiguration={"Issuer": OidcServer.issuer_id("gt-main"),
-                                                                "Audience": ["client-z"]})
+    clients["apigatewayv2"].update_authorizer(
+        ApiId=deployed.api_id,
+        AuthorizerId=deployed.authorizer_id,
+        JwtConfiguration={"Issuer": OidcServer.issuer_id("gt-main"), "Audience": ["client-z"]},
+    )
     # A route made after both changes: once it is served, the round that read it had read both changes too
     # (an API's routes are read before its authorizers, its function's policy after every API of the round).
     add_route(clients, deployed, "GET /marker")
@@ -257,14 +277,18 @@ def test_permission_and_authorizer_changes_are_held_for_the_delay(
 
 
 def test_permission_and_authorizer_changes_land_after_the_delay(
-        clients: dict[str, Any], quick_gateway: GatewayProcess, oidc: OidcServer) -> None:
+    clients: dict[str, Any], quick_gateway: GatewayProcess, oidc: OidcServer
+) -> None:
     gw, issuer = quick_gateway, oidc.issuers["gt-main"]
     deployed = protected_api(clients, gw)
-    clients["apigatewayv2"].update_authorizer(ApiId=deployed.api_id, AuthorizerId=deployed.authorizer_id,
-                                              JwtConfiguration={"Issuer": OidcServer.issuer_id("gt-main"),
-                                                                "Audience": ["client-z"]})
-    eventually(lambda: call(gw, deployed.api_id, "GET", "/a",
-                            token=mint(issuer, {"aud": "client-z"})).status_code == 200)
+    clients["apigatewayv2"].update_authorizer(
+        ApiId=deployed.api_id,
+        AuthorizerId=deployed.authorizer_id,
+        JwtConfiguration={"Issuer": OidcServer.issuer_id("gt-main"), "Audience": ["client-z"]},
+    )
+    eventually(
+        lambda: call(gw, deployed.api_id, "GET", "/a", token=mint(issuer, {"aud": "client-z"})).status_code == 200
+    )
     assert call(gw, deployed.api_id, "GET", "/a", token=mint(issuer, {"aud": "client-a"})).status_code == 401
     clients["lambda"].remove_permission(FunctionName=deployed.function, StatementId=GRANT_SID)
     eventually(lambda: call(gw, deployed.api_id, "GET", "/open").status_code == 500)
@@ -273,7 +297,8 @@ def test_permission_and_authorizer_changes_land_after_the_delay(
 
 
 def test_a_kid_published_after_the_cache_was_filled_is_accepted_after_one_refetch(
-        clients: dict[str, Any], held_gateway: GatewayProcess, oidc: OidcServer) -> None:
+    clients: dict[str, Any], held_gateway: GatewayProcess, oidc: OidcServer
+) -> None:
     gw, issuer = held_gateway, oidc.issuers["gt-jwks"]
     assert isinstance(issuer, RecordingIssuer)
     deployed = protected_api(clients, gw, "gt-jwks")
@@ -282,8 +307,10 @@ def test_a_kid_published_after_the_cache_was_filled_is_accepted_after_one_refetc
     stranger = mint(issuer, {"aud": "client-a"}, kid="gt-jwks-k9", key=issuer.keys["gt-jwks-k1"])
     resp = call(gw, deployed.api_id, "GET", "/a", token=stranger)
     assert resp.status_code == 401
-    assert 'error_description="no key in the issuer\'s jwks_uri matches kid gt-jwks-k9"' in (
-        resp.headers["www-authenticate"])
+    assert (
+        'error_description="no key in the issuer\'s jwks_uri matches kid gt-jwks-k9"'
+        in (resp.headers["www-authenticate"])
+    )
     issuer.add_key("gt-jwks-k2")
     fresh = mint(issuer, {"aud": "client-a"}, kid="gt-jwks-k2")
     refusals: set[str] = set()
@@ -296,22 +323,47 @@ def test_a_kid_published_after_the_cache_was_filled_is_accepted_after_one_refetc
 
     eventually(accepted, timeout=UNKNOWN_KID_REFETCH_S + 30, interval=0.1)
     # Until the refetch, the only answer was the unknown-kid refusal; one key-set response carried the new key.
-    assert refusals <= {'401 Bearer scope="" error="invalid_token" error_description="no key in the issuer\'s '
-                        'jwks_uri matches kid gt-jwks-k2"'}
+    assert refusals <= {
+        '401 Bearer scope="" error="invalid_token" error_description="no key in the issuer\'s '
+        'jwks_uri matches kid gt-jwks-k2"'
+    }
     assert sum("gt-jwks-k2" in kids for kids in issuer.served) == 1
 
 
-@pytest.mark.parametrize(("args", "env", "line"), [
-    (["--propagation-delay", "soon"], {}, "twin.gateway: --propagation-delay must be a number of seconds, got 'soon'"),
-    ([], {PROPAGATION_ENV: "-1"}, f"twin.gateway: {PROPAGATION_ENV} must be between 0 and 86400 seconds, got '-1'"),
-    (["--log-delay-min", "2", "--log-delay-max", "1"], {},
-     "twin.gateway: the minimum log delay (2 s) is above the maximum (1 s)"),
-    (["--log-delay-max", "x"], {}, "twin.gateway: --log-delay-max must be a number of seconds, got 'x'"),
-])
+@pytest.mark.parametrize(
+    ("args", "env", "line"),
+    [
+        (
+            ["--propagation-delay", "soon"],
+            {},
+            "twin.gateway: --propagation-delay must be a number of seconds, got 'soon'",
+        ),
+        ([], {PROPAGATION_ENV: "-1"}, f"twin.gateway: {PROPAGATION_ENV} must be between 0 and 86400 seconds, got '-1'"),
+        (
+            ["--log-delay-min", "2", "--log-delay-max", "1"],
+            {},
+            "twin.gateway: the minimum log delay (2 s) is above the maximum (1 s)",
+        ),
+        (["--log-delay-max", "x"], {}, "twin.gateway: --log-delay-max must be a number of seconds, got 'x'"),
+    ],
+)
 def test_bad_timing_settings_are_one_line(tmp_path: Path, args: list[str], env: dict[str, str], line: str) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "twin.gateway", "--control-url", "http://127.0.0.1:9", "--state-dir", str(tmp_path),
-         *args],
-        cwd=ROOT, capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT), **env})
+        [
+            sys.executable,
+            "-m",
+            "twin.gateway",
+            "--control-url",
+            "http://127.0.0.1:9",
+            "--state-dir",
+            str(tmp_path),
+            *args,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT), **env},
+    )
     assert proc.returncode == 2
     assert proc.stderr.strip() == line

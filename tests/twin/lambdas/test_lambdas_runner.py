@@ -122,7 +122,8 @@ def test_update_starts_cold(control_url: str, function: str, clients: dict[str, 
 
         after_config = await until(lambda out: out.get("env", {}).get("FOO") == "v2", "configuration change")
         clients["lambda"].update_function_code(
-            FunctionName=function, ZipFile=zip_of({"app.py": "def handler(e, c):\n    return {'v': 3}\n"}))
+            FunctionName=function, ZipFile=zip_of({"app.py": "def handler(e, c):\n    return {'v': 3}\n"})
+        )
         return before, after_config, await until(lambda out: out == {"v": 3}, "code change")
 
     before, after_config, after_code = run(control_url, tmp_path, body)
@@ -179,12 +180,16 @@ def test_concurrency_is_bounded_and_queued(control_url: str, function: str, tmp_
     assert elapsed >= 1.2  # 6 invocations of 0.4 s, two at a time
 
 
-@pytest.mark.parametrize(("event", "error_type", "message"), [
-    ({"raise": True}, "KeyError", "'missing thing'"),
-    ({"unserializable": True}, "Runtime.MarshalError", "Unable to marshal response"),
-])
-def test_function_errors(control_url: str, function: str, tmp_path: Path, event: dict[str, Any],
-                         error_type: str, message: str) -> None:
+@pytest.mark.parametrize(
+    ("event", "error_type", "message"),
+    [
+        ({"raise": True}, "KeyError", "'missing thing'"),
+        ({"unserializable": True}, "Runtime.MarshalError", "Unable to marshal response"),
+    ],
+)
+def test_function_errors(
+    control_url: str, function: str, tmp_path: Path, event: dict[str, Any], error_type: str, message: str
+) -> None:
     async def body(runner: LambdaRunner) -> Invocation:
         return await runner.invoke(function, payload(**event), 5)
 
@@ -196,13 +201,17 @@ def test_function_errors(control_url: str, function: str, tmp_path: Path, event:
     assert error["requestId"] == inv.request_id
 
 
-@pytest.mark.parametrize(("files", "handler_error"), [
-    ({"other.py": "x = 1\n"}, "Runtime.ImportModuleError"),
-    ({"app.py": "x = 1\n"}, "Runtime.HandlerNotFound"),
-    ({"app.py": "raise RuntimeError('init failed')\n"}, "RuntimeError"),
-])
-def test_init_errors(control_url: str, clients: dict[str, Any], tmp_path: Path, files: dict[str, str],
-                     handler_error: str) -> None:
+@pytest.mark.parametrize(
+    ("files", "handler_error"),
+    [
+        ({"other.py": "x = 1\n"}, "Runtime.ImportModuleError"),
+        ({"app.py": "x = 1\n"}, "Runtime.HandlerNotFound"),
+        ({"app.py": "raise RuntimeError('init failed')\n"}, "RuntimeError"),
+    ],
+)
+def test_init_errors(
+    control_url: str, clients: dict[str, Any], tmp_path: Path, files: dict[str, str], handler_error: str
+) -> None:
     name = f"rn-bad-{uuid.uuid4().hex[:8]}"
     create_function(clients, name, "x = 1\n")
     clients["lambda"].update_function_code(FunctionName=name, ZipFile=zip_of(files))
@@ -224,8 +233,9 @@ def test_unknown_function(control_url: str, tmp_path: Path) -> None:
     assert result(inv)["errorType"] == "ResourceNotFoundException"
 
 
-def test_logs_reach_cloudwatch_and_files(control_url: str, function: str, clients: dict[str, Any],
-                                         tmp_path: Path) -> None:
+def test_logs_reach_cloudwatch_and_files(
+    control_url: str, function: str, clients: dict[str, Any], tmp_path: Path
+) -> None:
     probe = uuid.uuid4().hex
 
     async def body(runner: LambdaRunner) -> Invocation:
@@ -238,15 +248,19 @@ def test_logs_reach_cloudwatch_and_files(control_url: str, function: str, client
         return [e["message"] for e in events]
 
     # The REPORT line is the invocation's last: waiting for the probe line alone could stop before END/REPORT.
-    lines = eventually(lambda: (m := messages()) and any(x.startswith(f"REPORT RequestId: {inv.request_id}")
-                                                        for x in m) and m)
+    lines = eventually(
+        lambda: (m := messages()) and any(x.startswith(f"REPORT RequestId: {inv.request_id}") for x in m) and m
+    )
     rid = inv.request_id
     start = lines.index(f"START RequestId: {rid} Version: $LATEST")
     assert lines[start + 1] == f"count 1 probe {probe}"
     assert "to stderr" in lines
     end = lines.index(f"END RequestId: {rid}")
-    assert re.fullmatch(rf"REPORT RequestId: {rid}\tDuration: [\d.]+ ms\tBilled Duration: \d+ ms\t"
-                        r"Memory Size: 128 MB\tMax Memory Used: \d+ MB\tInit Duration: [\d.]+ ms", lines[end + 1])
+    assert re.fullmatch(
+        rf"REPORT RequestId: {rid}\tDuration: [\d.]+ ms\tBilled Duration: \d+ ms\t"
+        r"Memory Size: 128 MB\tMax Memory Used: \d+ MB\tInit Duration: [\d.]+ ms",
+        lines[end + 1],
+    )
     streams = clients["logs"].describe_log_streams(logGroupName=f"/aws/lambda/{function}")["logStreams"]
     assert len(streams) == 1
     files = list((StateLayout(tmp_path).lambda_logs / function).glob("*.log"))

@@ -130,11 +130,13 @@ def test_settings_from_the_environment() -> None:
     assert LogDelay.from_env(env, min_s=0.1, max_s=0.2) == LogDelay(0.1, 0.2, (4.0, 0.0), 3)  # flags win
     assert LogDelay.from_env({MIN_ENV: "3"}) == LogDelay(3.0, 3.0)  # a minimum alone is the whole range
     assert LogDelay(0, 0).off and not LogDelay(0, 0, (1.0,)).off
-    for bad, message in [({MIN_ENV: "abc"}, f"{MIN_ENV} must be a number of seconds, got 'abc'"),
-                         ({MAX_ENV: "-1"}, f"{MAX_ENV} must be between 0 and 3600 seconds, got '-1'"),
-                         ({MIN_ENV: "2", MAX_ENV: "1"}, "the minimum log delay (2 s) is above the maximum (1 s)"),
-                         ({FORCED_ENV: "1,x"}, f"{FORCED_ENV} must be a number of seconds, got 'x'"),
-                         ({SEED_ENV: "1.5"}, f"{SEED_ENV} must be an integer, got '1.5'")]:
+    for bad, message in [
+        ({MIN_ENV: "abc"}, f"{MIN_ENV} must be a number of seconds, got 'abc'"),
+        ({MAX_ENV: "-1"}, f"{MAX_ENV} must be between 0 and 3600 seconds, got '-1'"),
+        ({MIN_ENV: "2", MAX_ENV: "1"}, "the minimum log delay (2 s) is above the maximum (1 s)"),
+        ({FORCED_ENV: "1,x"}, f"{FORCED_ENV} must be a number of seconds, got 'x'"),
+        ({SEED_ENV: "1.5"}, f"{SEED_ENV} must be an integer, got '1.5'"),
+    ]:
         with pytest.raises(LogDelayError) as info:
             LogDelay.from_env(bad)
         assert str(info.value) == message
@@ -150,13 +152,30 @@ def test_the_runner_hands_the_shipper_exactly_its_settings(settings: LogDelay) -
 
 def test_the_shipper_refuses_a_bad_delay_in_one_line(tmp_path: Path) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "twin.lambdas.logship", "--control-url", "http://127.0.0.1:9", "--region", REGION,
-         "--log-dir", str(tmp_path), "--delay-max", "soon"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "twin.lambdas.logship",
+            "--control-url",
+            "http://127.0.0.1:9",
+            "--region",
+            REGION,
+            "--log-dir",
+            str(tmp_path),
+            "--delay-max",
+            "soon",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines()[-1] == (
         "python -m twin.lambdas.logship: error: argument --delay-max: --delay-max must be a number of seconds, "
-        "got 'soon'")
+        "got 'soon'"
+    )
     assert "Traceback" not in proc.stderr
 
 
@@ -195,7 +214,8 @@ class ControlWatch:
 
 
 def test_a_leak_in_a_slow_stream_is_missed_without_grace_and_caught_with_it(
-        control_url: str, clients: dict[str, Any], tmp_path: Path) -> None:
+    control_url: str, clients: dict[str, Any], tmp_path: Path
+) -> None:
     function = f"lt-{uuid.uuid4().hex[:8]}"
     create_function(clients, function, PROBE_SOURCE, timeout=120)
     leak, control = f"e2e-lt-leak-{uuid.uuid4().hex[:6]}", f"e2e-lt-control-{uuid.uuid4().hex[:6]}"
@@ -205,27 +225,52 @@ def test_a_leak_in_a_slow_stream_is_missed_without_grace_and_caught_with_it(
 
     async def body() -> tuple[set[str], set[str], str, str]:
         # The first stream the shipper sees is held an hour, the second not at all.
-        runner = LambdaRunner(control_url, REGION, tmp_path / "state", max_concurrency=2,
-                              log_delay=LogDelay(0.0, 0.0, forced=(HOLD_S, 0.0)))
+        runner = LambdaRunner(
+            control_url,
+            REGION,
+            tmp_path / "state",
+            max_concurrency=2,
+            log_delay=LogDelay(0.0, 0.0, forced=(HOLD_S, 0.0)),
+        )
         closed = False
         try:
             # The "rejected" request that reached the Lambda: its environment stays busy until the gate opens,
             # so the control request must start a second environment, with a stream of its own.
-            leaked = asyncio.create_task(runner.invoke(function, json.dumps({"probe": leak, "gate": str(gate)})
-                                                       .encode(), 120))
+            leaked = asyncio.create_task(
+                runner.invoke(function, json.dumps({"probe": leak, "gate": str(gate)}).encode(), 120)
+            )
             await until(lambda: stream_count(logs, function) == 1, "the leak's stream seen by the shipper")
             answer = await runner.invoke(function, json.dumps({"probe": control}).encode(), 120)
             gate.touch()
             leaked_answer = await leaked
             assert answer.ok and leaked_answer.ok, (answer, leaked_answer)
             streams = json.loads(leaked_answer.payload)["stream"], json.loads(answer.payload)["stream"]
-            without = await asyncio.to_thread(read_round_logs, logs, function, {leak}, control, since_ms=since_ms,
-                                              wait_s=60, grace_s=0.0, interval_s=0.2)
+            without = await asyncio.to_thread(
+                read_round_logs,
+                logs,
+                function,
+                {leak},
+                control,
+                since_ms=since_ms,
+                wait_s=60,
+                grace_s=0.0,
+                interval_s=0.2,
+            )
             watch = ControlWatch(logs, control)
             # A long grace as a ceiling: the read ends as soon as every probe is in.
-            reader = asyncio.create_task(asyncio.to_thread(
-                read_round_logs, watch, function, {leak}, control, since_ms=since_ms, wait_s=60, grace_s=120.0,
-                interval_s=0.2))
+            reader = asyncio.create_task(
+                asyncio.to_thread(
+                    read_round_logs,
+                    watch,
+                    function,
+                    {leak},
+                    control,
+                    since_ms=since_ms,
+                    wait_s=60,
+                    grace_s=120.0,
+                    interval_s=0.2,
+                )
+            )
             assert await asyncio.to_thread(watch.seen.wait, 60)
             await runner.close()  # the shipper's last round ships the held stream: after the control was seen
             closed = True
@@ -243,21 +288,24 @@ def test_a_leak_in_a_slow_stream_is_missed_without_grace_and_caught_with_it(
     assert streams_of == {leak: {leak_stream}, control: {control_stream}}
 
 
-def test_with_random_delays_every_stream_keeps_its_order(control_url: str, clients: dict[str, Any],
-                                                         tmp_path: Path) -> None:
+def test_with_random_delays_every_stream_keeps_its_order(
+    control_url: str, clients: dict[str, Any], tmp_path: Path
+) -> None:
     function = f"lt-{uuid.uuid4().hex[:8]}"
     create_function(clients, function, PROBE_SOURCE, timeout=60)
     probes = [f"p{i:02d}-{uuid.uuid4().hex[:6]}" for i in range(12)]
     logs = clients["logs"]
 
     async def body() -> list[Any]:
-        runner = LambdaRunner(control_url, REGION, tmp_path / "state", max_concurrency=3,
-                              log_delay=LogDelay(0.2, 1.5, seed=17))
+        runner = LambdaRunner(
+            control_url, REGION, tmp_path / "state", max_concurrency=3, log_delay=LogDelay(0.2, 1.5, seed=17)
+        )
         try:
             answers = []
             for i in range(0, len(probes), 3):  # three at a time: up to three environments, three streams
-                answers += await asyncio.gather(*(runner.invoke(function, json.dumps({"probe": p}).encode(), 60)
-                                                  for p in probes[i:i + 3]))
+                answers += await asyncio.gather(
+                    *(runner.invoke(function, json.dumps({"probe": p}).encode(), 60) for p in probes[i : i + 3])
+                )
             return answers
         finally:
             await runner.close()
@@ -270,8 +318,12 @@ def test_with_random_delays_every_stream_keeps_its_order(control_url: str, clien
     for answer in answers:
         by_stream.setdefault(json.loads(answer.payload)["stream"], []).append(answer.request_id)
     for stream, request_ids in by_stream.items():
-        messages = [e["message"] for e in logs.get_log_events(
-            logGroupName=f"/aws/lambda/{function}", logStreamName=stream, startFromHead=True)["events"]]
+        messages = [
+            e["message"]
+            for e in logs.get_log_events(
+                logGroupName=f"/aws/lambda/{function}", logStreamName=stream, startFromHead=True
+            )["events"]
+        ]
         starts = [m.split()[2] for m in messages if m.startswith("START RequestId: ")]
         assert starts == request_ids, stream
         for rid in request_ids:

@@ -36,10 +36,24 @@ def tds(server: RunningServer) -> Callable[..., Any]:
     """tds(login="learninghub_app", autocommit=True, **kw) -> a python-tds connection."""
     import pytds
 
-    def connect(login: str = "learninghub_app", *, password: str | None = None, database: str = "LearningHub",
-                autocommit: bool = True, **kw: Any) -> Any:
-        return pytds.connect("127.0.0.1", database, login, LOGINS.get(login, "x") if password is None else password,
-                             port=server.port, autocommit=autocommit, **{"login_timeout": 10, "timeout": 30, **kw})
+    def connect(
+        login: str = "learninghub_app",
+        *,
+        password: str | None = None,
+        database: str = "LearningHub",
+        autocommit: bool = True,
+        **kw: Any,
+    ) -> Any:
+        return pytds.connect(
+            "127.0.0.1",
+            database,
+            login,
+            LOGINS.get(login, "x") if password is None else password,
+            port=server.port,
+            autocommit=autocommit,
+            **{"login_timeout": 10, "timeout": 30, **kw},
+        )
+
     return connect
 
 
@@ -48,11 +62,24 @@ def ms(server: RunningServer) -> Callable[..., Any]:
     """ms(login="learninghub_app", autocommit=False) -> a pymssql connection."""
     import pymssql
 
-    def connect(login: str = "learninghub_app", *, password: str | None = None, database: str = "LearningHub",
-                autocommit: bool = False) -> Any:
-        return pymssql.connect(server="127.0.0.1", port=str(server.port), user=login,
-                               password=LOGINS.get(login, "x") if password is None else password,
-                               database=database, login_timeout=10, timeout=30, autocommit=autocommit)
+    def connect(
+        login: str = "learninghub_app",
+        *,
+        password: str | None = None,
+        database: str = "LearningHub",
+        autocommit: bool = False,
+    ) -> Any:
+        return pymssql.connect(
+            server="127.0.0.1",
+            port=str(server.port),
+            user=login,
+            password=LOGINS.get(login, "x") if password is None else password,
+            database=database,
+            login_timeout=10,
+            timeout=30,
+            autocommit=autocommit,
+        )
+
     return connect
 
 

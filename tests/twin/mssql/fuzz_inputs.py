@@ -73,19 +73,25 @@ def _time_len(scale: int) -> int:
 def datetime2_value(scale: int, units: int, days: int, *, length: int | None = None) -> bytes:
     """DATETIME2N: time in 10**-scale s units (3-5 bytes by scale), then days since 0001-01-01."""
     tb = _time_len(scale) if length is None else length
-    return (bytes((0x2A, scale, tb + 3)) + (units % 256 ** tb).to_bytes(tb, "little")
-            + (days % 2 ** 24).to_bytes(3, "little"))
+    return (
+        bytes((0x2A, scale, tb + 3)) + (units % 256**tb).to_bytes(tb, "little") + (days % 2**24).to_bytes(3, "little")
+    )
 
 
 def datetimeoffset_value(scale: int, units: int, days: int, offset: int, *, length: int | None = None) -> bytes:
     """DATETIMEOFFSETN: a UTC DATETIME2 value, then the offset in minutes (signed)."""
     tb = _time_len(scale) if length is None else length
-    return (bytes((0x2B, scale, tb + 5)) + (units % 256 ** tb).to_bytes(tb, "little")
-            + (days % 2 ** 24).to_bytes(3, "little") + struct.pack("<h", offset))
+    return (
+        bytes((0x2B, scale, tb + 5))
+        + (units % 256**tb).to_bytes(tb, "little")
+        + (days % 2**24).to_bytes(3, "little")
+        + struct.pack("<h", offset)
+    )
 
 
-def decimal_value(precision: int, scale: int, magnitude: int, sign: int = 1, *, tid: int = 0x6A,
-                  length: int = 17) -> bytes:
+def decimal_value(
+    precision: int, scale: int, magnitude: int, sign: int = 1, *, tid: int = 0x6A, length: int = 17
+) -> bytes:
     """DECIMALN/NUMERICN (or the legacy 0x37/0x3F): sign byte (1 = positive), then the magnitude."""
     head = bytes((tid, 17, precision, scale, length))
     if length == 0:
@@ -104,8 +110,11 @@ def rpc_call(*values: bytes, decl: str | None = None, by_ref: bool = False) -> b
     The declaration defaults to int for every value; only the parser-level tests rely on that."""
     names = [f"@P{i + 1}" for i in range(len(values))]
     decl = ", ".join(f"{n} int" for n in names) if decl is None else decl
-    return executesql_payload("SELECT " + (", ".join(names) or "1"), decl,
-                              [rpc_param(n, v, by_ref=by_ref) for n, v in zip(names, values, strict=True)])
+    return executesql_payload(
+        "SELECT " + (", ".join(names) or "1"),
+        decl,
+        [rpc_param(n, v, by_ref=by_ref) for n, v in zip(names, values, strict=True)],
+    )
 
 
 def _rpc_seed() -> bytes:
@@ -115,8 +124,12 @@ def _rpc_seed() -> bytes:
     return out + rpc_param("@P1", int_value(5)) + rpc_param("@P2", decimal_value(38, 2, 1234))
 
 
-SEEDS = {"prelogin": prelogin_payload(), "login7": login7_payload("sa", "secret-pw"), "rpc": _rpc_seed(),
-         "batch": batch_payload("SELECT TOP 3 CourseId FROM dbo.Courses; SELECT N'x'")}
+SEEDS = {
+    "prelogin": prelogin_payload(),
+    "login7": login7_payload("sa", "secret-pw"),
+    "rpc": _rpc_seed(),
+    "batch": batch_payload("SELECT TOP 3 CourseId FROM dbo.Courses; SELECT N'x'"),
+}
 
 
 # ---------------------------------------------------------------- strategies
@@ -134,21 +147,21 @@ def _mutate(seed: bytes, edits: list[tuple[int, int]], cut: int, tail: bytes) ->
 
 
 def _u(bits: int) -> st.SearchStrategy[int]:
-    return st.integers(0, 2 ** bits - 1)
+    return st.integers(0, 2**bits - 1)
 
 
 def _s(bits: int) -> st.SearchStrategy[int]:
     return st.integers(-(2 ** (bits - 1)), 2 ** (bits - 1) - 1)
 
 
-def _near(*points: int, lo: int = 0, hi: int = 2 ** 128, width: int = 3) -> st.SearchStrategy[int]:
+def _near(*points: int, lo: int = 0, hi: int = 2**128, width: int = 3) -> st.SearchStrategy[int]:
     """Integers within `width` of the given edges (where range checks go wrong), kept in [lo, hi]."""
     return st.one_of(*(st.integers(max(lo, p - width), min(hi, p + width)) for p in points))
 
 
 def _days_0001() -> st.SearchStrategy[int]:
     """Days from 0001-01-01 in three bytes: near 9999-12-31 (3,652,058) and the ends, or anywhere."""
-    return _near(0, 3_652_058, 2 ** 24 - 1, hi=2 ** 24 - 1) | _u(24)
+    return _near(0, 3_652_058, 2**24 - 1, hi=2**24 - 1) | _u(24)
 
 
 def _units(scale: int) -> st.SearchStrategy[int]:
@@ -162,9 +175,16 @@ def _texts() -> st.SearchStrategy[str]:
     digits = st.text("0123456789", min_size=1, max_size=9)
     return st.one_of(
         st.text("0123456789+-.eE ", max_size=30),
-        st.builds("{:04d}-{:02d}-{:02d} {:02d}:{:02d}:{:02d}.{}".format,
-                  _near(1, 1753, 9999, hi=9999) | st.integers(0, 9999), st.integers(0, 13), st.integers(0, 32),
-                  st.integers(0, 24), st.integers(0, 60), st.integers(0, 60), digits),
+        st.builds(
+            "{:04d}-{:02d}-{:02d} {:02d}:{:02d}:{:02d}.{}".format,
+            _near(1, 1753, 9999, hi=9999) | st.integers(0, 9999),
+            st.integers(0, 13),
+            st.integers(0, 32),
+            st.integers(0, 24),
+            st.integers(0, 60),
+            st.integers(0, 60),
+            digits,
+        ),
         st.builds("{}-{}-{}".format, digits, digits, digits),
         st.uuids().map(str),
     )
@@ -183,9 +203,15 @@ def _chars(tid: int) -> st.SearchStrategy[bytes]:
         total = sum(map(len, chunks)) if declared is None else declared
         body = b"".join(struct.pack("<I", len(c)) + c for c in chunks if c)
         return bytes((tid,)) + b"\xff\xff" + collation + struct.pack("<Q", total) + body + b"\x00\x00\x00\x00"
-    return st.one_of(st.builds(short, _u(16), st.none() | st.binary(max_size=40) | text),
-                     st.builds(plp, st.lists(st.binary(max_size=20) | text, max_size=3),
-                               st.none() | st.sampled_from([0, 1, 2 ** 64 - 1, 2 ** 64 - 2])))
+
+    return st.one_of(
+        st.builds(short, _u(16), st.none() | st.binary(max_size=40) | text),
+        st.builds(
+            plp,
+            st.lists(st.binary(max_size=20) | text, max_size=3),
+            st.none() | st.sampled_from([0, 1, 2**64 - 1, 2**64 - 2]),
+        ),
+    )
 
 
 def typed_values() -> st.SearchStrategy[bytes]:
@@ -193,16 +219,31 @@ def typed_values() -> st.SearchStrategy[bytes]:
     whole width of their wire encoding (so out-of-range days, ticks, offsets and magnitudes come up)."""
     scale = st.integers(0, 8)
     tlen = st.none() | st.integers(2, 6)
-    dt_days = _near(-53_690, 0, 2_958_463, lo=-(2 ** 31)) | _s(32)   # DATETIME: 1753-01-01, 1900-01-01, 9999-12-31
+    dt_days = _near(-53_690, 0, 2_958_463, lo=-(2**31)) | _s(32)  # DATETIME: 1753-01-01, 1900-01-01, 9999-12-31
     t300 = _near(0, 25_920_000) | _u(32)
     datetime2 = scale.flatmap(lambda s: st.builds(datetime2_value, st.just(s), _units(s), _days_0001(), length=tlen))
-    offset = scale.flatmap(lambda s: st.builds(datetimeoffset_value, st.just(s), _units(s), _days_0001(),
-                                               _near(-840, 0, 840, lo=-(2 ** 15)) | _s(16), length=tlen))
+    offset = scale.flatmap(
+        lambda s: st.builds(
+            datetimeoffset_value,
+            st.just(s),
+            _units(s),
+            _days_0001(),
+            _near(-840, 0, 840, lo=-(2**15)) | _s(16),
+            length=tlen,
+        )
+    )
     precision = st.integers(0, 40)
-    decimals = precision.flatmap(lambda p: st.builds(
-        decimal_value, st.just(p), st.integers(0, 40), _near(10 ** p if p < 39 else 0, width=2) | _u(128),
-        st.integers(0, 2), tid=st.sampled_from([0x6A, 0x6C, 0x37, 0x3F]),
-        length=st.sampled_from([17, 0, 1, 5, 9, 13, 3])))
+    decimals = precision.flatmap(
+        lambda p: st.builds(
+            decimal_value,
+            st.just(p),
+            st.integers(0, 40),
+            _near(10**p if p < 39 else 0, width=2) | _u(128),
+            st.integers(0, 2),
+            tid=st.sampled_from([0x6A, 0x6C, 0x37, 0x3F]),
+            length=st.sampled_from([17, 0, 1, 5, 9, 13, 3]),
+        )
+    )
     fixed_sizes = {0x30: 1, 0x32: 1, 0x34: 2, 0x38: 4, 0x7F: 8, 0x3C: 8, 0x7A: 4, 0x1F: 0}
     return st.one_of(
         st.builds(datetime_value, dt_days, t300, fixed=st.booleans()),
@@ -214,12 +255,15 @@ def typed_values() -> st.SearchStrategy[bytes]:
         decimals,
         st.builds(float_value, st.floats(), st.just(8), fixed=st.booleans()),
         st.builds(float_value, st.floats(width=32), st.just(4), fixed=st.booleans()),
-        st.builds(lambda tid, n, d: bytes((tid, n, n)) + d[:n].ljust(n, b"\x00"),
-                  st.sampled_from([0x26, 0x68, 0x6D, 0x6E, 0x6F, 0x24]), st.sampled_from([0, 1, 2, 4, 8, 16, 3]),
-                  st.binary(min_size=16, max_size=16)),
+        st.builds(
+            lambda tid, n, d: bytes((tid, n, n)) + d[:n].ljust(n, b"\x00"),
+            st.sampled_from([0x26, 0x68, 0x6D, 0x6E, 0x6F, 0x24]),
+            st.sampled_from([0, 1, 2, 4, 8, 16, 3]),
+            st.binary(min_size=16, max_size=16),
+        ),
         st.sampled_from(sorted(fixed_sizes)).flatmap(
-            lambda tid: st.binary(min_size=fixed_sizes[tid], max_size=fixed_sizes[tid]).map(
-                lambda d: bytes((tid,)) + d)),
+            lambda tid: st.binary(min_size=fixed_sizes[tid], max_size=fixed_sizes[tid]).map(lambda d: bytes((tid,)) + d)
+        ),
         st.sampled_from([0xE7, 0xEF, 0xA7, 0xAF, 0xA5, 0xAD]).flatmap(_chars),
         st.builds(lambda tid, d: bytes((tid,)) + d, _u(8), st.binary(max_size=24)),
     )
@@ -227,9 +271,15 @@ def typed_values() -> st.SearchStrategy[bytes]:
 
 def typed_rpc() -> st.SearchStrategy[bytes]:
     """sp_executesql with zero to four typed parameters, some of them OUTPUT."""
-    return st.builds(lambda values, refs: executesql_payload("SELECT 1", "@P1 int", [
-        rpc_param(f"@P{i + 1}", v, by_ref=r) for i, (v, r) in enumerate(zip(values, refs, strict=False))]),
-        st.lists(typed_values(), max_size=4), st.lists(st.booleans(), min_size=4, max_size=4))
+    return st.builds(
+        lambda values, refs: executesql_payload(
+            "SELECT 1",
+            "@P1 int",
+            [rpc_param(f"@P{i + 1}", v, by_ref=r) for i, (v, r) in enumerate(zip(values, refs, strict=False))],
+        ),
+        st.lists(typed_values(), max_size=4),
+        st.lists(st.booleans(), min_size=4, max_size=4),
+    )
 
 
 def inputs(name: str) -> st.SearchStrategy[bytes]:
@@ -242,9 +292,28 @@ def inputs(name: str) -> st.SearchStrategy[bytes]:
 
 # ---------------------------------------------------------------- targets
 # Declared types a parameter value may be bound to (session._bind_decls converts to these).
-BIND_TYPES = [parse_type(t) for t in ("int", "bigint", "tinyint", "bit", "decimal(10,2)", "decimal(38,0)", "float",
-                                      "real", "nvarchar(50)", "nvarchar(max)", "varchar(10)", "varbinary(8)",
-                                      "date", "datetime", "datetime2(7)", "datetime2(0)", "uniqueidentifier")]
+BIND_TYPES = [
+    parse_type(t)
+    for t in (
+        "int",
+        "bigint",
+        "tinyint",
+        "bit",
+        "decimal(10,2)",
+        "decimal(38,0)",
+        "float",
+        "real",
+        "nvarchar(50)",
+        "nvarchar(max)",
+        "varchar(10)",
+        "varbinary(8)",
+        "date",
+        "datetime",
+        "datetime2(7)",
+        "datetime2(0)",
+        "uniqueidentifier",
+    )
+]
 
 
 def check_rpc(data: bytes) -> None:
@@ -277,6 +346,7 @@ def _expected_only(parser: Callable[[bytes], object]) -> Callable[[bytes], None]
     def target(data: bytes) -> None:
         with contextlib.suppress(*EXPECTED):
             parser(data)
+
     return target
 
 

@@ -9,7 +9,7 @@ import time
 
 EOM = 0x01
 PRELOGIN, LOGIN7, SQL_BATCH, RPC, ATTENTION, REPLY = 18, 16, 1, 3, 6, 4
-ALL_HEADERS = struct.pack("<IIHQI", 22, 18, 2, 0, 1)   # one transaction-descriptor header, as drivers send
+ALL_HEADERS = struct.pack("<IIHQI", 22, 18, 2, 0, 1)  # one transaction-descriptor header, as drivers send
 COLLATION = bytes.fromhex("0904D00034")
 
 
@@ -32,25 +32,34 @@ def _crypt(password: str) -> bytes:
     return bytes(((b << 4) & 0xF0 | (b >> 4)) ^ 0xA5 for b in password.encode("utf-16-le"))
 
 
-def login7_payload(user: str, password: str, database: str = "LearningHub", tds_version: int = 0x74000004,
-                   packet_size: int = 4096) -> bytes:
-    fields = [("host", "fuzz".encode("utf-16-le")), ("user", user.encode("utf-16-le")),
-              ("password", _crypt(password)), ("app", "rawtds".encode("utf-16-le")),
-              ("server", "127.0.0.1".encode("utf-16-le")), ("ext", b""),
-              ("lib", "rawtds".encode("utf-16-le")), ("lang", b""), ("db", database.encode("utf-16-le"))]
+def login7_payload(
+    user: str, password: str, database: str = "LearningHub", tds_version: int = 0x74000004, packet_size: int = 4096
+) -> bytes:
+    fields = [
+        ("host", "fuzz".encode("utf-16-le")),
+        ("user", user.encode("utf-16-le")),
+        ("password", _crypt(password)),
+        ("app", "rawtds".encode("utf-16-le")),
+        ("server", "127.0.0.1".encode("utf-16-le")),
+        ("ext", b""),
+        ("lib", "rawtds".encode("utf-16-le")),
+        ("lang", b""),
+        ("db", database.encode("utf-16-le")),
+    ]
     offset = 94
     index = b""
     data = b""
     for _name, value in fields:
         index += struct.pack("<HH", offset + len(data), len(value) // (1 if _name == "ext" else 2))
         data += value
-    index += b"\x00" * 6                                   # ClientID
-    index += struct.pack("<HH", offset + len(data), 0)     # SSPI
-    index += struct.pack("<HH", offset + len(data), 0)     # AtchDBFile
-    index += struct.pack("<HH", offset + len(data), 0)     # ChangePassword
-    index += struct.pack("<I", 0)                          # cbSSPILong
-    fixed = struct.pack("<IIIIIIBBBBiI", 94 + len(data), tds_version, packet_size, 7, 1234, 0,
-                        0xE0, 0x03, 0x00, 0x00, 0, 0x409)
+    index += b"\x00" * 6  # ClientID
+    index += struct.pack("<HH", offset + len(data), 0)  # SSPI
+    index += struct.pack("<HH", offset + len(data), 0)  # AtchDBFile
+    index += struct.pack("<HH", offset + len(data), 0)  # ChangePassword
+    index += struct.pack("<I", 0)  # cbSSPILong
+    fixed = struct.pack(
+        "<IIIIIIBBBBiI", 94 + len(data), tds_version, packet_size, 7, 1234, 0, 0xE0, 0x03, 0x00, 0x00, 0, 0x409
+    )
     assert len(fixed) + len(index) == 94
     return fixed + index + data
 
@@ -135,13 +144,13 @@ def error_tokens(message: bytes) -> list[tuple[int, int, int, str]]:
         if message[pos] != 0xAA:
             continue
         (length,) = struct.unpack_from("<H", message, pos + 1)
-        body = message[pos + 3:pos + 3 + length]
+        body = message[pos + 3 : pos + 3 + length]
         if len(body) != length or length < 14:
             continue
         number, state, cls, nchars = struct.unpack_from("<iBBH", body)
         if 8 + nchars * 2 > length:
             continue
-        found.append((number, state, cls, body[8:8 + nchars * 2].decode("utf-16-le", "replace")))
+        found.append((number, state, cls, body[8 : 8 + nchars * 2].decode("utf-16-le", "replace")))
     return found
 
 

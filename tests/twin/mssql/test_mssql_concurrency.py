@@ -82,9 +82,11 @@ def test_parallel_write_transactions_never_see_lock_errors(tds: Any) -> None:
         try:
             cur = conn.cursor()
             for i in range(per_worker):
-                cur.execute("INSERT INTO dbo.ExamSubmissions (CourseId, UserSub, Answers, SubmittedAt) "
-                            "OUTPUT INSERTED.ExamId VALUES (%s, %s, %s, SYSUTCDATETIME())",
-                            (1 + (n + i) % 20, f"load-{n}", f'["{i}"]'))
+                cur.execute(
+                    "INSERT INTO dbo.ExamSubmissions (CourseId, UserSub, Answers, SubmittedAt) "
+                    "OUTPUT INSERTED.ExamId VALUES (%s, %s, %s, SYSUTCDATETIME())",
+                    (1 + (n + i) % 20, f"load-{n}", f'["{i}"]'),
+                )
                 cur.fetchall()
                 cur.execute("SELECT COUNT(*) FROM dbo.ExamSubmissions WHERE UserSub = %s", (f"load-{n}",))
                 assert cur.fetchone() == (i + 1,)
@@ -105,8 +107,12 @@ def test_a_writer_that_disconnects_releases_the_writer_slot(tds: Any, server: An
 
     client = RawClient(server.port)
     client.login("learninghub_app", logins["learninghub_app"])
-    client.send(packet(SQL_BATCH, batch_payload(
-        "BEGIN TRAN; UPDATE dbo.Courses SET Description = N'abandoned' WHERE CourseId = 18")))
+    client.send(
+        packet(
+            SQL_BATCH,
+            batch_payload("BEGIN TRAN; UPDATE dbo.Courses SET Description = N'abandoned' WHERE CourseId = 18"),
+        )
+    )
     client.read_message()
     client.close()  # gone with the transaction open
     started = time.monotonic()

@@ -42,23 +42,31 @@ from tests.twin.mssql.rawtds import (
 from twin.mssql.login import parse_login7, parse_prelogin
 from twin.mssql.rpc import parse_rpc
 
-EXAMPLES = 1000          # per parser, fixed by derandomize: 4 parsers -> 4,000 generated inputs
+EXAMPLES = 1000  # per parser, fixed by derandomize: 4 parsers -> 4,000 generated inputs
 SOCKET_EXAMPLES = 150
-FUZZ = settings(max_examples=EXAMPLES, derandomize=True, database=None, deadline=None, print_blob=False,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    print_blob=False,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 # Inputs that once failed, replayed on every run before the generated ones.
 RPC_FAILURES = [
-    rpc_call(datetime_value(16777216, 0)),   # issue 19: OverflowError in rpc._datetime
-    rpc_call(float_value(1.6e29)),           # InvalidOperation binding it to decimal(10,2) (28-digit context)
-    rpc_call(float_value(1e300)),            # OverflowError binding it to real (struct.pack)
+    rpc_call(datetime_value(16777216, 0)),  # issue 19: OverflowError in rpc._datetime
+    rpc_call(float_value(1.6e29)),  # InvalidOperation binding it to decimal(10,2) (28-digit context)
+    rpc_call(float_value(1e300)),  # OverflowError binding it to real (struct.pack)
     # bench/fuzz_mssql.py, first 10-minute run: tinyint 128 -> varbinary, OverflowError (signed to_bytes)
-    bytes.fromhex("16000000000000000000000000000000000000000000ffff000000000000e7ffff0000000000100000000000000010000000"
-                  "00000000000000000000000000000000000000000000e7ffff00000000000e000000000000000e000000000000000000000000"
-                  "00000000000000000003000000000000003080"),
+    bytes.fromhex(
+        "16000000000000000000000000000000000000000000ffff000000000000e7ffff0000000000100000000000000010000000"
+        "00000000000000000000000000000000000000000000e7ffff00000000000e000000000000000e000000000000000000000000"
+        "00000000000000000003000000000000003080"
+    ),
     # found by review while fixing those: ValueError from the datetime rounding and int() limits
-    rpc_call(datetime2_value(7, 863_999_999_999, 3_652_058)),   # rounds past 9999-12-31 to datetime, datetime2(0)
-    rpc_call(nvarchar_max("9" * 5000)),                          # int() refuses more than 4,300 digits
+    rpc_call(datetime2_value(7, 863_999_999_999, 3_652_058)),  # rounds past 9999-12-31 to datetime, datetime2(0)
+    rpc_call(nvarchar_max("9" * 5000)),  # int() refuses more than 4,300 digits
 ]
 
 
@@ -67,6 +75,7 @@ def _examples(cases: list[bytes]) -> Callable[[Any], Any]:
         for case in reversed(cases):
             test = example(case)(test)
         return test
+
     return apply
 
 
@@ -121,8 +130,10 @@ def _exchange(port: int, messages: list[bytes]) -> list[bytes]:
 
 def test_mutated_messages_over_real_sockets(server: Any, tds: Any, logins: dict[str, str]) -> None:
     threads_before = threading.active_count()
-    app_login = [packet(PRELOGIN, SEEDS["prelogin"]),
-                 packet(LOGIN7, login7_payload("learninghub_app", logins["learninghub_app"]))]
+    app_login = [
+        packet(PRELOGIN, SEEDS["prelogin"]),
+        packet(LOGIN7, login7_payload("learninghub_app", logins["learninghub_app"])),
+    ]
     strategy = st.one_of(
         st.builds(lambda d: [packet(PRELOGIN, d)], mutations(SEEDS["prelogin"])),
         st.builds(lambda d: [packet(PRELOGIN, SEEDS["prelogin"]), packet(LOGIN7, d)], mutations(SEEDS["login7"])),
@@ -132,8 +143,14 @@ def test_mutated_messages_over_real_sockets(server: Any, tds: Any, logins: dict[
     sent = 0
     internal = []
 
-    @settings(max_examples=SOCKET_EXAMPLES, derandomize=True, deadline=None, database=None, print_blob=False,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+    @settings(
+        max_examples=SOCKET_EXAMPLES,
+        derandomize=True,
+        deadline=None,
+        database=None,
+        print_blob=False,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    )
     @given(strategy)
     def run(messages: list[bytes]) -> None:
         nonlocal sent

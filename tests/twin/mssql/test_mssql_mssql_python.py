@@ -19,7 +19,9 @@ def connect(server: Any, logins: dict[str, str]) -> Any:
     def open_(encrypt: str) -> Any:
         return mssql_python.connect(
             f"Server=127.0.0.1,{server.port};Database=LearningHub;UID=learninghub_app;"
-            f"PWD={logins['learninghub_app']};Encrypt={encrypt};TrustServerCertificate=yes")
+            f"PWD={logins['learninghub_app']};Encrypt={encrypt};TrustServerCertificate=yes"
+        )
+
     try:
         open_("optional").close()
     except Exception as exc:
@@ -37,8 +39,13 @@ def test_encrypt_optional_works_end_to_end(connect: Any) -> None:
         assert tuple(cur.fetchall()[0]) == (9001, "CANARY-001", Decimal("0.00"), dt.datetime(2024, 1, 1))
         cur.execute("SELECT Code FROM dbo.Courses WHERE Code = ?", "lh-101")
         assert [tuple(r) for r in cur.fetchall()] == [("LH-101",)]
-        cur.execute("INSERT INTO dbo.ExamSubmissions (CourseId, UserSub, Answers, SubmittedAt) "
-                    "VALUES (?, ?, ?, SYSUTCDATETIME())", 1, "mssql-python", "[]")
+        cur.execute(
+            "INSERT INTO dbo.ExamSubmissions (CourseId, UserSub, Answers, SubmittedAt) "
+            "VALUES (?, ?, ?, SYSUTCDATETIME())",
+            1,
+            "mssql-python",
+            "[]",
+        )
         assert cur.rowcount == 1
         conn.rollback()
         cur.execute("SELECT COUNT(*) FROM dbo.ExamSubmissions WHERE UserSub = ?", "mssql-python")

@@ -16,8 +16,22 @@ DDL = """CREATE TABLE dbo.MsTypes (
   D DECIMAL(9,4) NULL, Fl FLOAT NULL, N NVARCHAR(40) NULL, NM NVARCHAR(MAX) NULL, V VARCHAR(20) NULL,
   DT DATETIME2 NULL, DA DATE NULL, G UNIQUEIDENTIFIER NULL, VB VARBINARY(MAX) NULL)"""
 GUID = uuid.UUID("0E984725-C51C-4BF4-9960-E1C80E27ABA0")
-ROW = (1, -(2**40), 32000, 255, False, Decimal("-12.3456"), -0.5, "Grüße ✓", "y" * 6000, "ascii",
-       dt.datetime(2023, 12, 31, 23, 59, 58, 500000), dt.date(2020, 2, 29), GUID, b"\x01\x02\x03")
+ROW = (
+    1,
+    -(2**40),
+    32000,
+    255,
+    False,
+    Decimal("-12.3456"),
+    -0.5,
+    "Grüße ✓",
+    "y" * 6000,
+    "ascii",
+    dt.datetime(2023, 12, 31, 23, 59, 58, 500000),
+    dt.date(2020, 2, 29),
+    GUID,
+    b"\x01\x02\x03",
+)
 
 
 @pytest.fixture(scope="module")
@@ -26,8 +40,7 @@ def ms_table(ms: Any) -> None:
     try:
         cur = conn.cursor()
         cur.execute(DDL)
-        cur.execute("INSERT INTO dbo.MsTypes VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                    ROW)
+        cur.execute("INSERT INTO dbo.MsTypes VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", ROW)
         cur.execute("INSERT INTO dbo.MsTypes (Id) VALUES (%s)", (2,))
     finally:
         conn.close()
@@ -97,8 +110,11 @@ def test_errors_keep_numbers(ms: Any) -> None:
             cur.execute("DELETE FROM dbo.Courses WHERE CourseId = %s", (1,))
         assert info.value.args[0] == 229
         with pytest.raises(pymssql.IntegrityError) as info:
-            cur.execute("INSERT INTO dbo.ExamSubmissions (CourseId, UserSub, Answers, SubmittedAt) "
-                        "VALUES (%s, %s, %s, SYSUTCDATETIME())", (31337, "s", "[]"))
+            cur.execute(
+                "INSERT INTO dbo.ExamSubmissions (CourseId, UserSub, Answers, SubmittedAt) "
+                "VALUES (%s, %s, %s, SYSUTCDATETIME())",
+                (31337, "s", "[]"),
+            )
         assert info.value.args[0] == 547
         cur.execute("SELECT 2")
         assert cur.fetchone() == (2,)
@@ -110,14 +126,20 @@ def test_transactions_and_row_counts(ms: Any) -> None:
     conn = ms()
     try:
         cur = conn.cursor()
-        cur.execute("INSERT INTO dbo.ExamSubmissions (CourseId, UserSub, Answers, SubmittedAt) "
-                    "VALUES (%s, %s, %s, SYSUTCDATETIME())", (2, "pymssql-rollback", "[]"))
+        cur.execute(
+            "INSERT INTO dbo.ExamSubmissions (CourseId, UserSub, Answers, SubmittedAt) "
+            "VALUES (%s, %s, %s, SYSUTCDATETIME())",
+            (2, "pymssql-rollback", "[]"),
+        )
         assert cur.rowcount == 1
         conn.rollback()
         cur.execute("SELECT COUNT(*) FROM dbo.ExamSubmissions WHERE UserSub = %s", ("pymssql-rollback",))
         assert cur.fetchone() == (0,)
-        cur.execute("INSERT INTO dbo.ExamSubmissions (CourseId, UserSub, Answers, SubmittedAt) "
-                    "OUTPUT INSERTED.ExamId VALUES (%s, %s, %s, SYSUTCDATETIME())", (2, "pymssql-commit", "[]"))
+        cur.execute(
+            "INSERT INTO dbo.ExamSubmissions (CourseId, UserSub, Answers, SubmittedAt) "
+            "OUTPUT INSERTED.ExamId VALUES (%s, %s, %s, SYSUTCDATETIME())",
+            (2, "pymssql-commit", "[]"),
+        )
         exam_id = cur.fetchone()[0]
         conn.commit()
         cur.execute("UPDATE dbo.ExamSubmissions SET Score = %s WHERE ExamId = %s", (Decimal("87.50"), exam_id))

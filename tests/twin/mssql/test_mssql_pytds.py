@@ -16,8 +16,23 @@ TYPES_DDL = """CREATE TABLE dbo.TypeProbe (
   D DECIMAL(12,3) NULL, Fl FLOAT NULL, N NVARCHAR(50) NULL, NM NVARCHAR(MAX) NULL, V VARCHAR(30) NULL,
   DT DATETIME2 NULL, DA DATE NULL, G UNIQUEIDENTIFIER NULL, VB VARBINARY(16) NULL, VBM VARBINARY(MAX) NULL)"""
 GUID = uuid.UUID("6F9619FF-8B86-D011-B42D-00C04FC964FF")
-ROW = (1, 2**40, -300, 200, True, Decimal("12345.678"), 1.5, "héllo ☃", "x" * 10000, "plain",
-       dt.datetime(2024, 5, 6, 7, 8, 9, 123456), dt.date(2024, 5, 6), GUID, b"\x00\x01", b"\xff" * 9000)
+ROW = (
+    1,
+    2**40,
+    -300,
+    200,
+    True,
+    Decimal("12345.678"),
+    1.5,
+    "héllo ☃",
+    "x" * 10000,
+    "plain",
+    dt.datetime(2024, 5, 6, 7, 8, 9, 123456),
+    dt.date(2024, 5, 6),
+    GUID,
+    b"\x00\x01",
+    b"\xff" * 9000,
+)
 
 
 @pytest.fixture(scope="module")
@@ -25,8 +40,9 @@ def typed_table(tds: Any) -> None:
     # bytes_to_unicode=False: pytds then sends bytes as VARBINARY instead of decoding them as text.
     with tds("sa", bytes_to_unicode=False) as conn, conn.cursor() as cur:
         cur.execute(TYPES_DDL)
-        cur.execute("INSERT INTO dbo.TypeProbe VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                    ROW)
+        cur.execute(
+            "INSERT INTO dbo.TypeProbe VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", ROW
+        )
         cur.execute("INSERT INTO dbo.TypeProbe (Id) VALUES (2)")
 
 
@@ -57,7 +73,7 @@ def test_unknown_login_is_18456(tds: Any) -> None:
 def test_unknown_database_is_4060(tds: Any) -> None:
     with pytest.raises(pytds.Error) as info:
         tds("sa", database="NoSuchDb")
-    assert "Cannot open database \"NoSuchDb\"" in str(info.value)
+    assert 'Cannot open database "NoSuchDb"' in str(info.value)
 
 
 def test_every_listed_type_round_trips_through_parameters(tds: Any, typed_table: None) -> None:
@@ -88,14 +104,16 @@ def test_declared_types_reach_the_driver(tds: Any, typed_table: None) -> None:
         cur.execute("SELECT D, N, NM FROM dbo.TypeProbe WHERE Id = 1")
         cur.fetchall()
         d, n, nm = cur.description
-    assert (d[4], d[5]) == (12, 3)           # DECIMAL(12,3): precision, scale
-    assert n[3] == 50 and nm[3] == -1        # NVARCHAR(50), NVARCHAR(MAX)
+    assert (d[4], d[5]) == (12, 3)  # DECIMAL(12,3): precision, scale
+    assert n[3] == 50 and nm[3] == -1  # NVARCHAR(50), NVARCHAR(MAX)
 
 
 def test_parameters_of_every_python_type(tds: Any) -> None:
     with tds() as conn, conn.cursor() as cur:
-        cur.execute("SELECT %s, %s, %s, %s, %s, %s, %s",
-                    (7, 2**40, 1.25, "txt", Decimal("1.50"), dt.datetime(2024, 1, 2, 3, 4, 5), GUID))
+        cur.execute(
+            "SELECT %s, %s, %s, %s, %s, %s, %s",
+            (7, 2**40, 1.25, "txt", Decimal("1.50"), dt.datetime(2024, 1, 2, 3, 4, 5), GUID),
+        )
         assert cur.fetchone() == (7, 2**40, 1.25, "txt", Decimal("1.50"), dt.datetime(2024, 1, 2, 3, 4, 5), GUID)
         cur.execute("SELECT %(a)s + %(b)s", {"a": 2, "b": 3})
         assert cur.fetchone() == (5,)
@@ -105,12 +123,17 @@ def test_parameters_of_every_python_type(tds: Any) -> None:
 
 def test_insert_output_inserted_and_scope_identity(tds: Any) -> None:
     with tds() as conn, conn.cursor() as cur:
-        cur.execute("INSERT INTO dbo.ExamSubmissions (CourseId, UserSub, Answers, SubmittedAt) OUTPUT INSERTED.ExamId, "
-                    "INSERTED.UserSub VALUES (%s, %s, %s, SYSUTCDATETIME())", (3, "sub-a", '["x"]'))
+        cur.execute(
+            "INSERT INTO dbo.ExamSubmissions (CourseId, UserSub, Answers, SubmittedAt) OUTPUT INSERTED.ExamId, "
+            "INSERTED.UserSub VALUES (%s, %s, %s, SYSUTCDATETIME())",
+            (3, "sub-a", '["x"]'),
+        )
         exam_id, sub = cur.fetchone()
         assert sub == "sub-a" and exam_id > 0
-        cur.execute("INSERT INTO dbo.ExamSubmissions (CourseId, UserSub, Answers, SubmittedAt) VALUES "
-                    "(3, N'sub-b', N'[]', GETUTCDATE()); SELECT CAST(SCOPE_IDENTITY() AS INT)")
+        cur.execute(
+            "INSERT INTO dbo.ExamSubmissions (CourseId, UserSub, Answers, SubmittedAt) VALUES "
+            "(3, N'sub-b', N'[]', GETUTCDATE()); SELECT CAST(SCOPE_IDENTITY() AS INT)"
+        )
         assert cur.rowcount == 1
         assert cur.nextset()
         assert cur.fetchone() == (exam_id + 1,)
@@ -139,20 +162,39 @@ def test_transactions_commit_and_rollback(tds: Any) -> None:
         assert cur.fetchone() == ("committed",)
 
 
-@pytest.mark.parametrize(("sql", "number", "exc"), [
-    ("SELEC 1", 102, pytds.ProgrammingError),
-    ("SELECT NoSuchColumn FROM dbo.Courses", 207, pytds.ProgrammingError),
-    ("SELECT * FROM dbo.NoSuchTable", 208, pytds.ProgrammingError),
-    ("DELETE FROM dbo.Courses WHERE CourseId = 1", 229, pytds.OperationalError),
-    ("INSERT INTO dbo.Courses (CourseId, Code, Title, Credits, Price, IsPublished, CreatedAt) "
-     "VALUES (500, N'X-500', NULL, 1, 1, 1, SYSUTCDATETIME())", 515, pytds.IntegrityError),
-    ("INSERT INTO dbo.ExamSubmissions (CourseId, UserSub, Answers, SubmittedAt) "
-     "VALUES (424242, N's', N'[]', SYSUTCDATETIME())", 547, pytds.IntegrityError),
-    ("INSERT INTO dbo.Courses (CourseId, Code, Title, Credits, Price, IsPublished, CreatedAt) "
-     "VALUES (1, N'X-1', N't', 1, 1, 1, SYSUTCDATETIME())", 2627, pytds.IntegrityError),
-    ("INSERT INTO dbo.Courses (CourseId, Code, Title, Credits, Price, IsPublished, CreatedAt) "
-     "VALUES (501, N'lh-101', N't', 1, 1, 1, SYSUTCDATETIME())", 2627, pytds.IntegrityError),
-])
+@pytest.mark.parametrize(
+    ("sql", "number", "exc"),
+    [
+        ("SELEC 1", 102, pytds.ProgrammingError),
+        ("SELECT NoSuchColumn FROM dbo.Courses", 207, pytds.ProgrammingError),
+        ("SELECT * FROM dbo.NoSuchTable", 208, pytds.ProgrammingError),
+        ("DELETE FROM dbo.Courses WHERE CourseId = 1", 229, pytds.OperationalError),
+        (
+            "INSERT INTO dbo.Courses (CourseId, Code, Title, Credits, Price, IsPublished, CreatedAt) "
+            "VALUES (500, N'X-500', NULL, 1, 1, 1, SYSUTCDATETIME())",
+            515,
+            pytds.IntegrityError,
+        ),
+        (
+            "INSERT INTO dbo.ExamSubmissions (CourseId, UserSub, Answers, SubmittedAt) "
+            "VALUES (424242, N's', N'[]', SYSUTCDATETIME())",
+            547,
+            pytds.IntegrityError,
+        ),
+        (
+            "INSERT INTO dbo.Courses (CourseId, Code, Title, Credits, Price, IsPublished, CreatedAt) "
+            "VALUES (1, N'X-1', N't', 1, 1, 1, SYSUTCDATETIME())",
+            2627,
+            pytds.IntegrityError,
+        ),
+        (
+            "INSERT INTO dbo.Courses (CourseId, Code, Title, Credits, Price, IsPublished, CreatedAt) "
+            "VALUES (501, N'lh-101', N't', 1, 1, 1, SYSUTCDATETIME())",
+            2627,
+            pytds.IntegrityError,
+        ),
+    ],
+)
 def test_errors_carry_sql_server_numbers(tds: Any, sql: str, number: int, exc: type) -> None:
     with tds() as conn, conn.cursor() as cur:
         with pytest.raises(exc) as info:
@@ -177,16 +219,19 @@ def test_prepared_statement_procedures(tds: Any) -> None:
     prepare, execute = InternalProc(11, "sp_prepare"), InternalProc(12, "sp_execute")
     prepexec, unprepare = InternalProc(13, "sp_prepexec"), InternalProc(15, "sp_unprepare")
     with tds() as conn, conn.cursor() as cur:
-        handle = cur.callproc(prepare, [pytds.output(param_type="int"), "@id int",
-                                        "SELECT Code FROM dbo.Courses WHERE CourseId = @id"])[0]
+        handle = cur.callproc(
+            prepare, [pytds.output(param_type="int"), "@id int", "SELECT Code FROM dbo.Courses WHERE CourseId = @id"]
+        )[0]
         assert isinstance(handle, int)
         cur.callproc(execute, [handle, 2])
         assert cur.fetchall() == [("LH-102",)]
         cur.callproc(unprepare, [handle])
         with pytest.raises(pytds.Error):
             cur.callproc(execute, [handle, 2])
-        cur.callproc(prepexec, [pytds.output(param_type="int"), "@id int",
-                                "SELECT Code FROM dbo.Courses WHERE CourseId = @id", 3])
+        cur.callproc(
+            prepexec,
+            [pytds.output(param_type="int"), "@id int", "SELECT Code FROM dbo.Courses WHERE CourseId = @id", 3],
+        )
         assert cur.fetchall() == [("LH-103",)]
         second = cur.get_proc_outputs()[0]
         assert isinstance(second, int) and second != handle
@@ -210,9 +255,15 @@ def test_attention_stops_a_long_statement(server: Any, logins: dict[str, str]) -
     client = RawClient(server.port)
     try:
         client.login("learninghub_app", logins["learninghub_app"])
-        client.send(packet(SQL_BATCH, batch_payload(
-            "SELECT COUNT(*) FROM dbo.Courses a, dbo.Courses b, dbo.Courses c, dbo.Courses d, dbo.Courses e, "
-            "dbo.Courses f, dbo.Courses g")))
+        client.send(
+            packet(
+                SQL_BATCH,
+                batch_payload(
+                    "SELECT COUNT(*) FROM dbo.Courses a, dbo.Courses b, dbo.Courses c, dbo.Courses d, dbo.Courses e, "
+                    "dbo.Courses f, dbo.Courses g"
+                ),
+            )
+        )
         time.sleep(0.3)
         started = time.monotonic()
         client.send(packet(ATTENTION, b""))

@@ -40,14 +40,17 @@ def assert_still_serving(tds: Any) -> None:
         assert cur.fetchone()[0] >= 21
 
 
-@pytest.mark.parametrize("data", [
-    struct.pack(">BBHHBB", 18, 1, 4, 0, 0, 0),                     # header length below 8
-    struct.pack(">BBHHBB", 18, 1, 40000, 0, 0, 0),                 # header length above 32767
-    packet(PRELOGIN, b"\x00\x00\x50\x00\x10\xff"),                 # option points outside the message
-    packet(LOGIN7, b"\x00" * 20),                                  # LOGIN7 shorter than its fixed part
-    packet(SQL_BATCH, batch_payload("SELECT 1")),                  # a query before login
-    packet(99, b"garbage"),                                        # unknown packet type
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        struct.pack(">BBHHBB", 18, 1, 4, 0, 0, 0),  # header length below 8
+        struct.pack(">BBHHBB", 18, 1, 40000, 0, 0, 0),  # header length above 32767
+        packet(PRELOGIN, b"\x00\x00\x50\x00\x10\xff"),  # option points outside the message
+        packet(LOGIN7, b"\x00" * 20),  # LOGIN7 shorter than its fixed part
+        packet(SQL_BATCH, batch_payload("SELECT 1")),  # a query before login
+        packet(99, b"garbage"),  # unknown packet type
+    ],
+)
 def test_malformed_first_message_ends_that_connection(server: Any, tds: Any, data: bytes) -> None:
     client = RawClient(server.port)
     try:
@@ -93,8 +96,9 @@ def test_a_login_that_never_finishes_is_closed(server: Any, tds: Any, monkeypatc
     assert_still_serving(tds)
 
 
-def test_oversized_message_is_refused(server: Any, tds: Any, logins: dict[str, str],
-                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_oversized_message_is_refused(
+    server: Any, tds: Any, logins: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(session_module, "MAX_MESSAGE", 64 * 1024)
     client = RawClient(server.port)
     try:
@@ -130,8 +134,12 @@ def test_client_disconnecting_mid_result(server: Any, tds: Any, logins: dict[str
     for _ in range(5):
         client = RawClient(server.port)
         client.login("learninghub_app", logins["learninghub_app"])
-        client.send(packet(SQL_BATCH, batch_payload(
-            "SELECT a.Title, b.Description FROM dbo.Courses a, dbo.Courses b, dbo.Courses c")))
+        client.send(
+            packet(
+                SQL_BATCH,
+                batch_payload("SELECT a.Title, b.Description FROM dbo.Courses a, dbo.Courses b, dbo.Courses c"),
+            )
+        )
         client.read_exact(8)  # the first packet header of a multi-megabyte reply, then vanish
         client.close()
     assert_still_serving(tds)

@@ -37,10 +37,12 @@ from twin.mssql import types as T
 from twin.mssql.errors import SqlError
 from twin.mssql.rpc import parse_rpc
 
-MSG_8023 = ('The incoming tabular data stream (TDS) remote procedure call (RPC) protocol stream is incorrect. '
-            'Parameter {n} ("{name}"): The supplied value is not a valid instance of data type {type}. Check the '
-            'source data for invalid values. An example of an invalid value is data of numeric type with scale '
-            'greater than precision.')
+MSG_8023 = (
+    "The incoming tabular data stream (TDS) remote procedure call (RPC) protocol stream is incorrect. "
+    'Parameter {n} ("{name}"): The supplied value is not a valid instance of data type {type}. Check the '
+    "source data for invalid values. An example of an invalid value is data of numeric type with scale "
+    "greater than precision."
+)
 DONE_ERROR = 0x02
 DAY_UNITS_7 = 864_000_000_000  # one day in 100 ns units (datetime2(7))
 
@@ -74,8 +76,7 @@ INVALID = [
 
 VALID = [
     pytest.param(datetime_value(-53690, 0), dt.datetime(1753, 1, 1), id="datetime-min"),
-    pytest.param(datetime_value(2958463, 25_919_999), dt.datetime(9999, 12, 31, 23, 59, 59, 996667),
-                 id="datetime-max"),
+    pytest.param(datetime_value(2958463, 25_919_999), dt.datetime(9999, 12, 31, 23, 59, 59, 996667), id="datetime-max"),
     pytest.param(smalldatetime_value(65535, 1439), dt.datetime(2079, 6, 6, 23, 59), id="smalldatetime-max"),
     pytest.param(date_value(0), dt.date(1, 1, 1), id="date-min"),
     pytest.param(date_value(3652058), dt.date(9999, 12, 31), id="date-max"),
@@ -122,10 +123,15 @@ def test_values_at_the_edges_of_their_range_still_parse(value: bytes, expected: 
 
 
 # Binding a parsed value to its declared type (session._bind_decls): SQL Server's error, never Python's.
-@pytest.mark.parametrize(("value", "src"), [
-    (1.6e29, T.FLOAT), (Decimal("1e40"), T.decimal_type(38, 0)),
-    (Decimal("9999999999999999999999999999999999999.9"), T.decimal_type(38, 1)), ("1e999999999", T.nvarchar(T.MAX)),
-])
+@pytest.mark.parametrize(
+    ("value", "src"),
+    [
+        (1.6e29, T.FLOAT),
+        (Decimal("1e40"), T.decimal_type(38, 0)),
+        (Decimal("9999999999999999999999999999999999999.9"), T.decimal_type(38, 1)),
+        ("1e999999999", T.nvarchar(T.MAX)),
+    ],
+)
 def test_decimal_overflow_on_binding_is_8115(value: object, src: T.SqlType) -> None:
     with pytest.raises(SqlError) as info:
         T.convert(value, src, T.decimal_type(10, 2), explicit=True)
@@ -169,13 +175,17 @@ def test_decimal_38_digits_are_exact() -> None:
 
 
 # ---------------------------------------------------------------- over a real socket
-@pytest.mark.parametrize(("value", "type_name"), [
-    pytest.param(datetime_value(16777216, 0), "datetime", id="datetime-issue-19"),
-    pytest.param(decimal_value(5, 2, 100_000), "decimal", id="decimal"),
-    pytest.param(date_value(3652059), "date", id="date"),
-])
-def test_server_answers_8023_and_the_connection_goes_on(server: Any, logins: dict[str, str], value: bytes,
-                                                         type_name: str) -> None:
+@pytest.mark.parametrize(
+    ("value", "type_name"),
+    [
+        pytest.param(datetime_value(16777216, 0), "datetime", id="datetime-issue-19"),
+        pytest.param(decimal_value(5, 2, 100_000), "decimal", id="decimal"),
+        pytest.param(date_value(3652059), "date", id="date"),
+    ],
+)
+def test_server_answers_8023_and_the_connection_goes_on(
+    server: Any, logins: dict[str, str], value: bytes, type_name: str
+) -> None:
     client = RawClient(server.port)
     try:
         client.login("learninghub_app", logins["learninghub_app"])

@@ -36,8 +36,15 @@ def twin_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 def parity(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "twin.parity", *map(str, args)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=240, env={**os.environ, **(env or {})}, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "twin.parity", *map(str, args)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
 
 
 def prober_users(config: EnvConfig) -> list[dict[str, Any]]:
@@ -53,7 +60,8 @@ def test_a_fresh_twin_answers_as_the_public_captures_show() -> None:
 
 
 def test_a_recording_of_the_twin_replays_with_no_difference_and_holds_no_secret(
-        twin_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    twin_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     config = load_config(twin_env)
     passwords: list[str] = []
     make_password = users_module.make_password
@@ -80,8 +88,11 @@ def _wait_for_credentials_header(config: EnvConfig, present: bool) -> None:
     """Until the gateway serves the CORS configuration just written (it polls the control plane)."""
     deadline = time.monotonic() + PROPAGATION_TIMEOUT_S
     while True:
-        answer = requests.options(config.api.base_url + UNKNOWN_PATH, timeout=5, headers={
-            "Origin": config.api.allowed_origins[0], "Access-Control-Request-Method": "GET"})
+        answer = requests.options(
+            config.api.base_url + UNKNOWN_PATH,
+            timeout=5,
+            headers={"Origin": config.api.allowed_origins[0], "Access-Control-Request-Method": "GET"},
+        )
         if ("access-control-allow-credentials" in answer.headers) == present:
             return
         assert time.monotonic() < deadline, f"the gateway did not pick up AllowCredentials={present}"
@@ -102,24 +113,34 @@ def test_a_misconfigured_stack_is_named_probe_by_probe(twin_env: Path, tmp_path:
         _wait_for_credentials_header(config, present=False)
     assert result.returncode == 1, result.stdout + result.stderr
     lines = result.stdout.splitlines()
-    assert "config  cors.AllowCredentials  snapshot=false  twin=true  (a deployed setting: answers may differ " \
-           "because of it)" in lines
+    assert (
+        "config  cors.AllowCredentials  snapshot=false  twin=true  (a deployed setting: answers may differ "
+        "because of it)" in lines
+    )
     for probe in ("api.no_token.allowed_origin", "cors.preflight.allowed"):
         assert f'{probe}  headers.access-control-allow-credentials  snapshot=(absent)  twin="true"' in lines
     assert lines[-1].startswith("parity: ") and " differences in " in lines[-1]
 
 
-@pytest.mark.parametrize(("args", "env", "code", "fragment"), [
-    (("record", "--env-file", "/nonexistent.toml"), {}, 2, "does not exist: pass --env-file"),
-    (("record",), {}, 2, "the following arguments are required: --env-file"),
-    (("check", "/nonexistent.json", "--env-file", "TWIN"), {}, 2, "snapshot /nonexistent.json does not exist"),
-    (("record", "--env-file", "TWIN"), {"E2E_ENV__PROTECTED": "true"}, 2, "is protected"),
-    (("record", "--env-file", "TWIN", "--aws-retry-budget", "1"), {"E2E_AWS__ENDPOINT_URL": "http://127.0.0.1:9"},
-     3, "checking AWS credentials"),
-    (("diff", "/nonexistent-a.json", "/nonexistent-b.json"), {}, 2, "does not exist"),
-])
-def test_bad_input_is_one_line_and_leaves_nothing(twin_env: Path, args: tuple[str, ...], env: dict[str, str],
-                                                  code: int, fragment: str) -> None:
+@pytest.mark.parametrize(
+    ("args", "env", "code", "fragment"),
+    [
+        (("record", "--env-file", "/nonexistent.toml"), {}, 2, "does not exist: pass --env-file"),
+        (("record",), {}, 2, "the following arguments are required: --env-file"),
+        (("check", "/nonexistent.json", "--env-file", "TWIN"), {}, 2, "snapshot /nonexistent.json does not exist"),
+        (("record", "--env-file", "TWIN"), {"E2E_ENV__PROTECTED": "true"}, 2, "is protected"),
+        (
+            ("record", "--env-file", "TWIN", "--aws-retry-budget", "1"),
+            {"E2E_AWS__ENDPOINT_URL": "http://127.0.0.1:9"},
+            3,
+            "checking AWS credentials",
+        ),
+        (("diff", "/nonexistent-a.json", "/nonexistent-b.json"), {}, 2, "does not exist"),
+    ],
+)
+def test_bad_input_is_one_line_and_leaves_nothing(
+    twin_env: Path, args: tuple[str, ...], env: dict[str, str], code: int, fragment: str
+) -> None:
     result = parity(*(str(twin_env) if a == "TWIN" else a for a in args), env=env)
     assert result.returncode == code, result.stdout + result.stderr
     assert fragment in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr

@@ -16,13 +16,19 @@ from twin.parity.snapshot import ABSENT, Difference, Entry, Snapshot, SnapshotEr
 
 ROOT = Path(__file__).resolve().parents[3]
 SEEDED = ROOT / "twin" / "parity" / "snapshots" / "public-captures.json"
-ANSWER = {"status": 401, "headers": {"content-type": "application/json", "www-authenticate": "Bearer"},
-          "body": {"message": "Unauthorized"}}
+ANSWER = {
+    "status": 401,
+    "headers": {"content-type": "application/json", "www-authenticate": "Bearer"},
+    "body": {"message": "Unauthorized"},
+}
 
 
 def test_a_complete_entry_differs_on_every_changed_added_or_missing_path() -> None:
-    other = {"status": 403, "headers": {"content-type": "application/json", "vary": "origin"},
-             "body": {"message": "Unauthorized"}}
+    other = {
+        "status": 403,
+        "headers": {"content-type": "application/json", "vary": "origin"},
+        "body": {"message": "Unauthorized"},
+    }
     found = compare("api.no_token", Entry(answer=ANSWER), other)
     assert found == [
         Difference("api.no_token", "headers.vary", ABSENT, "origin"),
@@ -35,8 +41,10 @@ def test_a_complete_entry_differs_on_every_changed_added_or_missing_path() -> No
 
 def test_excluded_paths_are_not_compared() -> None:
     other = {**ANSWER, "headers": {**ANSWER["headers"], "connection": "close"}}
-    entry = Entry(answer={**ANSWER, "headers": {**ANSWER["headers"], "connection": "keep-alive"}},
-                  exclude={"headers.connection": "transport"})
+    entry = Entry(
+        answer={**ANSWER, "headers": {**ANSWER["headers"], "connection": "keep-alive"}},
+        exclude={"headers.connection": "transport"},
+    )
     assert compare("p", entry, other) == []
     assert compare("p", Entry(answer=entry.answer), other) != []
 
@@ -54,7 +62,8 @@ def test_a_probe_the_replay_skipped_is_a_difference_and_a_diff_looks_both_ways()
     a = Snapshot(meta={}, entries={"x": Entry(answer=ANSWER)})
     b = Snapshot(meta={}, entries={"y": Entry(answer=ANSWER)}, skipped={"x": "no GET route"})
     assert [d.line("a", "b") for d in differences(a, b, both_ways=False)] == [
-        'x  -  a="(answered)"  b="(skipped) no GET route"']
+        'x  -  a="(answered)"  b="(skipped) no GET route"'
+    ]
     assert [d.probe for d in differences(a, b, both_ways=True)] == ["x", "y"]
 
 
@@ -65,23 +74,34 @@ def test_placeholders_hide_the_deployment_the_user_and_every_volatile_value(tmp_
     register_secret("Pa55word-of-the-prober!")
     ph = Placeholders.of(config, username="e2e-parity-1-rec-parity-abc", email="e2e-parity@e2e.invalid")
     origin = config.api.allowed_origins[0]
-    text = (f"Client {config.cognito.client_id} of {config.issuer} from {origin}: e2e-parity-1-rec-parity-abc "
-            "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln 8b328158-a9a6-47dc-b53c-3d69e68109f4 Pa55word-of-the-prober!")
+    text = (
+        f"Client {config.cognito.client_id} of {config.issuer} from {origin}: e2e-parity-1-rec-parity-abc "
+        "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln 8b328158-a9a6-47dc-b53c-3d69e68109f4 Pa55word-of-the-prober!"
+    )
     assert ph.text(text) == "Client {client_id} of {issuer} from {allowed_origin}: {username} {jwt} {uuid} {secret}"
     claims = {"iat": 1, "exp": 2, "auth_time": 3, "kid": "abc=", "n": "modulus", "email_verified": True}
-    assert ph.value(claims) == {"iat": "{epoch}", "exp": "{epoch}", "auth_time": "{epoch}", "kid": "{kid}",
-                                "n": "{modulus}", "email_verified": True}
+    assert ph.value(claims) == {
+        "iat": "{epoch}",
+        "exp": "{epoch}",
+        "auth_time": "{epoch}",
+        "kid": "{kid}",
+        "n": "{modulus}",
+        "email_verified": True,
+    }
     headers = ph.headers({"Date": "Mon, 07 Dec 2026 16:00:00 GMT", "Apigw-Requestid": "abc=", "Vary": "origin"})
     assert headers == {"apigw-requestid": "{request-id}", "date": "{http-date}", "vary": "origin"}
 
 
-@pytest.mark.parametrize(("content", "fragment"), [
-    (None, "does not exist"),
-    ("{not json", "is not JSON"),
-    (json.dumps({"format": 99, "probes": {}}), "is not a format-1 parity snapshot"),
-    (json.dumps({"format": 1, "probes": {"x": {"request": "r"}}}), "probe 'x' has no answer"),
-    (json.dumps({"format": 1, "probes": {"x": {"answer": 1, "exclude": {"a": ""}}}}), "exclude must map"),
-])
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        (None, "does not exist"),
+        ("{not json", "is not JSON"),
+        (json.dumps({"format": 99, "probes": {}}), "is not a format-1 parity snapshot"),
+        (json.dumps({"format": 1, "probes": {"x": {"request": "r"}}}), "probe 'x' has no answer"),
+        (json.dumps({"format": 1, "probes": {"x": {"answer": 1, "exclude": {"a": ""}}}}), "exclude must map"),
+    ],
+)
 def test_a_bad_snapshot_is_one_line(tmp_path: Path, content: str | None, fragment: str) -> None:
     path = tmp_path / "snap.json"
     if content is not None:

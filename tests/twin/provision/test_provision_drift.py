@@ -33,8 +33,9 @@ def stack(run: Callable[..., Stack]) -> Stack:
     return run()
 
 
-def test_secret_follows_a_new_port_under_the_same_arn(aws: Callable[[str], Any], run: Callable[..., Stack],
-                                                     stack: Stack) -> None:
+def test_secret_follows_a_new_port_under_the_same_arn(
+    aws: Callable[[str], Any], run: Callable[..., Stack], stack: Stack
+) -> None:
     moved = run(port=20001, password="Rotated#Passw0rd-2")
     assert moved == stack
     secrets = aws("secretsmanager")
@@ -44,8 +45,7 @@ def test_secret_follows_a_new_port_under_the_same_arn(aws: Callable[[str], Any],
     assert sorted(stage for stages in versions.values() for stage in stages) == ["AWSCURRENT", "AWSPREVIOUS"]
 
 
-def test_a_deleted_route_is_recreated_alone(aws: Callable[[str], Any], run: Callable[..., Stack],
-                                            stack: Stack) -> None:
+def test_a_deleted_route_is_recreated_alone(aws: Callable[[str], Any], run: Callable[..., Stack], stack: Stack) -> None:
     agw = aws("apigatewayv2")
     agw.delete_route(ApiId=stack.api_id, RouteId=stack.route_ids["POST /exams"])
     repaired = run()
@@ -73,8 +73,16 @@ def test_other_code_in_the_function_is_replaced_by_the_backend(
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("app.py", "def handler(event, context):\n    return {'statusCode': 418}\n")
     other = buffer.getvalue()
-    network = Network(stack.vpc_id, stack.public_subnet_id, stack.private_subnet_id, stack.igw_id,
-                      stack.public_route_table_id, stack.private_route_table_id, stack.lambda_sg_id, stack.db_sg_id)
+    network = Network(
+        stack.vpc_id,
+        stack.public_subnet_id,
+        stack.private_subnet_id,
+        stack.igw_id,
+        stack.public_route_table_id,
+        stack.private_route_table_id,
+        stack.lambda_sg_id,
+        stack.db_sg_id,
+    )
     clients = Clients(control_url, "us-east-1")
     ensure_code_object(clients("s3"), other, code_sha256(other))
     ensure_function(clients("lambda"), stack.lambda_role_arn, network, code_sha256(other))
@@ -87,8 +95,9 @@ def test_other_code_in_the_function_is_replaced_by_the_backend(
     )
 
 
-def test_a_duplicate_resource_is_refused_with_one_clear_line(aws: Callable[[str], Any],
-                                                            run: Callable[..., Stack]) -> None:
+def test_a_duplicate_resource_is_refused_with_one_clear_line(
+    aws: Callable[[str], Any], run: Callable[..., Stack]
+) -> None:
     aws("cognito-idp").create_user_pool(PoolName=names.USER_POOL)
     with pytest.raises(ProvisionError, match=r"^2 user pools named learninghub-userpool exist; expected one\."):
         run()

@@ -20,8 +20,7 @@ ISSUERS = {
 @pytest.fixture(scope="module")
 def run(control_url: str) -> Callable[..., Stack]:
     def again(**kwargs: Any) -> Stack:
-        return provision(control_url, db_host="127.0.0.1", db_port=20100, db_app_password="Issuer#Passw0rd-1",
-                         **kwargs)
+        return provision(control_url, db_host="127.0.0.1", db_port=20100, db_app_password="Issuer#Passw0rd-1", **kwargs)
 
     return again
 
@@ -42,28 +41,35 @@ def test_the_default_is_original(aws: Callable[[str], Any], run: Callable[..., S
     assert _observed(aws, stack) == ("ORIGINAL", stack.issuer, "ORIGINAL")
 
 
-def test_updated_moves_the_pool_and_the_authorizer_and_keeps_the_ids(aws: Callable[[str], Any],
-                                                                      run: Callable[..., Stack]) -> None:
+def test_updated_moves_the_pool_and_the_authorizer_and_keeps_the_ids(
+    aws: Callable[[str], Any], run: Callable[..., Stack]
+) -> None:
     before = run()
     moved = run(issuer_type="UPDATED")
     assert moved.issuer == ISSUERS["UPDATED"].format(before.user_pool_id)
     assert (moved.user_pool_id, moved.authorizer_id, moved.client_id) == (
-        before.user_pool_id, before.authorizer_id, before.client_id)
+        before.user_pool_id,
+        before.authorizer_id,
+        before.client_id,
+    )
     assert _observed(aws, moved) == ("UPDATED", moved.issuer, "UPDATED")
     pool = aws("cognito-idp").describe_user_pool(UserPoolId=moved.user_pool_id)["UserPool"]
     assert pool["Policies"]["PasswordPolicy"]["MinimumLength"] == names.PASSWORD_MIN_LENGTH, "settings kept"
     assert pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
-    audience = aws("apigatewayv2").get_authorizer(ApiId=moved.api_id,
-                                                  AuthorizerId=moved.authorizer_id)["JwtConfiguration"]["Audience"]
+    audience = aws("apigatewayv2").get_authorizer(ApiId=moved.api_id, AuthorizerId=moved.authorizer_id)[
+        "JwtConfiguration"
+    ]["Audience"]
     assert sorted(audience) == sorted([moved.client_id, moved.expiry_client_id, moved.m2m_client_id])
     # The identity pool's provider name keeps the documented original form.
-    providers = aws("cognito-identity").describe_identity_pool(
-        IdentityPoolId=moved.identity_pool_id)["CognitoIdentityProviders"]
+    providers = aws("cognito-identity").describe_identity_pool(IdentityPoolId=moved.identity_pool_id)[
+        "CognitoIdentityProviders"
+    ]
     assert [p["ProviderName"] for p in providers] == [f"cognito-idp.us-east-1.amazonaws.com/{moved.user_pool_id}"]
 
 
-def test_a_second_updated_run_changes_nothing_and_original_moves_back(aws: Callable[[str], Any],
-                                                                       run: Callable[..., Stack]) -> None:
+def test_a_second_updated_run_changes_nothing_and_original_moves_back(
+    aws: Callable[[str], Any], run: Callable[..., Stack]
+) -> None:
     first = run(issuer_type="UPDATED")
     assert run(issuer_type="UPDATED") == first
     back = run(issuer_type="ORIGINAL")

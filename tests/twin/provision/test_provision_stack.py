@@ -54,9 +54,7 @@ def _snapshot(aws: Callable[[str], Any]) -> dict[str, Any]:
         ),
         "igws": sorted(g["InternetGatewayId"] for g in ec2.describe_internet_gateways()["InternetGateways"]),
         "sg_rules": sorted(r["SecurityGroupRuleId"] for r in ec2.describe_security_group_rules()["SecurityGroupRules"]),
-        "instances": sorted(
-            i["InstanceId"] for r in ec2.describe_instances()["Reservations"] for i in r["Instances"]
-        ),
+        "instances": sorted(i["InstanceId"] for r in ec2.describe_instances()["Reservations"] for i in r["Instances"]),
         "secret_versions": secret["VersionIdsToStages"],
         "code_object": (code["ETag"], code["LastModified"]),
         "function": (function["LastModified"], function["CodeSha256"], function.get("RevisionId")),
@@ -118,9 +116,9 @@ def test_user_pool_password_policy_and_email(aws: Callable[[str], Any], stack: S
 def test_app_clients(
     aws: Callable[[str], Any], stack: Stack, attr: str, name: str, minutes: int, refresh_days: int
 ) -> None:
-    client = aws("cognito-idp").describe_user_pool_client(
-        UserPoolId=stack.user_pool_id, ClientId=getattr(stack, attr)
-    )["UserPoolClient"]
+    client = aws("cognito-idp").describe_user_pool_client(UserPoolId=stack.user_pool_id, ClientId=getattr(stack, attr))[
+        "UserPoolClient"
+    ]
     assert client["ClientName"] == name
     assert "ClientSecret" not in client
     assert sorted(client["ExplicitAuthFlows"]) == sorted(names.AUTH_FLOWS)
@@ -151,8 +149,9 @@ def test_identity_pool_and_role_mapping(aws: Callable[[str], Any], stack: Stack)
     assert roles == {"authenticated": stack.auth_role_arn, "unauthenticated": stack.unauth_role_arn}
 
 
-@pytest.mark.parametrize(("role", "amr"), [("learninghub-cognito-auth", "authenticated"),
-                                           ("learninghub-cognito-unauth", "unauthenticated")])
+@pytest.mark.parametrize(
+    ("role", "amr"), [("learninghub-cognito-auth", "authenticated"), ("learninghub-cognito-unauth", "unauthenticated")]
+)
 def test_cognito_role_trust_is_bound_to_the_pool(aws: Callable[[str], Any], stack: Stack, role: str, amr: str) -> None:
     trust = aws("iam").get_role(RoleName=role)["Role"]["AssumeRolePolicyDocument"]
     [statement] = trust["Statement"]
@@ -166,9 +165,7 @@ def test_lambda_role_is_least_privilege(aws: Callable[[str], Any], stack: Stack)
     iam = aws("iam")
     trust = iam.get_role(RoleName="learninghub-lambda-exec")["Role"]["AssumeRolePolicyDocument"]
     assert trust["Statement"][0]["Principal"] == {"Service": "lambda.amazonaws.com"}
-    document = iam.get_role_policy(RoleName="learninghub-lambda-exec", PolicyName=names.LAMBDA_POLICY)[
-        "PolicyDocument"
-    ]
+    document = iam.get_role_policy(RoleName="learninghub-lambda-exec", PolicyName=names.LAMBDA_POLICY)["PolicyDocument"]
     statements = {s["Sid"]: s for s in document["Statement"]}
     assert statements["ReadDbSecret"]["Resource"] == stack.secret_arn
     assert statements["ReadDbSecret"]["Action"] == "secretsmanager:GetSecretValue"
@@ -303,8 +300,12 @@ def test_db_secret(aws: Callable[[str], Any], stack: Stack) -> None:
     value = aws("secretsmanager").get_secret_value(SecretId="learninghub/sqlserver")
     assert value["ARN"] == stack.secret_arn
     assert json.loads(value["SecretString"]) == {
-        "host": "127.0.0.1", "port": DB_PORT, "username": "learninghub_app", "password": DB_PASSWORD,
-        "dbname": "LearningHub", "engine": "sqlserver",
+        "host": "127.0.0.1",
+        "port": DB_PORT,
+        "username": "learninghub_app",
+        "password": DB_PASSWORD,
+        "dbname": "LearningHub",
+        "engine": "sqlserver",
     }
 
 
@@ -328,7 +329,9 @@ def test_env_file_is_the_contract_toml(stack: Stack, control_url: str) -> None:
     assert env["cognito"]["hosted_ui_url"] == f"{control_url}/hosted/{stack.domain}"
     assert env["lambda"] == {"function_name": "learninghub-api"}
     assert env["database"] == {
-        "instance_id": stack.instance_id, "secret_id": "learninghub/sqlserver", "probe": "direct",
+        "instance_id": stack.instance_id,
+        "secret_id": "learninghub/sqlserver",
+        "probe": "direct",
         "canary_course_id": 9001,
     }
     assert env["env"] == {"name": "local-twin", "protected": False}
@@ -362,38 +365,68 @@ def test_resource_server_and_m2m_client(aws: Callable[[str], Any], stack: Stack)
 def _hosted(stack: Stack, control_url: str, aws: Callable[[str], Any]) -> OAuthPool:
     idp = aws("cognito-idp")
     username = "hosted-ui-user"
-    user = idp.admin_create_user(UserPoolId=stack.user_pool_id, Username=username, MessageAction="SUPPRESS",
-                                 UserAttributes=[{"Name": "email", "Value": "hosted@e2e.invalid"},
-                                                 {"Name": "email_verified", "Value": "true"}])["User"]
+    user = idp.admin_create_user(
+        UserPoolId=stack.user_pool_id,
+        Username=username,
+        MessageAction="SUPPRESS",
+        UserAttributes=[{"Name": "email", "Value": "hosted@e2e.invalid"}, {"Name": "email_verified", "Value": "true"}],
+    )["User"]
     idp.admin_set_user_password(UserPoolId=stack.user_pool_id, Username=username, Password=PASSWORD, Permanent=True)
-    secret = idp.describe_user_pool_client(UserPoolId=stack.user_pool_id,
-                                           ClientId=stack.m2m_client_id)["UserPoolClient"]["ClientSecret"]
+    secret = idp.describe_user_pool_client(UserPoolId=stack.user_pool_id, ClientId=stack.m2m_client_id)[
+        "UserPoolClient"
+    ]["ClientSecret"]
     sub = next(a["Value"] for a in user["Attributes"] if a["Name"] == "sub")
-    return OAuthPool(stack.user_pool_id, stack.domain, f"{control_url}/hosted/{stack.domain}", stack.client_id,
-                     stack.m2m_client_id, secret, username, sub)
+    return OAuthPool(
+        stack.user_pool_id,
+        stack.domain,
+        f"{control_url}/hosted/{stack.domain}",
+        stack.client_id,
+        stack.m2m_client_id,
+        secret,
+        username,
+        sub,
+    )
 
 
-def test_the_web_client_signs_in_on_the_hosted_page_with_pkce(stack: Stack, control_url: str,
-                                                              aws: Callable[[str], Any]) -> None:
+def test_the_web_client_signs_in_on_the_hosted_page_with_pkce(
+    stack: Stack, control_url: str, aws: Callable[[str], Any]
+) -> None:
     pool = _hosted(stack, control_url, aws)
     verifier, challenge = pkce()
-    answer = login(requests.Session(), pool, redirect_uri=names.CALLBACK_URL, state="s",
-                   code_challenge=challenge, code_challenge_method="S256")
+    answer = login(
+        requests.Session(),
+        pool,
+        redirect_uri=names.CALLBACK_URL,
+        state="s",
+        code_challenge=challenge,
+        code_challenge_method="S256",
+    )
     assert answer.status_code == 302 and answer.headers["Location"].startswith(names.CALLBACK_URL + "?code=")
-    tokens = token_request(pool, {"grant_type": "authorization_code", "client_id": stack.client_id,
-                                  "code": query_of(answer.headers["Location"])["code"],
-                                  "redirect_uri": names.CALLBACK_URL, "code_verifier": verifier})
+    tokens = token_request(
+        pool,
+        {
+            "grant_type": "authorization_code",
+            "client_id": stack.client_id,
+            "code": query_of(answer.headers["Location"])["code"],
+            "redirect_uri": names.CALLBACK_URL,
+            "code_verifier": verifier,
+        },
+    )
     assert tokens.status_code == 200, tokens.text
     assert claims(tokens.json()["access_token"])["scope"] == "openid email profile"
 
 
-def test_the_m2m_client_gets_the_scoped_routes_scope(stack: Stack, control_url: str,
-                                                     aws: Callable[[str], Any]) -> None:
+def test_the_m2m_client_gets_the_scoped_routes_scope(stack: Stack, control_url: str, aws: Callable[[str], Any]) -> None:
     idp = aws("cognito-idp")
-    secret = idp.describe_user_pool_client(UserPoolId=stack.user_pool_id,
-                                           ClientId=stack.m2m_client_id)["UserPoolClient"]["ClientSecret"]
-    answer = requests.post(f"{control_url}/hosted/{stack.domain}/oauth2/token",
-                           data={"grant_type": "client_credentials"}, auth=(stack.m2m_client_id, secret), timeout=10)
+    secret = idp.describe_user_pool_client(UserPoolId=stack.user_pool_id, ClientId=stack.m2m_client_id)[
+        "UserPoolClient"
+    ]["ClientSecret"]
+    answer = requests.post(
+        f"{control_url}/hosted/{stack.domain}/oauth2/token",
+        data={"grant_type": "client_credentials"},
+        auth=(stack.m2m_client_id, secret),
+        timeout=10,
+    )
     assert answer.status_code == 200, answer.text
     access = claims(answer.json()["access_token"])
     assert access["scope"] == "learninghub/reports.read" and access["client_id"] == stack.m2m_client_id

@@ -20,8 +20,10 @@ def test_origin_server_speaks_tls_for_the_origin_host_with_the_announced_key() -
         context = ssl.create_default_context()
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE  # self-signed on purpose; the key is checked below instead
-        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as raw, \
-                context.wrap_socket(raw, server_hostname="app.learninghub.test") as tls:
+        with (
+            socket.create_connection(("127.0.0.1", server.port), timeout=5) as raw,
+            context.wrap_socket(raw, server_hostname="app.learninghub.test") as tls,
+        ):
             der = tls.getpeercert(binary_form=True)
             tls.sendall(b"GET / HTTP/1.1\r\nHost: app.learninghub.test\r\nConnection: close\r\n\r\n")
             answer = b""
@@ -29,7 +31,8 @@ def test_origin_server_speaks_tls_for_the_origin_host_with_the_announced_key() -
                 answer += chunk
         cert = x509.load_der_x509_certificate(der)
         names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(
-            x509.DNSName)
+            x509.DNSName
+        )
         assert names == ["app.learninghub.test", "attacker.example"]
         spki = cert.public_key().public_bytes(
             serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
@@ -58,8 +61,10 @@ def test_origin_server_plain_http_and_stops() -> None:
 
 def test_resolver_rules() -> None:
     rules = resolver_rules(["app.learninghub.test", "evil.test"], 4443, loopback_only=True)
-    assert rules == ("MAP app.learninghub.test 127.0.0.1:4443, MAP evil.test 127.0.0.1:4443, MAP * ~NOTFOUND, "
-                     "EXCLUDE localhost, EXCLUDE 127.0.0.1")
+    assert rules == (
+        "MAP app.learninghub.test 127.0.0.1:4443, MAP evil.test 127.0.0.1:4443, MAP * ~NOTFOUND, "
+        "EXCLUDE localhost, EXCLUDE 127.0.0.1"
+    )
     assert resolver_rules(["a.test"], 1, loopback_only=False) == "MAP a.test 127.0.0.1:1"
 
 

@@ -20,8 +20,12 @@ from fixtures.posture.cognito import (
 from fixtures.posture.expect import pool_expectation, redirect_expectation
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "env" / "example.toml"
-FLOWS = ("ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH",
-         "ALLOW_REFRESH_TOKEN_AUTH")
+FLOWS = (
+    "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+    "ALLOW_USER_PASSWORD_AUTH",
+    "ALLOW_USER_SRP_AUTH",
+    "ALLOW_REFRESH_TOKEN_AUTH",
+)
 GOOD_CLIENT = {
     "ClientName": "learninghub-web-client",
     "ClientId": "abc",
@@ -38,9 +42,16 @@ GOOD_CLIENT = {
 GOOD_POOL = {
     "Id": "us-east-1_x",
     "Name": "learninghub-userpool",
-    "Policies": {"PasswordPolicy": {"MinimumLength": 12, "RequireUppercase": True, "RequireLowercase": True,
-                                    "RequireNumbers": True, "RequireSymbols": True,
-                                    "TemporaryPasswordValidityDays": 7}},
+    "Policies": {
+        "PasswordPolicy": {
+            "MinimumLength": 12,
+            "RequireUppercase": True,
+            "RequireLowercase": True,
+            "RequireNumbers": True,
+            "RequireSymbols": True,
+            "TemporaryPasswordValidityDays": 7,
+        }
+    },
     "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": True},
 }
 APP_HOSTS = RedirectExpectation(hosts=("app.learninghub.test",))
@@ -58,8 +69,10 @@ def test_token_seconds_units_and_defaults() -> None:
     assert token_seconds({}, "AccessToken") == 3600
     assert token_seconds({}, "RefreshToken") == 30 * 86400
     assert token_seconds({"IdTokenValidity": 2}, "IdToken") == 7200  # hours by default
-    assert token_seconds({"RefreshTokenValidity": 60, "TokenValidityUnits": {"RefreshToken": "minutes"}},
-                         "RefreshToken") == 3600
+    assert (
+        token_seconds({"RefreshTokenValidity": 60, "TokenValidityUnits": {"RefreshToken": "minutes"}}, "RefreshToken")
+        == 3600
+    )
 
 
 @pytest.mark.parametrize(
@@ -118,8 +131,11 @@ def test_redirect_findings_apply_to_any_client() -> None:
     ],
 )
 def test_bad_pool_is_reported(policy_change: dict, pool_change: dict, needle: str) -> None:
-    pool = {**GOOD_POOL, **pool_change,
-            "Policies": {"PasswordPolicy": {**GOOD_POOL["Policies"]["PasswordPolicy"], **policy_change}}}
+    pool = {
+        **GOOD_POOL,
+        **pool_change,
+        "Policies": {"PasswordPolicy": {**GOOD_POOL["Policies"]["PasswordPolicy"], **policy_change}},
+    }
     findings = pool_findings(pool, POOL_EXPECT)
     assert any(needle in f for f in findings), findings
 
@@ -152,8 +168,10 @@ def test_revocation_and_user_existence_checks_follow_the_env_file() -> None:
 
 def test_deletion_protection_required_by_the_env_file_or_a_protected_environment(tmp_path: Path) -> None:
     text = EXAMPLE.read_text()
-    for old, new in (("deletion_protection_required = false", "deletion_protection_required = true"),
-                     ("protected = false", "protected = true")):
+    for old, new in (
+        ("deletion_protection_required = false", "deletion_protection_required = true"),
+        ("protected = false", "protected = true"),
+    ):
         (tmp_path / "env.toml").write_text(text.replace(old, new, 1))
         assert pool_expectation(load_config(tmp_path / "env.toml", environ={})).deletion_protection
     (tmp_path / "env.toml").write_text(text)

@@ -62,8 +62,11 @@ def test_hostile_origins_cover_every_corscanner_class() -> None:
 
 def test_every_kind_the_builder_makes_is_parametrized() -> None:
     # Origins of every shape the builder branches on: https and http, a name, IPv4, IPv6, a port.
-    made = {h.kind for origin in (APP, "http://localhost:3000", "https://127.0.0.1:8443", "https://[::1]:8443")
-            for h in hostile_origins(origin)}
+    made = {
+        h.kind
+        for origin in (APP, "http://localhost:3000", "https://127.0.0.1:8443", "https://[::1]:8443")
+        for h in hostile_origins(origin)
+    }
     assert made == set(HostileKind), f"kinds never built: {sorted(set(HostileKind) - made)}"
     marks = test_cors.test_hostile_origins_get_no_allow_origin.pytestmark
     parametrized = next(m.args[1] for m in marks if m.name == "parametrize" and m.args[0] == "kind")
@@ -104,10 +107,12 @@ def test_header_list_splits_and_lowercases() -> None:
     assert header_list(None) == set()
 
 
-def pre(headers: dict[str, str], status: int = 204, method: str = "POST",
-        expect: CorsExpectation = EXPECT) -> list[str]:
-    return preflight_findings(status, headers, where="preflight OPTIONS /exams", origin=APP, method=method,
-                              expect=expect)
+def pre(
+    headers: dict[str, str], status: int = 204, method: str = "POST", expect: CorsExpectation = EXPECT
+) -> list[str]:
+    return preflight_findings(
+        status, headers, where="preflight OPTIONS /exams", origin=APP, method=method, expect=expect
+    )
 
 
 def test_good_preflight_has_no_findings() -> None:
@@ -139,13 +144,24 @@ def test_bad_preflight_is_reported(change: dict[str, str | None], status: int, n
 
 def test_preflight_star_is_fine_only_when_configured_without_credentials() -> None:
     star = CorsExpectation(origins=("*",), methods=("*",), headers=("*",), max_age=0, credentials=False)
-    assert pre({**GOOD_PREFLIGHT, "Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "*",
-                "Access-Control-Allow-Headers": "*"}, expect=star) == []
+    assert (
+        pre(
+            {
+                **GOOD_PREFLIGHT,
+                "Access-Control-Allow-Origin": "*",
+                "Access-Control-Allow-Methods": "*",
+                "Access-Control-Allow-Headers": "*",
+            },
+            expect=star,
+        )
+        == []
+    )
 
 
 def test_credentials_expected_but_missing() -> None:
-    cred = CorsExpectation(origins=(APP,), methods=EXPECT.methods, headers=EXPECT.headers, max_age=300,
-                           credentials=True)
+    cred = CorsExpectation(
+        origins=(APP,), methods=EXPECT.methods, headers=EXPECT.headers, max_age=300, credentials=True
+    )
     assert any("instead of 'true'" in f for f in pre(GOOD_PREFLIGHT, expect=cred))
     assert pre({**GOOD_PREFLIGHT, "Access-Control-Allow-Credentials": "true"}, expect=cred) == []
 
@@ -157,10 +173,20 @@ def test_actual_response_rules() -> None:
     # A backend's own CORS headers leaking past the gateway (duplicates are joined by the client).
     leaked = {"Access-Control-Allow-Origin": f"{APP}, *"}
     assert actual_findings(leaked, where=where, origin=APP, expect=EXPECT)
-    assert actual_findings({"Access-Control-Allow-Origin": APP, "Access-Control-Allow-Methods": "PUT"},
-                           where=where, origin=APP, expect=EXPECT)
-    expose = CorsExpectation(origins=(APP,), methods=EXPECT.methods, headers=EXPECT.headers, max_age=300,
-                             credentials=False, expose_headers=("x-request-id",))
+    assert actual_findings(
+        {"Access-Control-Allow-Origin": APP, "Access-Control-Allow-Methods": "PUT"},
+        where=where,
+        origin=APP,
+        expect=EXPECT,
+    )
+    expose = CorsExpectation(
+        origins=(APP,),
+        methods=EXPECT.methods,
+        headers=EXPECT.headers,
+        max_age=300,
+        credentials=False,
+        expose_headers=("x-request-id",),
+    )
     ok = {"Access-Control-Allow-Origin": APP, "Access-Control-Expose-Headers": "x-request-id"}
     assert actual_findings(ok, where=where, origin=APP, expect=expose) == []
     bad = {"Access-Control-Allow-Origin": APP, "Access-Control-Expose-Headers": "x-request-id, x-internal"}
@@ -170,10 +196,14 @@ def test_actual_response_rules() -> None:
 def test_hostile_rules() -> None:
     evil = "https://evil.com"
     assert hostile_findings({}, where="GET /health", origin=evil) == []
-    assert any("reflects it" in f for f in hostile_findings({"access-control-allow-origin": evil},
-                                                             where="GET /health", origin=evil))
-    assert any("answers '*'" in f for f in hostile_findings({"access-control-allow-origin": "*"},
-                                                             where="GET /health", origin=evil))
+    assert any(
+        "reflects it" in f
+        for f in hostile_findings({"access-control-allow-origin": evil}, where="GET /health", origin=evil)
+    )
+    assert any(
+        "answers '*'" in f
+        for f in hostile_findings({"access-control-allow-origin": "*"}, where="GET /health", origin=evil)
+    )
     assert hostile_findings({"access-control-allow-credentials": "true"}, where="GET /health", origin=evil)
 
 

@@ -35,14 +35,34 @@ PRIVATE_INSTANCE = {
         }
     ],
 }
-MAIN = {"RouteTableId": "rtb-main", "Associations": [{"Main": True}],
-        "Routes": [{"DestinationCidrBlock": "10.20.0.0/16", "GatewayId": "local", "State": "active"}]}
-PUBLIC = {"RouteTableId": "rtb-pub", "Associations": [{"SubnetId": "subnet-public", "Main": False}],
-          "Routes": [{"DestinationCidrBlock": "10.20.0.0/16", "GatewayId": "local"},
-                     {"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": "igw-1", "State": "active"}]}
-DB_SG = {"GroupId": "sg-db", "VpcId": "vpc-1", "IpPermissions": [
-    {"IpProtocol": "tcp", "FromPort": 1433, "ToPort": 1433, "IpRanges": [], "Ipv6Ranges": [],
-     "UserIdGroupPairs": [{"GroupId": "sg-lambda"}]}], "IpPermissionsEgress": []}
+MAIN = {
+    "RouteTableId": "rtb-main",
+    "Associations": [{"Main": True}],
+    "Routes": [{"DestinationCidrBlock": "10.20.0.0/16", "GatewayId": "local", "State": "active"}],
+}
+PUBLIC = {
+    "RouteTableId": "rtb-pub",
+    "Associations": [{"SubnetId": "subnet-public", "Main": False}],
+    "Routes": [
+        {"DestinationCidrBlock": "10.20.0.0/16", "GatewayId": "local"},
+        {"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": "igw-1", "State": "active"},
+    ],
+}
+DB_SG = {
+    "GroupId": "sg-db",
+    "VpcId": "vpc-1",
+    "IpPermissions": [
+        {
+            "IpProtocol": "tcp",
+            "FromPort": 1433,
+            "ToPort": 1433,
+            "IpRanges": [],
+            "Ipv6Ranges": [],
+            "UserIdGroupPairs": [{"GroupId": "sg-lambda"}],
+        }
+    ],
+    "IpPermissionsEgress": [],
+}
 
 
 def sg_with(rule: dict) -> dict:
@@ -63,7 +83,8 @@ def test_public_addresses_on_instance_and_interfaces() -> None:
     inst["PublicIpAddress"] = "54.1.2.3"
     inst["NetworkInterfaces"][0]["Association"] = {"PublicIp": "54.1.2.3"}
     inst["NetworkInterfaces"][0]["PrivateIpAddresses"].append(
-        {"PrivateIpAddress": "10.20.2.6", "Association": {"PublicIp": "54.9.9.9"}})
+        {"PrivateIpAddress": "10.20.2.6", "Association": {"PublicIp": "54.9.9.9"}}
+    )
     found = public_addresses(inst)
     assert any("54.1.2.3" in f for f in found) and any("54.9.9.9" in f for f in found)
 
@@ -91,16 +112,15 @@ def test_db_group_open_only_to_lambda_is_clean() -> None:
 @pytest.mark.parametrize(
     ("rule", "needle"),
     [
-        ({"IpProtocol": "tcp", "FromPort": 1433, "ToPort": 1433, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]},
-         "whole internet"),
+        (
+            {"IpProtocol": "tcp", "FromPort": 1433, "ToPort": 1433, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]},
+            "whole internet",
+        ),
         ({"IpProtocol": "tcp", "FromPort": 1434, "ToPort": 1434, "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}, "::/0"),
-        ({"IpProtocol": "udp", "FromPort": 1434, "ToPort": 1434, "IpRanges": [{"CidrIp": "10.0.0.0/8"}]},
-         "10.0.0.0/8"),
+        ({"IpProtocol": "udp", "FromPort": 1434, "ToPort": 1434, "IpRanges": [{"CidrIp": "10.0.0.0/8"}]}, "10.0.0.0/8"),
         ({"IpProtocol": "-1", "IpRanges": [{"CidrIp": "192.168.1.0/24"}]}, "all traffic"),
-        ({"IpProtocol": "tcp", "FromPort": 0, "ToPort": 65535, "UserIdGroupPairs": [{"GroupId": "sg-web"}]},
-         "sg-web"),
-        ({"IpProtocol": "tcp", "FromPort": 1433, "ToPort": 1433, "PrefixListIds": [{"PrefixListId": "pl-1"}]},
-         "pl-1"),
+        ({"IpProtocol": "tcp", "FromPort": 0, "ToPort": 65535, "UserIdGroupPairs": [{"GroupId": "sg-web"}]}, "sg-web"),
+        ({"IpProtocol": "tcp", "FromPort": 1433, "ToPort": 1433, "PrefixListIds": [{"PrefixListId": "pl-1"}]}, "pl-1"),
     ],
 )
 def test_sql_ports_open_beyond_the_lambda_are_reported(rule: dict, needle: str) -> None:
@@ -122,8 +142,12 @@ def test_allowed_cidrs_and_other_ports() -> None:
 def test_default_group_in_use_must_be_empty() -> None:
     empty = {"GroupId": "sg-d", "IpPermissions": [], "IpPermissionsEgress": []}
     assert default_group_findings(empty, ["eni-1"]) == []
-    rules = {"GroupId": "sg-d", "VpcId": "vpc-1", "IpPermissions": [{"IpProtocol": "-1"}],
-             "IpPermissionsEgress": [{"IpProtocol": "-1"}]}
+    rules = {
+        "GroupId": "sg-d",
+        "VpcId": "vpc-1",
+        "IpPermissions": [{"IpProtocol": "-1"}],
+        "IpPermissionsEgress": [{"IpProtocol": "-1"}],
+    }
     assert default_group_findings(rules, []) == []  # unused: AWS creates every VPC's default group with rules
     findings = default_group_findings(rules, ["eni-1", "the database"])
     assert any("2 rule(s)" in f and "eni-1, the database" in f for f in findings)

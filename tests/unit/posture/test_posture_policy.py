@@ -124,8 +124,12 @@ def test_good_authenticated_trust_has_no_findings() -> None:
 
 
 def test_unauthenticated_role_needs_only_the_aud_binding() -> None:
-    doc = trust({"StringEquals": {"cognito-identity.amazonaws.com:aud": POOL},
-                 "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "unauthenticated"}})
+    doc = trust(
+        {
+            "StringEquals": {"cognito-identity.amazonaws.com:aud": POOL},
+            "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "unauthenticated"},
+        }
+    )
     assert trust_findings(parse_policy(doc), "unauth", POOL, authenticated=False) == []
 
 
@@ -133,16 +137,43 @@ def test_unauthenticated_role_needs_only_the_aud_binding() -> None:
     ("doc", "needle"),
     [
         (trust({"ForAnyValue:StringLike": {AMR: "authenticated"}}), "no aud condition"),
-        (trust({"StringLike": {"cognito-identity.amazonaws.com:aud": "us-east-1:*"},
-                "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "authenticated"}}), "only StringLike"),
-        (trust({"StringEquals": {"cognito-identity.amazonaws.com:aud": [POOL, OTHER_POOL]},
-                "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "authenticated"}}), "instead of only"),
+        (
+            trust(
+                {
+                    "StringLike": {"cognito-identity.amazonaws.com:aud": "us-east-1:*"},
+                    "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "authenticated"},
+                }
+            ),
+            "only StringLike",
+        ),
+        (
+            trust(
+                {
+                    "StringEquals": {"cognito-identity.amazonaws.com:aud": [POOL, OTHER_POOL]},
+                    "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "authenticated"},
+                }
+            ),
+            "instead of only",
+        ),
         (trust({"StringEquals": {"cognito-identity.amazonaws.com:aud": POOL}}), "no amr condition"),
-        (trust({"StringEquals": {"cognito-identity.amazonaws.com:aud": POOL},
-                "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "*"}}), "amr ['*']"),
-        (trust({"StringEquals": {"cognito-identity.amazonaws.com:aud": POOL},
-                "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "unauthenticated"}}),
-         "guest"),
+        (
+            trust(
+                {
+                    "StringEquals": {"cognito-identity.amazonaws.com:aud": POOL},
+                    "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "*"},
+                }
+            ),
+            "amr ['*']",
+        ),
+        (
+            trust(
+                {
+                    "StringEquals": {"cognito-identity.amazonaws.com:aud": POOL},
+                    "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "unauthenticated"},
+                }
+            ),
+            "guest",
+        ),
         (trust(None, principal="*"), "any principal"),
         (trust(None, principal={"Service": "lambda.amazonaws.com"}, action="sts:AssumeRole"), "does not let"),
     ],
@@ -154,8 +185,12 @@ def test_bad_authenticated_trust_is_reported(doc: dict, needle: str) -> None:
 
 
 def test_condition_keys_are_case_insensitive() -> None:
-    doc = trust({"StringEquals": {"Cognito-Identity.amazonaws.com:AUD": POOL},
-                 "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "authenticated"}})
+    doc = trust(
+        {
+            "StringEquals": {"Cognito-Identity.amazonaws.com:AUD": POOL},
+            "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "authenticated"},
+        }
+    )
     assert trust_findings(parse_policy(doc), "auth", POOL, authenticated=True) == []
 
 
@@ -175,8 +210,10 @@ def test_trust_reaches_pool() -> None:
 
 
 def test_scoped_grants_have_no_wildcard_findings() -> None:
-    doc = allow(["s3:GetObject", "s3:PutObject"],
-                "arn:aws:s3:::learninghub-uploads/private/${cognito-identity.amazonaws.com:sub}/*")
+    doc = allow(
+        ["s3:GetObject", "s3:PutObject"],
+        "arn:aws:s3:::learninghub-uploads/private/${cognito-identity.amazonaws.com:sub}/*",
+    )
     assert wildcard_findings(parse_policy(doc), "auth") == []
 
 
@@ -191,8 +228,10 @@ def test_scoped_grants_have_no_wildcard_findings() -> None:
         (allow("dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:*:table/t"), "any account"),
         (allow("s3:GetObject", "arn:aws:*:::b"), "any service"),
         ({"Statement": [{"Effect": "Allow", "NotAction": "iam:*", "Resource": "arn:aws:s3:::b/x"}]}, "NotAction"),
-        ({"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "NotResource": "arn:aws:s3:::b/x"}]},
-         "NotResource"),
+        (
+            {"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "NotResource": "arn:aws:s3:::b/x"}]},
+            "NotResource",
+        ),
     ],
 )
 def test_wildcard_grants_are_reported(doc: dict, needle: str) -> None:

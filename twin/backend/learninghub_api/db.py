@@ -130,8 +130,7 @@ def list_courses(limit: int, offset: int) -> list[dict[str, Any]]:
 
 def get_course(course_id: int) -> dict[str, Any] | None:
     row = _run(
-        "SELECT CourseId, Code, Title, Credits, Price, IsPublished, Description FROM dbo.Courses "
-        "WHERE CourseId = %s",
+        "SELECT CourseId, Code, Title, Credits, Price, IsPublished, Description FROM dbo.Courses WHERE CourseId = %s",
         (course_id,),
         lambda c: c.fetchone(),
     )
@@ -158,8 +157,7 @@ def insert_exam(course_id: int, user_sub: str, answers: list[str]) -> int:
 def get_exam(exam_id: int, user_sub: str) -> dict[str, Any] | None:
     """The exam if `user_sub` submitted it; None for unknown ids and other users' exams alike."""
     row = _run(
-        "SELECT ExamId, CourseId, Answers, SubmittedAt FROM dbo.ExamSubmissions "
-        "WHERE ExamId = %s AND UserSub = %s",
+        "SELECT ExamId, CourseId, Answers, SubmittedAt FROM dbo.ExamSubmissions WHERE ExamId = %s AND UserSub = %s",
         (exam_id, user_sub),
         lambda c: c.fetchone(),
     )

@@ -20,12 +20,16 @@ def health(event: Event) -> Response:
 
 def me(event: Event) -> Response:
     claims = validation.claims(event)
-    return json_response(event, 200, {
-        "sub": claims.get("sub"),
-        "username": claims.get("cognito:username") or claims.get("username"),
-        "email": claims.get("email"),
-        "token_use": claims.get("token_use"),
-    })
+    return json_response(
+        event,
+        200,
+        {
+            "sub": claims.get("sub"),
+            "username": claims.get("cognito:username") or claims.get("username"),
+            "email": claims.get("email"),
+            "token_use": claims.get("token_use"),
+        },
+    )
 
 
 def list_courses(event: Event) -> Response:

@@ -48,7 +48,7 @@ def paging(event: dict[str, Any]) -> tuple[int, int]:
 def _body_text(event: dict[str, Any]) -> str:
     body = event.get("body")
     if body is None or body == "":
-        raise HttpError(400, "request body is required: {\"courseId\": int, \"answers\": [string, ...]}")
+        raise HttpError(400, 'request body is required: {"courseId": int, "answers": [string, ...]}')
     if not event.get("isBase64Encoded"):
         return body
     try:

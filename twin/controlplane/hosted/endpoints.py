@@ -32,13 +32,17 @@ JSON = "application/json;charset=UTF-8"
 SESSION_COOKIE = "cognito"
 CSRF_COOKIE = "XSRF-TOKEN"
 USERINFO_BAD_REQUEST = 'error="invalid_request", error_description="Bad OAuth2 request at UserInfo Endpoint"'
-USERINFO_BAD_TOKEN = ('error="invalid_token", error_description="Access token is expired, disabled, or deleted, '
-                      'or the user has globally signed out."')
+USERINFO_BAD_TOKEN = (
+    'error="invalid_token", error_description="Access token is expired, disabled, or deleted, '
+    'or the user has globally signed out."'
+)
 API_SCOPE = "aws.cognito.signin.user.admin"
 # RevokeToken's refusals (patches/revocation.py) as the revocation endpoint names them.
-REVOKE_ERRORS = {"UnsupportedOperationException": "invalid_request",
-                 "UnsupportedTokenTypeException": "unsupported_token_type",
-                 "UnauthorizedException": "unauthorized_client"}
+REVOKE_ERRORS = {
+    "UnsupportedOperationException": "invalid_request",
+    "UnsupportedTokenTypeException": "unsupported_token_type",
+    "UnauthorizedException": "unauthorized_client",
+}
 
 Handler = Callable[[Request, CognitoIdpUserPool, HostedRoute], Response]
 
@@ -46,8 +50,11 @@ Handler = Callable[[Request, CognitoIdpUserPool, HostedRoute], Response]
 def handle(request: Request, hosted: HostedRoute) -> Response:
     pool = state.pool_of_domain(hosted.domain)
     if pool is None:  # on AWS the name would not resolve; the twin says which domain it does not know
-        return Response(f"twin: no user pool has the domain {hosted.domain} (CreateUserPoolDomain)\n", status=404,
-                        content_type="text/plain; charset=utf-8")
+        return Response(
+            f"twin: no user pool has the domain {hosted.domain} (CreateUserPoolDomain)\n",
+            status=404,
+            content_type="text/plain; charset=utf-8",
+        )
     methods, handler = HANDLERS[hosted.endpoint]
     if request.method not in methods:
         return Response(status=405, headers={"Allow": ", ".join(methods)})
@@ -86,8 +93,13 @@ def login(request: Request, pool: CognitoIdpUserPool, hosted: HostedRoute) -> Re
     form = request.form
     csrf = request.cookies.get(CSRF_COOKIE)
     if not csrf or not rules.same(csrf, form.get("_csrf", "")):
-        return _login_form(action, name, hosted, "twin: the form's _csrf does not match the XSRF-TOKEN cookie; "
-                           "load the login page again", status=403)
+        return _login_form(
+            action,
+            name,
+            hosted,
+            "twin: the form's _csrf does not match the XSRF-TOKEN cookie; load the login page again",
+            status=403,
+        )
     username = form.get("username", "")
     try:
         user = rules.sign_in(pool, client, username, form.get("password", ""))
@@ -108,8 +120,11 @@ def logout(request: Request, pool: CognitoIdpUserPool, hosted: HostedRoute) -> R
         answer = _redirect(args["logout_uri"])
     elif "redirect_uri" in args:  # sign out, then the login page for the same authorize request
         _, auth = _authorize_request(pool, args)
-        answer = auth if isinstance(auth, Response) else _redirect(
-            f"{hosted.base_url}/login?{request.query_string.decode()}")
+        answer = (
+            auth
+            if isinstance(auth, Response)
+            else _redirect(f"{hosted.base_url}/login?{request.query_string.decode()}")
+        )
     else:
         raise ErrorPage("invalid_request", client_id)
     state.end_session(pool, request.cookies.get(SESSION_COOKIE))
@@ -121,8 +136,9 @@ def error(request: Request, pool: CognitoIdpUserPool, hosted: HostedRoute) -> Re
     return Response(page.error_page(), status=400, content_type="text/html; charset=utf-8")
 
 
-def _authorize_request(pool: CognitoIdpUserPool, args: Mapping[str, str]
-                       ) -> tuple[CognitoIdpUserPoolClient, rules.AuthorizeRequest | Response]:
+def _authorize_request(
+    pool: CognitoIdpUserPool, args: Mapping[str, str]
+) -> tuple[CognitoIdpUserPoolClient, rules.AuthorizeRequest | Response]:
     """(client, the checked request), or (client, the error redirect to its redirect_uri)."""
     client_id = args.get("client_id", "")
     client = rules.redirect_target(pool, state.client_of(pool, client_id), client_id, args.get("redirect_uri"))
@@ -133,25 +149,46 @@ def _authorize_request(pool: CognitoIdpUserPool, args: Mapping[str, str]
         return client, _redirect(_with_query(args["redirect_uri"], {"error": exc.code, **extra}))
 
 
-def _grant(pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient, auth: rules.AuthorizeRequest,
-           username: str, auth_time: int) -> Response:
+def _grant(
+    pool: CognitoIdpUserPool,
+    client: CognitoIdpUserPoolClient,
+    auth: rules.AuthorizeRequest,
+    username: str,
+    auth_time: int,
+) -> Response:
     extra = {"state": auth.state} if auth.state is not None else {}
     if auth.response_type == "code":
-        code = state.new_code(pool, state.Code(
-            client.id, username, auth.redirect_uri, auth.scopes, auth.code_challenge, auth.nonce, auth_time,
-            time.time() + state.CODE_LIFETIME_S))
+        code = state.new_code(
+            pool,
+            state.Code(
+                client.id,
+                username,
+                auth.redirect_uri,
+                auth.scopes,
+                auth.code_challenge,
+                auth.nonce,
+                auth_time,
+                time.time() + state.CODE_LIFETIME_S,
+            ),
+        )
         return _redirect(_with_query(auth.redirect_uri, {"code": code, **extra}))
-    issued = issue.user_tokens(pool, client, username, auth.scopes, auth_time=auth_time, nonce=auth.nonce,
-                               with_refresh=False)
+    issued = issue.user_tokens(
+        pool, client, username, auth.scopes, auth_time=auth_time, nonce=auth.nonce, with_refresh=False
+    )
     fragment = {k: str(issued[k]) for k in ("id_token", "access_token", "token_type", "expires_in") if k in issued}
     return _redirect(f"{auth.redirect_uri}#{urlencode({**fragment, **extra})}")
 
 
-def _login_form(action: str, name: str, hosted: HostedRoute, message: str | None = None, *,
-                username: str = "", status: int = 200) -> Response:
+def _login_form(
+    action: str, name: str, hosted: HostedRoute, message: str | None = None, *, username: str = "", status: int = 200
+) -> Response:
     csrf = secrets.token_urlsafe(24)
-    answer = Response(page.login_page(action, csrf, name, message, username), status=status,
-                      content_type="text/html; charset=utf-8", headers={"Cache-Control": "no-store"})
+    answer = Response(
+        page.login_page(action, csrf, name, message, username),
+        status=status,
+        content_type="text/html; charset=utf-8",
+        headers={"Cache-Control": "no-store"},
+    )
     answer.set_cookie(CSRF_COOKIE, csrf, path=hosted.cookie_path, httponly=True, samesite="Lax")
     return answer
 
@@ -186,8 +223,9 @@ def _code_grant(pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient, form
     return issue.user_tokens(pool, client, code.username, code.scopes, auth_time=code.auth_time, nonce=code.nonce)
 
 
-def _refresh_grant(pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient,
-                   form: Mapping[str, str]) -> dict[str, Any]:
+def _refresh_grant(
+    pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient, form: Mapping[str, str]
+) -> dict[str, Any]:
     refresh_token = form.get("refresh_token")
     if not refresh_token:
         raise OAuthError("invalid_request")
@@ -209,8 +247,9 @@ def _refresh_grant(pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient,
     return issue.user_tokens(pool, client, username, scopes, auth_time=0, origin_jti=origin_jti)
 
 
-def _client_credentials(pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient,
-                        form: Mapping[str, str]) -> dict[str, Any]:
+def _client_credentials(
+    pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient, form: Mapping[str, str]
+) -> dict[str, Any]:
     if not rules.oauth_enabled(client):  # AllowedOAuthFlowsUserPoolClient off: captured as invalid_grant
         raise OAuthError("invalid_grant")
     if "client_credentials" not in rules.allowed_flows(client) or not client.generate_secret:
@@ -235,9 +274,14 @@ def userinfo(request: Request, pool: CognitoIdpUserPool, hosted: HostedRoute) ->
     except jwt.InvalidTokenError:
         return _userinfo_refusal(401, USERINFO_BAD_TOKEN, "invalid_token")
     user = pool._get_user(str(claims.get("username", "")))
-    if (claims.get("iss") != issuer.issuer_of(pool) or claims.get("token_use") != "access"
-            or rules.OPENID not in str(claims.get("scope", "")).split() or user is None or not user.enabled
-            or revocation.is_revoked(pool.backend, access_token)):
+    if (
+        claims.get("iss") != issuer.issuer_of(pool)
+        or claims.get("token_use") != "access"
+        or rules.OPENID not in str(claims.get("scope", "")).split()
+        or user is None
+        or not user.enabled
+        or revocation.is_revoked(pool.backend, access_token)
+    ):
         return _userinfo_refusal(401, USERINFO_BAD_TOKEN, "invalid_token")
     client = pool.clients.get(str(claims.get("client_id", "")))
     readable = set(client.get_readable_fields()) if client else set()
@@ -271,8 +315,9 @@ def _form(request: Request) -> dict[str, str]:
 
 
 def _json(body: dict[str, Any]) -> Response:
-    return Response(json.dumps(body), status=200, content_type=JSON,
-                    headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+    return Response(
+        json.dumps(body), status=200, content_type=JSON, headers={"Cache-Control": "no-store", "Pragma": "no-cache"}
+    )
 
 
 def _json_error(exc: OAuthError) -> Response:
@@ -283,8 +328,9 @@ def _json_error(exc: OAuthError) -> Response:
 
 
 def _userinfo_refusal(status: int, www_authenticate: str, code: str) -> Response:
-    return Response(json.dumps({"error": code}), status=status, content_type=JSON,
-                    headers={"WWW-Authenticate": www_authenticate})
+    return Response(
+        json.dumps({"error": code}), status=status, content_type=JSON, headers={"WWW-Authenticate": www_authenticate}
+    )
 
 
 def _redirect(location: str) -> Response:

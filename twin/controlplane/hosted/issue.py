@@ -29,9 +29,17 @@ def at_hash(access_token: str) -> str:
     return base64.urlsafe_b64encode(digest[:16]).rstrip(b"=").decode()
 
 
-def user_tokens(pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient, username: str,
-                scopes: tuple[str, ...], *, auth_time: int, nonce: str | None = None,
-                with_refresh: bool = True, origin_jti: str | None = None) -> dict[str, Any]:
+def user_tokens(
+    pool: CognitoIdpUserPool,
+    client: CognitoIdpUserPoolClient,
+    username: str,
+    scopes: tuple[str, ...],
+    *,
+    auth_time: int,
+    nonce: str | None = None,
+    with_refresh: bool = True,
+    origin_jti: str | None = None,
+) -> dict[str, Any]:
     """access (and id with openid) tokens for a user; a refresh token and a new sign-in unless `origin_jti`
     names the sign-in being refreshed."""
     answer: dict[str, Any] = {}
@@ -45,8 +53,9 @@ def user_tokens(pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient, user
             pool.refresh_tokens[refresh_token] = None
     user = pool._get_user(username)
     groups = {"cognito:groups": [g.group_name for g in user.groups]} if user.groups else {}
-    access, lifetime = pool.create_jwt(client.id, username, "access",
-                                       extra_data={**groups, "origin_jti": origin_jti, "scope": " ".join(scopes)})
+    access, lifetime = pool.create_jwt(
+        client.id, username, "access", extra_data={**groups, "origin_jti": origin_jti, "scope": " ".join(scopes)}
+    )
     pool.access_tokens[access] = (client.id, username)  # so sign-out and revocation reach it
     answer["access_token"] = access
     if OPENID in scopes:
@@ -63,8 +72,9 @@ def user_tokens(pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient, user
     return answer
 
 
-def machine_token(pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient,
-                  scopes: tuple[str, ...]) -> dict[str, Any]:
+def machine_token(
+    pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient, scopes: tuple[str, ...]
+) -> dict[str, Any]:
     now = int(time.time())
     lifetime = validity.lifetime_seconds(client.extended_config, "access")
     claims = {

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 PREFIX = "/hosted/"
-ENDPOINTS = ("/oauth2/authorize", "/oauth2/token", "/oauth2/userInfo", "/oauth2/revoke", "/login", "/logout",
-             "/error")
+ENDPOINTS = ("/oauth2/authorize", "/oauth2/token", "/oauth2/userInfo", "/oauth2/revoke", "/login", "/logout", "/error")
 DOMAIN = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"  # CreateUserPoolDomain's prefix pattern, lower-case
 PATH = re.compile(rf"^/hosted/(?P<domain>{DOMAIN})(?P<endpoint>/.*)$")
 HOST = re.compile(rf"^(?P<domain>{DOMAIN})\.auth\.[a-z]{{2}}(?:-[a-z]+)+-\d\.amazoncognito\.com(?::\d+)?$")

@@ -45,12 +45,20 @@ def allowed_flows(client: CognitoIdpUserPoolClient) -> list[str]:
 
 def custom_scopes(pool: CognitoIdpUserPool) -> set[str]:
     """`<resource server identifier>/<scope name>` for every scope of the pool's resource servers."""
-    return {f"{server.identifier}/{scope['ScopeName']}"
-            for server in pool.resource_servers.values() for scope in (server.scopes or [])}
+    return {
+        f"{server.identifier}/{scope['ScopeName']}"
+        for server in pool.resource_servers.values()
+        for scope in (server.scopes or [])
+    }
 
 
-def redirect_target(pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient | None, client_id: str,
-                    redirect_uri: str | None, registered: str = "CallbackURLs") -> CognitoIdpUserPoolClient:
+def redirect_target(
+    pool: CognitoIdpUserPool,
+    client: CognitoIdpUserPoolClient | None,
+    client_id: str,
+    redirect_uri: str | None,
+    registered: str = "CallbackURLs",
+) -> CognitoIdpUserPoolClient:
     """The client, once its redirect URI is exactly one it registered; otherwise Cognito's error page."""
     if client is None:
         raise ErrorPage("invalid_request", client_id)
@@ -59,8 +67,9 @@ def redirect_target(pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient |
     return client
 
 
-def check_authorize(pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient,
-                    args: Mapping[str, str]) -> AuthorizeRequest:
+def check_authorize(
+    pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient, args: Mapping[str, str]
+) -> AuthorizeRequest:
     """An authorize (or login) request whose client and redirect_uri are already valid."""
     response_type = args.get("response_type")
     if response_type not in RESPONSE_FLOWS:
@@ -71,14 +80,17 @@ def check_authorize(pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient,
     if (challenge is None) != (method is None) or (method is not None and method != "S256"):
         raise OAuthError("invalid_request")  # Cognito supports only S256
     scopes = user_scopes(pool, client, args.get("scope"))
-    return AuthorizeRequest(client.id, args["redirect_uri"], response_type, scopes, args.get("state"),
-                            args.get("nonce"), challenge)
+    return AuthorizeRequest(
+        client.id, args["redirect_uri"], response_type, scopes, args.get("state"), args.get("nonce"), challenge
+    )
 
 
-def user_scopes(pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient,
-                requested: str | None) -> tuple[str, ...]:
-    allowed = [s for s in client.extended_config.get("AllowedOAuthScopes") or []
-               if s in SYSTEM_SCOPES or s in custom_scopes(pool)]
+def user_scopes(pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient, requested: str | None) -> tuple[str, ...]:
+    allowed = [
+        s
+        for s in client.extended_config.get("AllowedOAuthScopes") or []
+        if s in SYSTEM_SCOPES or s in custom_scopes(pool)
+    ]
     if requested is None:
         return tuple(allowed)  # "If the client doesn't request any scopes, ... all scopes associated with the client"
     wanted = tuple(dict.fromkeys(requested.split()))
@@ -89,8 +101,9 @@ def user_scopes(pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient,
     return wanted
 
 
-def machine_scopes(pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient,
-                   requested: str | None) -> tuple[str, ...]:
+def machine_scopes(
+    pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient, requested: str | None
+) -> tuple[str, ...]:
     """client_credentials: custom scopes only, each allowed to the client; none asked for means all of them."""
     known = custom_scopes(pool)
     allowed = [s for s in client.extended_config.get("AllowedOAuthScopes") or [] if s in known]
@@ -127,8 +140,9 @@ def basic_credentials(header: str | None, invalid_status: int = 400) -> tuple[st
     return client_id, secret
 
 
-def authenticate_client(pool: CognitoIdpUserPool, form: Mapping[str, str], authorization: str | None,
-                        invalid_status: int = 400) -> tuple[CognitoIdpUserPoolClient, str | None]:
+def authenticate_client(
+    pool: CognitoIdpUserPool, form: Mapping[str, str], authorization: str | None, invalid_status: int = 400
+) -> tuple[CognitoIdpUserPoolClient, str | None]:
     """(client, the secret it proved) by client_secret_basic, client_secret_post, or a public client's
     bare client_id."""
     basic = basic_credentials(authorization, invalid_status)
@@ -154,8 +168,7 @@ class LoginRefused(Exception):
     """The login form's answer to a failed sign-in: the message the page shows."""
 
 
-def sign_in(pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient, username: str,
-            password: str) -> CognitoIdpUser:
+def sign_in(pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient, username: str, password: str) -> CognitoIdpUser:
     """The user whose credentials the form carried, as Cognito's password sign-in decides."""
     user = pool._get_user(username) if username else None
     if user is None:
@@ -170,6 +183,8 @@ def sign_in(pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient, username
     if not user.password or not same(user.password, password):
         raise LoginRefused("Incorrect username or password.")
     if user.status == "FORCE_CHANGE_PASSWORD":
-        raise LoginRefused("twin: this user must set a new password first (the twin's login page offers no "
-                           "new-password form; use AdminSetUserPassword --permanent)")
+        raise LoginRefused(
+            "twin: this user must set a new password first (the twin's login page offers no "
+            "new-password form; use AdminSetUserPassword --permanent)"
+        )
     return user

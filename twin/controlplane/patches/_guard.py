@@ -27,9 +27,7 @@ def require(patch: str, owner: Any, attrs: Iterable[tuple[str, tuple[str, ...] |
     `attrs` holds (name, parameter names or None to skip the signature check).
     """
     if moto.__version__ != PINNED_MOTO:
-        raise MotoMismatch(
-            f"{patch}: written for moto {PINNED_MOTO}, found {moto.__version__}; re-check the patch"
-        )
+        raise MotoMismatch(f"{patch}: written for moto {PINNED_MOTO}, found {moto.__version__}; re-check the patch")
     for name, params in attrs:
         target = getattr(owner, name, None)
         if target is None:
@@ -37,9 +35,7 @@ def require(patch: str, owner: Any, attrs: Iterable[tuple[str, tuple[str, ...] |
         if params is not None:
             found = tuple(inspect.signature(_unwrap(target)).parameters)
             if found != params:
-                raise MotoMismatch(
-                    f"{patch}: {owner.__qualname__}.{name} takes {found}, the patch expects {params}"
-                )
+                raise MotoMismatch(f"{patch}: {owner.__qualname__}.{name} takes {found}, the patch expects {params}")
 
 
 def _unwrap(fn: Callable[..., Any]) -> Callable[..., Any]:

@@ -26,8 +26,14 @@ require(
 
 
 class SignInCheck(Protocol):
-    def __call__(self, call: Callable[[], dict[str, Any]], client: CognitoIdpUserPoolClient | None,
-                 auth_flow: str, params: dict[str, str], admin: bool) -> dict[str, Any]: ...
+    def __call__(
+        self,
+        call: Callable[[], dict[str, Any]],
+        client: CognitoIdpUserPoolClient | None,
+        auth_flow: str,
+        params: dict[str, str],
+        admin: bool,
+    ) -> dict[str, Any]: ...
 
 
 def find_client(backend: CognitoIdpBackend, client_id: str) -> CognitoIdpUserPoolClient | None:
@@ -35,8 +41,9 @@ def find_client(backend: CognitoIdpBackend, client_id: str) -> CognitoIdpUserPoo
     return pool.clients[client_id] if pool else None
 
 
-def pool_and_client(backend: CognitoIdpBackend, client_id: str,
-                    pool_id: str | None = None) -> tuple[CognitoIdpUserPool, CognitoIdpUserPoolClient]:
+def pool_and_client(
+    backend: CognitoIdpBackend, client_id: str, pool_id: str | None = None
+) -> tuple[CognitoIdpUserPool, CognitoIdpUserPoolClient]:
     """The app client `client_id` and its pool (`pool_id` when the call names one); ResourceNotFound otherwise."""
     if pool_id is not None:
         pool = backend.describe_user_pool(pool_id)
@@ -51,19 +58,31 @@ def wrap_sign_ins(check: SignInCheck, tag: str) -> None:
     """Run `check` around every InitiateAuth and AdminInitiateAuth (the last wrapper installed runs first)."""
 
     def initiate(original: Callable[..., Any]) -> Callable[..., Any]:
-        def initiate_auth(self: CognitoIdpBackend, client_id: str, auth_flow: str,
-                          auth_parameters: dict[str, str]) -> dict[str, Any]:
-            return check(lambda: original(self, client_id, auth_flow, auth_parameters), find_client(self, client_id),
-                         auth_flow, auth_parameters or {}, False)
+        def initiate_auth(
+            self: CognitoIdpBackend, client_id: str, auth_flow: str, auth_parameters: dict[str, str]
+        ) -> dict[str, Any]:
+            return check(
+                lambda: original(self, client_id, auth_flow, auth_parameters),
+                find_client(self, client_id),
+                auth_flow,
+                auth_parameters or {},
+                False,
+            )
 
         return initiate_auth
 
     def admin_initiate(original: Callable[..., Any]) -> Callable[..., Any]:
-        def admin_initiate_auth(self: CognitoIdpBackend, user_pool_id: str, client_id: str, auth_flow: str,
-                                auth_parameters: dict[str, str]) -> dict[str, Any]:
+        def admin_initiate_auth(
+            self: CognitoIdpBackend, user_pool_id: str, client_id: str, auth_flow: str, auth_parameters: dict[str, str]
+        ) -> dict[str, Any]:
             pool = self.user_pools.get(user_pool_id)
-            return check(lambda: original(self, user_pool_id, client_id, auth_flow, auth_parameters),
-                         pool.clients.get(client_id) if pool else None, auth_flow, auth_parameters or {}, True)
+            return check(
+                lambda: original(self, user_pool_id, client_id, auth_flow, auth_parameters),
+                pool.clients.get(client_id) if pool else None,
+                auth_flow,
+                auth_parameters or {},
+                True,
+            )
 
         return admin_initiate_auth
 

@@ -28,7 +28,8 @@ from ._guard import replace, require
 require("apigw_jwt_issuer", ApiGatewayV2Response, [("create_authorizer", ("self",))])
 
 COGNITO_ISSUER = re.compile(
-    r"^https://(?P<host>cognito-idp|issuer-cognito-idp)\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/(?P<pool>[^/]+)/?$")
+    r"^https://(?P<host>cognito-idp|issuer-cognito-idp)\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/(?P<pool>[^/]+)/?$"
+)
 WELL_KNOWN = "/.well-known/openid-configuration"
 
 
@@ -47,8 +48,10 @@ def has_discovery(issuer: str) -> bool:
 def refusal(issuer: str) -> str:
     """AWS's message, as the captures quote it."""
     endpoint = issuer.removesuffix("/") + WELL_KNOWN
-    return (f"Caught exception when connecting to {endpoint} for issuer {issuer}. Please try again later. "
-            f"Error: Invalid issuer: {issuer}. Issuer must have a valid discovery endpoint ended with '{WELL_KNOWN}'")
+    return (
+        f"Caught exception when connecting to {endpoint} for issuer {issuer}. Please try again later. "
+        f"Error: Invalid issuer: {issuer}. Issuer must have a valid discovery endpoint ended with '{WELL_KNOWN}'"
+    )
 
 
 def _checking(original: Callable[..., TYPE_RESPONSE]) -> Callable[..., TYPE_RESPONSE]:

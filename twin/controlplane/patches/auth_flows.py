@@ -60,8 +60,7 @@ ENABLED_BY = {
 
 # Flows each endpoint accepts at all (moto answers the others with "Initiate Auth method not supported").
 # USER_AUTH is the twin's own (user_auth.py) on both APIs.
-USER_FLOWS = {"USER_PASSWORD_AUTH", "USER_SRP_AUTH", "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN", "CUSTOM_AUTH",
-              "USER_AUTH"}
+USER_FLOWS = {"USER_PASSWORD_AUTH", "USER_SRP_AUTH", "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN", "CUSTOM_AUTH", "USER_AUTH"}
 ADMIN_FLOWS = {"ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH", "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN", "USER_AUTH"}
 
 
@@ -90,18 +89,25 @@ def validate_names(flows: Iterable[str] | None) -> None:
         )
 
 
-def _enforced(call: Callable[[], dict[str, Any]], client: CognitoIdpUserPoolClient | None, auth_flow: str,
-              params: dict[str, str], admin: bool) -> dict[str, Any]:
+def _enforced(
+    call: Callable[[], dict[str, Any]],
+    client: CognitoIdpUserPoolClient | None,
+    auth_flow: str,
+    params: dict[str, str],
+    admin: bool,
+) -> dict[str, Any]:
     # Unknown flows and clients, and the other API's flows: moto's own checks answer as Cognito does.
     if client is not None and auth_flow in (ADMIN_FLOWS if admin else USER_FLOWS) and not is_enabled(client, auth_flow):
-        raise InvalidParameterException("Auth flow not enabled for this client" if admin
-                                        else f"{auth_flow} flow not enabled for this client")
+        raise InvalidParameterException(
+            "Auth flow not enabled for this client" if admin else f"{auth_flow} flow not enabled for this client"
+        )
     return call()
 
 
 def _validated_create(original: Callable[..., Any]) -> Callable[..., Any]:
-    def create_user_pool_client(self: CognitoIdpBackend, user_pool_id: str, generate_secret: bool,
-                                extended_config: dict[str, Any]) -> Any:
+    def create_user_pool_client(
+        self: CognitoIdpBackend, user_pool_id: str, generate_secret: bool, extended_config: dict[str, Any]
+    ) -> Any:
         validate_names((extended_config or {}).get("ExplicitAuthFlows"))
         return original(self, user_pool_id, generate_secret, extended_config)
 
@@ -109,8 +115,9 @@ def _validated_create(original: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _validated_update(original: Callable[..., Any]) -> Callable[..., Any]:
-    def update_user_pool_client(self: CognitoIdpBackend, user_pool_id: str, client_id: str,
-                                extended_config: dict[str, Any]) -> Any:
+    def update_user_pool_client(
+        self: CognitoIdpBackend, user_pool_id: str, client_id: str, extended_config: dict[str, Any]
+    ) -> Any:
         validate_names((extended_config or {}).get("ExplicitAuthFlows"))
         return original(self, user_pool_id, client_id, extended_config)
 

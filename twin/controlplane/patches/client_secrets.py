@@ -44,8 +44,14 @@ require(
 )
 require("client_secrets", CognitoIdpResponse, [("backend", None)])
 CHECK_PARAMS = ("app_client_secret", "app_client_id", "username", "secret_hash")
-if tuple(inspect.signature(getattr(idp_models.check_secret_hash, "__twin_original__",
-                                   idp_models.check_secret_hash)).parameters) != CHECK_PARAMS:
+if (
+    tuple(
+        inspect.signature(
+            getattr(idp_models.check_secret_hash, "__twin_original__", idp_models.check_secret_hash)
+        ).parameters
+    )
+    != CHECK_PARAMS
+):
     raise MotoMismatch(f"client_secrets: moto.cognitoidp.models.check_secret_hash no longer takes {CHECK_PARAMS}")
 
 MAX_SECRETS = 2
@@ -111,8 +117,9 @@ def _validate_value(value: Any) -> str:
 
 
 def _creating(original: Callable[..., CognitoIdpUserPoolClient]) -> Callable[..., CognitoIdpUserPoolClient]:
-    def create_user_pool_client(self: CognitoIdpBackend, user_pool_id: str, generate_secret: bool,
-                                extended_config: dict[str, Any]) -> CognitoIdpUserPoolClient:
+    def create_user_pool_client(
+        self: CognitoIdpBackend, user_pool_id: str, generate_secret: bool, extended_config: dict[str, Any]
+    ) -> CognitoIdpUserPoolClient:
         chosen = extended_config.pop("ClientSecret", None)
         if chosen is not None and generate_secret:
             raise InvalidParameterException("You cannot specify both GenerateSecret as true and a ClientSecret.")
@@ -128,8 +135,7 @@ def _creating(original: Callable[..., CognitoIdpUserPoolClient]) -> Callable[...
 
 
 def _any_active_secret(original: Callable[..., bool]) -> Callable[..., bool]:
-    def check_secret_hash(app_client_secret: str, app_client_id: str, username: str,
-                          secret_hash: str | None) -> bool:
+    def check_secret_hash(app_client_secret: str, app_client_id: str, username: str, secret_hash: str | None) -> bool:
         candidates = _ACTIVE.get(app_client_id) or (app_client_secret,)
         return any(original(s, app_client_id, username, secret_hash) for s in candidates)
 
@@ -137,8 +143,9 @@ def _any_active_secret(original: Callable[..., bool]) -> Callable[..., bool]:
 
 
 def _client(response: CognitoIdpResponse) -> CognitoIdpUserPoolClient:
-    return response.backend.describe_user_pool_client(response._get_param("UserPoolId"),
-                                                      response._get_param("ClientId"))
+    return response.backend.describe_user_pool_client(
+        response._get_param("UserPoolId"), response._get_param("ClientId")
+    )
 
 
 def add_user_pool_client_secret(self: CognitoIdpResponse) -> ActionResult:
@@ -146,10 +153,10 @@ def add_user_pool_client_secret(self: CognitoIdpResponse) -> ActionResult:
     secrets = _secrets(client)
     if not secrets:
         raise InvalidParameterException(
-            "AddUserPoolClientSecret applies to a confidential app client; this client has no client secret.")
+            "AddUserPoolClientSecret applies to a confidential app client; this client has no client secret."
+        )
     if len(secrets) >= MAX_SECRETS:
-        raise JsonRESTError("LimitExceededException",
-                            f"An app client can have at most {MAX_SECRETS} client secrets.")
+        raise JsonRESTError("LimitExceededException", f"An app client can have at most {MAX_SECRETS} client secrets.")
     chosen = self._get_param("ClientSecret")
     added = _new_secret(client, None if chosen is None else _validate_value(chosen))
     _store(client, [*secrets, added])

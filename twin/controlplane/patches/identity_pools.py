@@ -62,9 +62,7 @@ def _pool(response: CognitoIdentityResponse, pool_id: str | None) -> CognitoIden
 
 def verify_login(pool: CognitoIdentityPool, account_id: str, provider: str, token: str) -> str:
     """The token's `sub` if Cognito would accept it for this provider; NotAuthorizedException otherwise."""
-    client_ids = {
-        p.get("ClientId") for p in pool.cognito_identity_providers or [] if p.get("ProviderName") == provider
-    }
+    client_ids = {p.get("ClientId") for p in pool.cognito_identity_providers or [] if p.get("ProviderName") == provider}
     if not client_ids:
         raise NotAuthorized("Token is not from a supported provider of this identity pool.")
     try:
@@ -117,8 +115,9 @@ def get_id(self: CognitoIdentityResponse) -> str:
         identity_id = get_random_identity_id(pool.identity_pool_id.split(":", 1)[0])
         identities.append({"IdentityId": identity_id})
         return json.dumps({"IdentityId": identity_id})
-    subjects = sorted((provider, verify_login(pool, self.current_account, provider, token))
-                      for provider, token in logins.items())
+    subjects = sorted(
+        (provider, verify_login(pool, self.current_account, provider, token)) for provider, token in logins.items()
+    )
     known: dict[tuple[str, str], str] = pool.__dict__.setdefault(_IDENTITIES, {})
     identity_id = next((known[s] for s in subjects if s in known), None)
     if identity_id is None:
@@ -149,11 +148,13 @@ def get_credentials_for_identity(self: CognitoIdentityResponse) -> str:
     if logins:
         subjects = [(p, verify_login(pool, self.current_account, p, t)) for p, t in logins.items()]
         if any(known.get(subject) != identity_id for subject in subjects):
-            raise NotAuthorized("Logins don't match. Please include at least one valid login for this identity "
-                                "or identity pool.")
+            raise NotAuthorized(
+                "Logins don't match. Please include at least one valid login for this identity or identity pool."
+            )
     elif authenticated:
-        raise NotAuthorized("Logins don't match. Please include at least one valid login for this identity "
-                            "or identity pool.")
+        raise NotAuthorized(
+            "Logins don't match. Please include at least one valid login for this identity or identity pool."
+        )
     elif not pool.allow_unauthenticated_identities:
         raise NotAuthorized("Unauthenticated access is not supported for this identity pool.")
     return self.backend.get_credentials_for_identity(identity_id)
@@ -180,7 +181,11 @@ def get_identity_pool_roles(self: CognitoIdentityResponse) -> str:
 
 def apply() -> None:
     replace(CognitoIdentityResponse, "get_id", lambda _original: get_id, "identity_pools")
-    replace(CognitoIdentityResponse, "get_credentials_for_identity", lambda _original: get_credentials_for_identity,
-            "identity_pools")
+    replace(
+        CognitoIdentityResponse,
+        "get_credentials_for_identity",
+        lambda _original: get_credentials_for_identity,
+        "identity_pools",
+    )
     add(CognitoIdentityResponse, "set_identity_pool_roles", set_identity_pool_roles)
     add(CognitoIdentityResponse, "get_identity_pool_roles", get_identity_pool_roles)

@@ -72,7 +72,8 @@ def normalised(extended_config: dict[str, Any] | None) -> dict[str, Any]:
     if not isinstance(setting, dict):
         raise InvalidParameterException(
             f"1 validation error detected: Value '{setting}' at 'issuerConfiguration' failed to satisfy "
-            "constraint: Member must be a structure")
+            "constraint: Member must be a structure"
+        )
     kind = setting.get("Type")
     if kind is None:
         config[SETTING] = {"Type": DEFAULT}
@@ -80,7 +81,8 @@ def normalised(extended_config: dict[str, Any] | None) -> dict[str, Any]:
     if kind not in TYPES:
         raise InvalidParameterException(
             f"1 validation error detected: Value '{kind}' at 'issuerConfiguration.type' failed to satisfy "
-            f"constraint: Member must satisfy enum value set: [{', '.join(TYPES)}]")
+            f"constraint: Member must satisfy enum value set: [{', '.join(TYPES)}]"
+        )
     config[SETTING] = {"Type": kind}
     return config
 

@@ -72,8 +72,14 @@ def _refreshed(pool: CognitoIdpUserPool, client_id: str, params: dict[str, str])
         if not secret_hash.matches(client, internal, params.get("SECRET_HASH") or ""):
             raise secret_hash.refresh_mismatch(client_id)
     access_token, id_token, expires_in = pool.create_tokens_from_refresh_token(refresh_token)
-    return {"AuthenticationResult": {"IdToken": id_token, "AccessToken": access_token, "ExpiresIn": expires_in,
-                                     "TokenType": "Bearer"}}
+    return {
+        "AuthenticationResult": {
+            "IdToken": id_token,
+            "AccessToken": access_token,
+            "ExpiresIn": expires_in,
+            "TokenType": "Bearer",
+        }
+    }
 
 
 def _pool_of_client(backend: CognitoIdpBackend, client_id: str) -> CognitoIdpUserPool | None:
@@ -81,8 +87,9 @@ def _pool_of_client(backend: CognitoIdpBackend, client_id: str) -> CognitoIdpUse
 
 
 def _guarded_initiate(original: Callable[..., Any]) -> Callable[..., Any]:
-    def initiate_auth(self: CognitoIdpBackend, client_id: str, auth_flow: str,
-                      auth_parameters: dict[str, str]) -> dict[str, Any]:
+    def initiate_auth(
+        self: CognitoIdpBackend, client_id: str, auth_flow: str, auth_parameters: dict[str, str]
+    ) -> dict[str, Any]:
         pool = _pool_of_client(self, client_id)
         params = auth_parameters or {}
         if auth_flow in REFRESH_FLOWS and pool is not None and params.get("REFRESH_TOKEN"):
@@ -93,12 +100,17 @@ def _guarded_initiate(original: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _guarded_admin_initiate(original: Callable[..., Any]) -> Callable[..., Any]:
-    def admin_initiate_auth(self: CognitoIdpBackend, user_pool_id: str, client_id: str, auth_flow: str,
-                            auth_parameters: dict[str, str]) -> dict[str, Any]:
+    def admin_initiate_auth(
+        self: CognitoIdpBackend, user_pool_id: str, client_id: str, auth_flow: str, auth_parameters: dict[str, str]
+    ) -> dict[str, Any]:
         pool = self.user_pools.get(user_pool_id)
         params = auth_parameters or {}
-        if (auth_flow in REFRESH_FLOWS and pool is not None and client_id in pool.clients
-                and params.get("REFRESH_TOKEN")):
+        if (
+            auth_flow in REFRESH_FLOWS
+            and pool is not None
+            and client_id in pool.clients
+            and params.get("REFRESH_TOKEN")
+        ):
             return _refreshed(pool, client_id, params)
         return original(self, user_pool_id, client_id, auth_flow, auth_parameters)
 

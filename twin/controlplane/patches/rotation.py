@@ -44,8 +44,10 @@ DEFAULT = {"Feature": "DISABLED", "RetryGracePeriodSeconds": 0}
 FEATURES = ("ENABLED", "DISABLED")
 MAX_GRACE = 60
 REUSED = "Refresh token has been invalidated by refresh token rotation."  # AWS's wording: unconfirmed
-NOT_WITH_ROTATION = ("Refresh token rotation is enabled for this client: REFRESH_TOKEN_AUTH is not available, "
-                     "use GetTokensFromRefreshToken")  # AWS's code and wording: unconfirmed
+NOT_WITH_ROTATION = (
+    "Refresh token rotation is enabled for this client: REFRESH_TOKEN_AUTH is not available, "
+    "use GetTokensFromRefreshToken"
+)  # AWS's code and wording: unconfirmed
 _ROTATED = "_twin_rotated"  # old refresh token -> Rotated
 _LOCK = threading.Lock()
 
@@ -76,25 +78,30 @@ def normalised(setting: Any) -> dict[str, Any]:
     if not isinstance(setting, dict):
         raise InvalidParameterException(
             f"1 validation error detected: Value '{setting}' at 'refreshTokenRotation' failed to satisfy "
-            "constraint: Member must be a structure")
+            "constraint: Member must be a structure"
+        )
     feature = setting.get("Feature")
     if feature not in FEATURES:
         raise InvalidParameterException(
             f"1 validation error detected: Value '{feature}' at 'refreshTokenRotation.feature' failed to satisfy "
-            f"constraint: Member must satisfy enum value set: [{', '.join(FEATURES)}]")
+            f"constraint: Member must satisfy enum value set: [{', '.join(FEATURES)}]"
+        )
     grace = setting.get("RetryGracePeriodSeconds", 0)
     if isinstance(grace, bool) or not isinstance(grace, int) or not 0 <= grace <= MAX_GRACE:
-        bound = "less than or equal to 60" if isinstance(grace, int) and grace > MAX_GRACE else \
-            "greater than or equal to 0"
+        bound = (
+            "less than or equal to 60" if isinstance(grace, int) and grace > MAX_GRACE else "greater than or equal to 0"
+        )
         raise InvalidParameterException(
             f"1 validation error detected: Value '{grace}' at 'refreshTokenRotation.retryGracePeriodSeconds' failed "
-            f"to satisfy constraint: Member must have value {bound}")
+            f"to satisfy constraint: Member must have value {bound}"
+        )
     return {"Feature": feature, "RetryGracePeriodSeconds": grace}
 
 
 def _checked_create(original: Callable[..., Any]) -> Callable[..., Any]:
-    def create_user_pool_client(self: CognitoIdpBackend, user_pool_id: str, generate_secret: bool,
-                                extended_config: dict[str, Any]) -> Any:
+    def create_user_pool_client(
+        self: CognitoIdpBackend, user_pool_id: str, generate_secret: bool, extended_config: dict[str, Any]
+    ) -> Any:
         config = dict(extended_config or {})
         config[SETTING] = normalised(config[SETTING]) if SETTING in config else dict(DEFAULT)
         return original(self, user_pool_id, generate_secret, config)
@@ -103,8 +110,9 @@ def _checked_create(original: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _checked_update(original: Callable[..., Any]) -> Callable[..., Any]:
-    def update_user_pool_client(self: CognitoIdpBackend, user_pool_id: str, client_id: str,
-                                extended_config: dict[str, Any]) -> Any:
+    def update_user_pool_client(
+        self: CognitoIdpBackend, user_pool_id: str, client_id: str, extended_config: dict[str, Any]
+    ) -> Any:
         config = dict(extended_config or {})
         if SETTING in config:
             config[SETTING] = normalised(config[SETTING])
@@ -113,8 +121,13 @@ def _checked_update(original: Callable[..., Any]) -> Callable[..., Any]:
     return update_user_pool_client
 
 
-def _no_refresh_flow(call: Callable[[], dict[str, Any]], client: CognitoIdpUserPoolClient | None, auth_flow: str,
-                     params: dict[str, str], admin: bool) -> dict[str, Any]:
+def _no_refresh_flow(
+    call: Callable[[], dict[str, Any]],
+    client: CognitoIdpUserPoolClient | None,
+    auth_flow: str,
+    params: dict[str, str],
+    admin: bool,
+) -> dict[str, Any]:
     if client is not None and auth_flow in refresh.REFRESH_FLOWS and enabled(client):
         raise InvalidParameterException(NOT_WITH_ROTATION)
     return call()
@@ -124,8 +137,9 @@ def _rotated(pool: CognitoIdpUserPool) -> dict[str, Rotated]:
     return pool.__dict__.setdefault(_ROTATED, {})
 
 
-def get_tokens_from_refresh_token(backend: CognitoIdpBackend, refresh_token: str, client_id: str,
-                                  client_secret: str | None) -> dict[str, Any]:
+def get_tokens_from_refresh_token(
+    backend: CognitoIdpBackend, refresh_token: str, client_id: str, client_secret: str | None
+) -> dict[str, Any]:
     pool, client = pool_and_client(backend, client_id)
     secrets = client_secrets.active_secrets(client)
     if secrets and client_secret not in secrets:
@@ -137,8 +151,12 @@ def get_tokens_from_refresh_token(backend: CognitoIdpBackend, refresh_token: str
             raise RefreshTokenReuse()
         refresh.check(pool, client_id, refresh_token)
         access, id_token, expires_in = pool.create_tokens_from_refresh_token(refresh_token)
-        result: dict[str, Any] = {"AccessToken": access, "IdToken": id_token, "ExpiresIn": expires_in,
-                                  "TokenType": "Bearer"}
+        result: dict[str, Any] = {
+            "AccessToken": access,
+            "IdToken": id_token,
+            "ExpiresIn": expires_in,
+            "TokenType": "Bearer",
+        }
         if not enabled(client):
             return {"AuthenticationResult": result}
         if earlier is not None:  # a retry within the grace period: the same replacement
@@ -158,8 +176,11 @@ def get_tokens_from_refresh_token(backend: CognitoIdpBackend, refresh_token: str
 
 def _get_tokens_action(self: CognitoIdpResponse) -> ActionResult:
     backend = self._get_region_agnostic_backend()._find_backend_for_clientid(self._get_param("ClientId"))
-    return ActionResult(get_tokens_from_refresh_token(
-        backend, self._get_param("RefreshToken"), self._get_param("ClientId"), self._get_param("ClientSecret")))
+    return ActionResult(
+        get_tokens_from_refresh_token(
+            backend, self._get_param("RefreshToken"), self._get_param("ClientId"), self._get_param("ClientSecret")
+        )
+    )
 
 
 def apply() -> None:

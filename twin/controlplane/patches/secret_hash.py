@@ -65,8 +65,13 @@ def require_hash(client: CognitoIdpUserPoolClient, params: dict[str, str]) -> No
         raise unverified(client.id)
 
 
-def _checked(call: Callable[[], dict[str, Any]], client: CognitoIdpUserPoolClient | None, auth_flow: str,
-             params: dict[str, str], admin: bool) -> dict[str, Any]:
+def _checked(
+    call: Callable[[], dict[str, Any]],
+    client: CognitoIdpUserPoolClient | None,
+    auth_flow: str,
+    params: dict[str, str],
+    admin: bool,
+) -> dict[str, Any]:
     if client is None or not client.generate_secret or auth_flow not in HASHED_FLOWS:
         return call()
     if auth_flow in PASSWORD_FLOWS:
@@ -89,8 +94,9 @@ def _reworded(call: Callable[[], dict[str, Any]], client: CognitoIdpUserPoolClie
 
 
 def _checked_answer(original: Callable[..., Any]) -> Callable[..., Any]:
-    def respond_to_auth_challenge(self: CognitoIdpBackend, session: str, client_id: str, challenge_name: str,
-                                  challenge_responses: dict[str, str]) -> dict[str, Any]:
+    def respond_to_auth_challenge(
+        self: CognitoIdpBackend, session: str, client_id: str, challenge_name: str, challenge_responses: dict[str, str]
+    ) -> dict[str, Any]:
         client = find_client(self, client_id)
         checked = MOTO_CHECKED_CHALLENGES | UNCHECKED_CHALLENGES
         if challenge_name not in checked or client is None or not client.generate_secret:
@@ -104,8 +110,7 @@ def _checked_answer(original: Callable[..., Any]) -> Callable[..., Any]:
             if not matches(client, user.username if user is not None else named, given):
                 raise unverified(client.id)
             return original(self, session, client_id, challenge_name, challenge_responses)
-        return _reworded(lambda: original(self, session, client_id, challenge_name, challenge_responses), client,
-                         given)
+        return _reworded(lambda: original(self, session, client_id, challenge_name, challenge_responses), client, given)
 
     return respond_to_auth_challenge
 

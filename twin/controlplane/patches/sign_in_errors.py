@@ -54,8 +54,13 @@ def _refuse_by_status(client: CognitoIdpUserPoolClient | None, username: str | N
         raise JsonRESTError("PasswordResetRequiredException", RESET_REQUIRED)
 
 
-def _reworded(call: Callable[[], dict[str, Any]], client: CognitoIdpUserPoolClient | None,
-              auth_flow: str, params: dict[str, str], admin: bool) -> dict[str, Any]:
+def _reworded(
+    call: Callable[[], dict[str, Any]],
+    client: CognitoIdpUserPoolClient | None,
+    auth_flow: str,
+    params: dict[str, str],
+    admin: bool,
+) -> dict[str, Any]:
     if auth_flow not in PASSWORD_FLOWS:
         return call()
     username = params.get("USERNAME")

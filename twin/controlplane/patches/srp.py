@@ -41,8 +41,9 @@ def _challenges(backend: CognitoIdpBackend) -> dict[str, tuple[float, srp_math.C
 
 
 def _with_real_challenge(original: Callable[..., Any]) -> Callable[..., Any]:
-    def initiate_auth(self: CognitoIdpBackend, client_id: str, auth_flow: str,
-                      auth_parameters: dict[str, str]) -> dict[str, Any]:
+    def initiate_auth(
+        self: CognitoIdpBackend, client_id: str, auth_flow: str, auth_parameters: dict[str, str]
+    ) -> dict[str, Any]:
         result = original(self, client_id, auth_flow, auth_parameters)
         if auth_flow != "USER_SRP_AUTH" or result.get("ChallengeName") != "PASSWORD_VERIFIER":
             return result
@@ -51,8 +52,9 @@ def _with_real_challenge(original: Callable[..., Any]) -> Callable[..., Any]:
         # No password set (admin_create_user without one): nothing can prove it.
         password = user.password if user.password is not None else os.urandom(16).hex()
         try:
-            challenge = srp_math.start(pool.id.split("_", 1)[1], user.username, password,
-                                       auth_parameters.get("SRP_A", ""))
+            challenge = srp_math.start(
+                pool.id.split("_", 1)[1], user.username, password, auth_parameters.get("SRP_A", "")
+            )
         except srp_math.InvalidSrpA as exc:
             raise InvalidParameterException(str(exc)) from exc
         block = challenge.secret_block_b64
@@ -79,8 +81,9 @@ def _with_real_challenge(original: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _verified_response(original: Callable[..., Any]) -> Callable[..., Any]:
-    def respond_to_auth_challenge(self: CognitoIdpBackend, session: str, client_id: str, challenge_name: str,
-                                  challenge_responses: dict[str, str]) -> dict[str, Any]:
+    def respond_to_auth_challenge(
+        self: CognitoIdpBackend, session: str, client_id: str, challenge_name: str, challenge_responses: dict[str, str]
+    ) -> dict[str, Any]:
         if challenge_name != "PASSWORD_VERIFIER":
             return original(self, session, client_id, challenge_name, challenge_responses)
         block = challenge_responses.get("PASSWORD_CLAIM_SECRET_BLOCK") or ""

@@ -39,8 +39,7 @@ require(
         ("initiate_auth", ("self", "client_id", "auth_flow", "auth_parameters")),
         ("admin_initiate_auth", ("self", "user_pool_id", "client_id", "auth_flow", "auth_parameters")),
         ("respond_to_auth_challenge", ("self", "session", "client_id", "challenge_name", "challenge_responses")),
-        ("admin_respond_to_auth_challenge",
-         ("self", "session", "client_id", "challenge_name", "challenge_responses")),
+        ("admin_respond_to_auth_challenge", ("self", "session", "client_id", "challenge_name", "challenge_responses")),
     ],
 )
 
@@ -73,14 +72,22 @@ def _refuse_unknown_factor(name: str, where: str) -> None:
     if name in NOT_EMULATED:
         raise InvalidParameterException(
             f"{name} is not available: the twin emulates only the PASSWORD and PASSWORD_SRP first factors "
-            "(no email or SMS delivery, no passkeys)")
+            "(no email or SMS delivery, no passkeys)"
+        )
     raise InvalidParameterException(
         f"1 validation error detected: Value '{name}' at '{where}' failed to satisfy constraint: Member must "
-        "satisfy enum value set: [PASSWORD, PASSWORD_SRP, EMAIL_OTP, SMS_OTP, WEB_AUTHN]")
+        "satisfy enum value set: [PASSWORD, PASSWORD_SRP, EMAIL_OTP, SMS_OTP, WEB_AUTHN]"
+    )
 
 
-def _first_factor(backend: CognitoIdpBackend, pool: CognitoIdpUserPool, client_id: str, factor: str,
-                  params: dict[str, str], admin: bool) -> dict[str, Any]:
+def _first_factor(
+    backend: CognitoIdpBackend,
+    pool: CognitoIdpUserPool,
+    client_id: str,
+    factor: str,
+    params: dict[str, str],
+    admin: bool,
+) -> dict[str, Any]:
     """Run PASSWORD or PASSWORD_SRP with the twin's own sign-in below this patch."""
     inner = {k: v for k, v in params.items() if k in ("USERNAME", "PASSWORD", "SRP_A", "SECRET_HASH")}
     if factor == "PASSWORD":
@@ -94,8 +101,13 @@ def _first_factor(backend: CognitoIdpBackend, pool: CognitoIdpUserPool, client_i
     raise AssertionError("unreachable")
 
 
-def _select_challenge(backend: CognitoIdpBackend, pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient,
-                      params: dict[str, str], admin: bool) -> dict[str, Any]:
+def _select_challenge(
+    backend: CognitoIdpBackend,
+    pool: CognitoIdpUserPool,
+    client: CognitoIdpUserPoolClient,
+    params: dict[str, str],
+    admin: bool,
+) -> dict[str, Any]:
     username = params.get("USERNAME") or ""
     if client.generate_secret:
         secret_hash.require_hash(client, params)
@@ -109,12 +121,17 @@ def _select_challenge(backend: CognitoIdpBackend, pool: CognitoIdpUserPool, clie
         for key in [k for k, p in table.items() if p.deadline < now]:
             table.pop(key, None)
         table[session] = Pending(now + SESSION_SECONDS, pool.id, client.id, username, admin)
-    return {"ChallengeName": SELECT, "Session": session, "ChallengeParameters": {},
-            "AvailableChallenges": list(AVAILABLE)}
+    return {
+        "ChallengeName": SELECT,
+        "Session": session,
+        "ChallengeParameters": {},
+        "AvailableChallenges": list(AVAILABLE),
+    }
 
 
-def _start(backend: CognitoIdpBackend, client_id: str, pool_id: str | None, params: dict[str, str],
-           admin: bool) -> dict[str, Any]:
+def _start(
+    backend: CognitoIdpBackend, client_id: str, pool_id: str | None, params: dict[str, str], admin: bool
+) -> dict[str, Any]:
     pool, client = pool_and_client(backend, client_id, pool_id)
     preferred = params.get("PREFERRED_CHALLENGE")
     if not preferred:
@@ -122,12 +139,17 @@ def _start(backend: CognitoIdpBackend, client_id: str, pool_id: str | None, para
     return _first_factor(backend, pool, client_id, preferred, params, admin)
 
 
-def _answer(backend: CognitoIdpBackend, session: str, client_id: str, responses: dict[str, str],
-            admin: bool) -> dict[str, Any]:
+def _answer(
+    backend: CognitoIdpBackend, session: str, client_id: str, responses: dict[str, str], admin: bool
+) -> dict[str, Any]:
     with _LOCK:
         pending = backend.__dict__.setdefault(_SESSIONS, {}).pop(session or "", None)  # one answer per session
-    if (pending is None or pending.deadline < time.monotonic() or pending.client_id != client_id
-            or pending.admin != admin):  # answered through the API that asked
+    if (
+        pending is None
+        or pending.deadline < time.monotonic()
+        or pending.client_id != client_id
+        or pending.admin != admin
+    ):  # answered through the API that asked
         raise NotAuthorizedError(EXPIRED)
     if (responses.get("USERNAME") or "") != pending.username:
         raise NotAuthorizedError(WRONG)
@@ -141,8 +163,9 @@ def _answer(backend: CognitoIdpBackend, session: str, client_id: str, responses:
 def _initiate(original: Callable[..., Any]) -> Callable[..., Any]:
     _INNER["user"] = original
 
-    def initiate_auth(self: CognitoIdpBackend, client_id: str, auth_flow: str,
-                      auth_parameters: dict[str, str]) -> dict[str, Any]:
+    def initiate_auth(
+        self: CognitoIdpBackend, client_id: str, auth_flow: str, auth_parameters: dict[str, str]
+    ) -> dict[str, Any]:
         if auth_flow != FLOW:
             return original(self, client_id, auth_flow, auth_parameters)
         return _start(self, client_id, None, auth_parameters or {}, admin=False)
@@ -153,8 +176,9 @@ def _initiate(original: Callable[..., Any]) -> Callable[..., Any]:
 def _admin_initiate(original: Callable[..., Any]) -> Callable[..., Any]:
     _INNER["admin"] = original
 
-    def admin_initiate_auth(self: CognitoIdpBackend, user_pool_id: str, client_id: str, auth_flow: str,
-                            auth_parameters: dict[str, str]) -> dict[str, Any]:
+    def admin_initiate_auth(
+        self: CognitoIdpBackend, user_pool_id: str, client_id: str, auth_flow: str, auth_parameters: dict[str, str]
+    ) -> dict[str, Any]:
         if auth_flow != FLOW:
             return original(self, user_pool_id, client_id, auth_flow, auth_parameters)
         return _start(self, client_id, user_pool_id, auth_parameters or {}, admin=True)
@@ -164,8 +188,13 @@ def _admin_initiate(original: Callable[..., Any]) -> Callable[..., Any]:
 
 def _respond(admin: bool) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     def make(original: Callable[..., Any]) -> Callable[..., Any]:
-        def respond(self: CognitoIdpBackend, session: str, client_id: str, challenge_name: str,
-                    challenge_responses: dict[str, str]) -> dict[str, Any]:
+        def respond(
+            self: CognitoIdpBackend,
+            session: str,
+            client_id: str,
+            challenge_name: str,
+            challenge_responses: dict[str, str],
+        ) -> dict[str, Any]:
             if challenge_name != SELECT:
                 return original(self, session, client_id, challenge_name, challenge_responses)
             return _answer(self, session, client_id, challenge_responses or {}, admin)

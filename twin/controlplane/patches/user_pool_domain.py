@@ -17,13 +17,18 @@ from moto.cognitoidp.models import CognitoIdpBackend, cognitoidp_backends
 
 from ._guard import replace, require
 
-require("user_pool_domain", CognitoIdpBackend,
-        [("create_user_pool_domain", ("self", "user_pool_id", "domain", "custom_domain_config"))])
+require(
+    "user_pool_domain",
+    CognitoIdpBackend,
+    [("create_user_pool_domain", ("self", "user_pool_id", "domain", "custom_domain_config"))],
+)
 
 PREFIX = re.compile(r"^[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?$")
-INVALID = ("The domain name contains an invalid character. Domain names can only contain lower-case letters, "
-           "numbers, and hyphens. Please enter a different name that follows this format: "
-           r"^[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?$")
+INVALID = (
+    "The domain name contains an invalid character. Domain names can only contain lower-case letters, "
+    "numbers, and hyphens. Please enter a different name that follows this format: "
+    r"^[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?$"
+)
 TAKEN = "Domain already associated with another user pool."
 HAS_ONE = "User pool already has a domain configured."
 
@@ -38,8 +43,9 @@ def _taken(region: str, domain: str) -> bool:
 
 
 def _checked(original: Callable[..., Any]) -> Callable[..., Any]:
-    def create_user_pool_domain(self: CognitoIdpBackend, user_pool_id: str, domain: str,
-                                custom_domain_config: dict[str, str] | None = None) -> Any:
+    def create_user_pool_domain(
+        self: CognitoIdpBackend, user_pool_id: str, domain: str, custom_domain_config: dict[str, str] | None = None
+    ) -> Any:
         pool = self.describe_user_pool(user_pool_id)  # an unknown pool: moto's ResourceNotFoundException
         if not custom_domain_config and not PREFIX.match(domain or ""):
             raise InvalidParameterException(INVALID)

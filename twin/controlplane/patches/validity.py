@@ -66,8 +66,9 @@ def validate(client_config: Mapping[str, Any]) -> None:
 
 
 def _checked_create(original: Callable[..., Any]) -> Callable[..., Any]:
-    def create_user_pool_client(self: CognitoIdpBackend, user_pool_id: str, generate_secret: bool,
-                                extended_config: dict[str, Any]) -> Any:
+    def create_user_pool_client(
+        self: CognitoIdpBackend, user_pool_id: str, generate_secret: bool, extended_config: dict[str, Any]
+    ) -> Any:
         validate(extended_config or {})
         return original(self, user_pool_id, generate_secret, extended_config)
 
@@ -75,8 +76,9 @@ def _checked_create(original: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _checked_update(original: Callable[..., Any]) -> Callable[..., Any]:
-    def update_user_pool_client(self: CognitoIdpBackend, user_pool_id: str, client_id: str,
-                                extended_config: dict[str, Any]) -> Any:
+    def update_user_pool_client(
+        self: CognitoIdpBackend, user_pool_id: str, client_id: str, extended_config: dict[str, Any]
+    ) -> Any:
         client = self.describe_user_pool_client(user_pool_id, client_id)
         # moto merges an update into the stored settings, so validate the merged result.
         validate({**client.extended_config, **(extended_config or {})})

@@ -29,21 +29,38 @@ def observe_authorizer_and_pools(ctx: FaultContext) -> dict[str, Any]:
 
 
 def observe_authorizer_and_clients(ctx: FaultContext) -> dict[str, Any]:
-    clients = ctx.client("cognito-idp").get_paginator("list_user_pool_clients").paginate(
-        UserPoolId=ctx.target.user_pool_id, MaxResults=60).build_full_result()
-    return {"authorizer": observe_authorizer(ctx),
-            "clients": sorted(c["ClientName"] for c in clients["UserPoolClients"])}
+    clients = (
+        ctx.client("cognito-idp")
+        .get_paginator("list_user_pool_clients")
+        .paginate(UserPoolId=ctx.target.user_pool_id, MaxResults=60)
+        .build_full_result()
+    )
+    return {
+        "authorizer": observe_authorizer(ctx),
+        "clients": sorted(c["ClientName"] for c in clients["UserPoolClients"]),
+    }
 
 
-def update_jwt(ctx: FaultContext, undo: Undo, *, issuer: str | None = None, audience: list[str] | None = None,
-               identity_source: list[str] | None = None) -> None:
+def update_jwt(
+    ctx: FaultContext,
+    undo: Undo,
+    *,
+    issuer: str | None = None,
+    audience: list[str] | None = None,
+    identity_source: list[str] | None = None,
+) -> None:
     """update_authorizer with the given parts changed; the undo restores the whole configuration."""
     agw, auth_id = ctx.client("apigatewayv2"), authorizer_id(ctx)
     current = agw.get_authorizer(ApiId=ctx.target.api_id, AuthorizerId=auth_id)
     jwt = current["JwtConfiguration"]
-    undo.aws("apigatewayv2", "update_authorizer", ApiId=ctx.target.api_id, AuthorizerId=auth_id,
-             IdentitySource=current["IdentitySource"],
-             JwtConfiguration={"Issuer": jwt["Issuer"], "Audience": jwt["Audience"]})
+    undo.aws(
+        "apigatewayv2",
+        "update_authorizer",
+        ApiId=ctx.target.api_id,
+        AuthorizerId=auth_id,
+        IdentitySource=current["IdentitySource"],
+        JwtConfiguration={"Issuer": jwt["Issuer"], "Audience": jwt["Audience"]},
+    )
     agw.update_authorizer(
         ApiId=ctx.target.api_id, AuthorizerId=auth_id,
         IdentitySource=identity_source or current["IdentitySource"],
@@ -72,8 +89,9 @@ def add_route(ctx: FaultContext, undo: Undo, key: str, **auth: Any) -> None:
 @fault(
     "authorizer-issuer-foreign-pool",
     story="An attacker with apigateway:UpdateAuthorizer points the issuer and audience at a user pool they "
-          "control, so their own tokens open the API (and the real users' tokens stop working).",
-    areas={"authorizer"}, collateral={"sqlserver", "cors", "lambda_permissions"},
+    "control, so their own tokens open the API (and the real users' tokens stop working).",
+    areas={"authorizer"},
+    collateral={"sqlserver", "cors", "lambda_permissions"},
     observe=observe_authorizer_and_pools,
 )
 def _issuer_foreign_pool(ctx: FaultContext, undo: Undo) -> None:
@@ -87,8 +105,9 @@ def _issuer_foreign_pool(ctx: FaultContext, undo: Undo) -> None:
 @fault(
     "authorizer-issuer-trailing-slash",
     story="A tired operator pastes the issuer URL from the browser's address bar, trailing slash included; "
-          "API Gateway compares issuers as exact strings.",
-    areas={"authorizer"}, collateral={"sqlserver", "cors", "lambda_permissions"},
+    "API Gateway compares issuers as exact strings.",
+    areas={"authorizer"},
+    collateral={"sqlserver", "cors", "lambda_permissions"},
     observe=observe_authorizer,
 )
 def _issuer_trailing_slash(ctx: FaultContext, undo: Undo) -> None:
@@ -101,9 +120,10 @@ ISSUER_FORMS = {"ORIGINAL": "cognito-idp", "UPDATED": "issuer-cognito-idp"}
 @fault(
     "authorizer-issuer-other-form",
     story="Half of an issuer migration: the authorizer's issuer is switched to the other issuer form of the same "
-          "pool (https://issuer-cognito-idp... for the UPDATED configuration, or back to https://cognito-idp...) "
-          "while the pool keeps signing with the one it has, so every valid token is refused.",
-    areas={"authorizer"}, collateral={"sqlserver", "cors", "lambda_permissions"},
+    "pool (https://issuer-cognito-idp... for the UPDATED configuration, or back to https://cognito-idp...) "
+    "while the pool keeps signing with the one it has, so every valid token is refused.",
+    areas={"authorizer"},
+    collateral={"sqlserver", "cors", "lambda_permissions"},
     observe=observe_authorizer,
 )
 def _issuer_other_form(ctx: FaultContext, undo: Undo) -> None:
@@ -116,8 +136,9 @@ def _issuer_other_form(ctx: FaultContext, undo: Undo) -> None:
 @fault(
     "authorizer-audience-wrong-client",
     story="A templated pipeline fills the audience with the expiry-probe client's id only, so the web "
-          "app's tokens no longer match.",
-    areas={"authorizer"}, collateral={"sqlserver", "cors", "lambda_permissions"},
+    "app's tokens no longer match.",
+    areas={"authorizer"},
+    collateral={"sqlserver", "cors", "lambda_permissions"},
     observe=observe_authorizer,
 )
 def _audience_wrong_client(ctx: FaultContext, undo: Undo) -> None:
@@ -127,7 +148,7 @@ def _audience_wrong_client(ctx: FaultContext, undo: Undo) -> None:
 @fault(
     "authorizer-audience-widened",
     story="A developer adds a new partner-integration app client (with a secret, meant for server-to-server "
-          "sync) to the API's audience, so tokens of a client the env file never names are accepted.",
+    "sync) to the API's audience, so tokens of a client the env file never names are accepted.",
     areas={"authorizer"},
     observe=observe_authorizer_and_clients,
 )
@@ -144,8 +165,9 @@ def _audience_widened(ctx: FaultContext, undo: Undo) -> None:
 @fault(
     "authorizer-identity-source-changed",
     story="Someone 'aligns' the identity source with the mobile team's custom header "
-          "($request.header.X-Api-Token), so the browser's Authorization header is never read.",
-    areas={"authorizer"}, collateral={"sqlserver", "cors", "lambda_permissions"},
+    "($request.header.X-Api-Token), so the browser's Authorization header is never read.",
+    areas={"authorizer"},
+    collateral={"sqlserver", "cors", "lambda_permissions"},
     observe=observe_authorizer,
 )
 def _identity_source(ctx: FaultContext, undo: Undo) -> None:
@@ -155,8 +177,9 @@ def _identity_source(ctx: FaultContext, undo: Undo) -> None:
 @fault(
     "route-loses-authorizer",
     story="While debugging at 2 a.m. an operator sets GET /courses to authorization NONE 'for a minute' "
-          "and forgets it; the course list is now public.",
-    areas={"authorizer"}, collateral={"cors"},
+    "and forgets it; the course list is now public.",
+    areas={"authorizer"},
+    collateral={"cors"},
     observe=observe_routes,
 )
 def _route_loses_authorizer(ctx: FaultContext, undo: Undo) -> None:
@@ -166,7 +189,7 @@ def _route_loses_authorizer(ctx: FaultContext, undo: Undo) -> None:
 @fault(
     "unprotected-route-added",
     story=f"A developer adds {ADMIN_ROUTE} for a report and forgets the authorizer; the route lands on the "
-          "same Lambda without authentication.",
+    "same Lambda without authentication.",
     areas={"authorizer"},
     observe=observe_routes,
 )
@@ -177,8 +200,9 @@ def _unprotected_route(ctx: FaultContext, undo: Undo) -> None:
 @fault(
     "default-route-without-auth",
     story="A `$default` catch-all route without authorization is added 'so 404s reach the Lambda'; every "
-          "unlisted path and method, OPTIONS included, now reaches the function unauthenticated.",
-    areas={"authorizer"}, collateral={"cors"},
+    "unlisted path and method, OPTIONS included, now reaches the function unauthenticated.",
+    areas={"authorizer"},
+    collateral={"cors"},
     observe=observe_routes,
 )
 def _default_route(ctx: FaultContext, undo: Undo) -> None:
@@ -188,7 +212,7 @@ def _default_route(ctx: FaultContext, undo: Undo) -> None:
 @fault(
     "proxy-route-swallows-preflight",
     story="An `ANY /{proxy+}` route behind the JWT authorizer is added as a catch-all; it matches the "
-          "browsers' OPTIONS preflights, which carry no token, so every preflight gets 401.",
+    "browsers' OPTIONS preflights, which carry no token, so every preflight gets 401.",
     areas={"authorizer", "cors"},
     observe=observe_routes,
 )
@@ -199,8 +223,9 @@ def _proxy_route(ctx: FaultContext, undo: Undo) -> None:
 @fault(
     "route-requires-unobtainable-scope",
     story="A route is given the scope learninghub/admin from a resource server the app's sign-in never "
-          "requests, so every caller gets 403 on GET /me.",
-    areas={"authorizer"}, collateral={"cors"},
+    "requests, so every caller gets 403 on GET /me.",
+    areas={"authorizer"},
+    collateral={"cors"},
     observe=observe_routes,
 )
 def _unobtainable_scope(ctx: FaultContext, undo: Undo) -> None:

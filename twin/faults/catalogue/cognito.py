@@ -32,7 +32,8 @@ SSR_SUFFIX = "-ssr"
 
 def describe_client(ctx: FaultContext) -> dict[str, Any]:
     return ctx.client("cognito-idp").describe_user_pool_client(
-        UserPoolId=ctx.target.user_pool_id, ClientId=ctx.target.client_id)["UserPoolClient"]
+        UserPoolId=ctx.target.user_pool_id, ClientId=ctx.target.client_id
+    )["UserPoolClient"]
 
 
 def describe_pool(ctx: FaultContext) -> dict[str, Any]:
@@ -42,12 +43,18 @@ def describe_pool(ctx: FaultContext) -> dict[str, Any]:
 def change_client(ctx: FaultContext, undo: Undo, edit: Callable[[dict[str, Any]], None]) -> None:
     current = describe_client(ctx)
     settings = {k: current[k] for k in CLIENT_FIELDS if k in current}
-    undo.aws("cognito-idp", "update_user_pool_client", UserPoolId=ctx.target.user_pool_id,
-             ClientId=ctx.target.client_id, **settings)
+    undo.aws(
+        "cognito-idp",
+        "update_user_pool_client",
+        UserPoolId=ctx.target.user_pool_id,
+        ClientId=ctx.target.client_id,
+        **settings,
+    )
     wanted = {k: list(v) if isinstance(v, list) else v for k, v in settings.items()}
     edit(wanted)
     ctx.client("cognito-idp").update_user_pool_client(
-        UserPoolId=ctx.target.user_pool_id, ClientId=ctx.target.client_id, **wanted)
+        UserPoolId=ctx.target.user_pool_id, ClientId=ctx.target.client_id, **wanted
+    )
 
 
 def change_pool(ctx: FaultContext, undo: Undo, edit: Callable[[dict[str, Any]], None]) -> None:
@@ -98,10 +105,10 @@ _client_fault(
 )
 _client_fault(
     "spa-refresh-token-ten-years",
-    "Users complained about signing in again, so the refresh token validity is set to the maximum, "
-    "3650 days.",
-    lambda c: c.update(RefreshTokenValidity=3650, TokenValidityUnits={**c.get("TokenValidityUnits", {}),
-                                                                       "RefreshToken": "days"}),
+    "Users complained about signing in again, so the refresh token validity is set to the maximum, 3650 days.",
+    lambda c: c.update(
+        RefreshTokenValidity=3650, TokenValidityUnits={**c.get("TokenValidityUnits", {}), "RefreshToken": "days"}
+    ),
 )
 _client_fault(
     "spa-user-existence-revealed",
@@ -123,21 +130,26 @@ _pool_fault(
 _pool_fault(
     "pool-password-policy-weakened",
     "After support tickets about passwords, the minimum length drops to 8 and symbols are no longer required.",
-    lambda p: p.update(Policies={"PasswordPolicy": {**p["Policies"]["PasswordPolicy"],
-                                                    "MinimumLength": 8, "RequireSymbols": False}}),
+    lambda p: p.update(
+        Policies={"PasswordPolicy": {**p["Policies"]["PasswordPolicy"], "MinimumLength": 8, "RequireSymbols": False}}
+    ),
 )
 
 
 def observe_clients(ctx: FaultContext) -> list[str]:
-    page = ctx.client("cognito-idp").get_paginator("list_user_pool_clients").paginate(
-        UserPoolId=ctx.target.user_pool_id, MaxResults=60).build_full_result()
+    page = (
+        ctx.client("cognito-idp")
+        .get_paginator("list_user_pool_clients")
+        .paginate(UserPoolId=ctx.target.user_pool_id, MaxResults=60)
+        .build_full_result()
+    )
     return sorted(c["ClientName"] for c in page["UserPoolClients"])
 
 
 @fault(
     "forgotten-legacy-client",
     story="A second app client from an abandoned prototype stays in the pool with the implicit grant and "
-          "an http callback URL.",
+    "an http callback URL.",
     areas={"cognito"},
     observe=observe_clients,
 )
@@ -153,12 +165,20 @@ def _legacy_client(ctx: FaultContext, undo: Undo) -> None:
 def observe_ssr_rollout(ctx: FaultContext) -> dict[str, Any]:
     """The web client as it was, every client of the pool (name, has a secret) and the JWT authorizer."""
     idp = ctx.client("cognito-idp")
-    page = idp.get_paginator("list_user_pool_clients").paginate(
-        UserPoolId=ctx.target.user_pool_id, MaxResults=60).build_full_result()
-    clients = [idp.describe_user_pool_client(UserPoolId=ctx.target.user_pool_id, ClientId=c["ClientId"])
-               ["UserPoolClient"] for c in page["UserPoolClients"]]
-    return {"web_client": describe_client(ctx), "authorizer": observe_authorizer(ctx),
-            "clients": sorted([c["ClientName"], bool(c.get("ClientSecret"))] for c in clients)}
+    page = (
+        idp.get_paginator("list_user_pool_clients")
+        .paginate(UserPoolId=ctx.target.user_pool_id, MaxResults=60)
+        .build_full_result()
+    )
+    clients = [
+        idp.describe_user_pool_client(UserPoolId=ctx.target.user_pool_id, ClientId=c["ClientId"])["UserPoolClient"]
+        for c in page["UserPoolClients"]
+    ]
+    return {
+        "web_client": describe_client(ctx),
+        "authorizer": observe_authorizer(ctx),
+        "clients": sorted([c["ClientName"], bool(c.get("ClientSecret"))] for c in clients),
+    }
 
 
 # AWS cannot give an existing public client a secret (AddUserPoolClientSecret takes confidential clients
@@ -169,8 +189,8 @@ def observe_ssr_rollout(ctx: FaultContext) -> dict[str, Any]:
 @fault(
     "spa-client-secret",
     story="For a server-side rendering migration the web client is recreated with a generated secret and the "
-          "same settings, its id is added to the API's audience and becomes the suite's client id in the "
-          "pipeline; the old client is kept for a rollback.",
+    "same settings, its id is added to the API's audience and becomes the suite's client id in the "
+    "pipeline; the old client is kept for a rollback.",
     areas={"cognito"},
     collateral={"authorizer", "identity_pool"},
     observe=observe_ssr_rollout,
@@ -180,8 +200,8 @@ def _client_secret(ctx: FaultContext, undo: Undo) -> None:
     settings = {k: current[k] for k in CLIENT_FIELDS if k in current}
     settings["ClientName"] = f"{current['ClientName']}{SSR_SUFFIX}"
     created = ctx.client("cognito-idp").create_user_pool_client(
-        UserPoolId=ctx.target.user_pool_id, GenerateSecret=True, **settings)["UserPoolClient"]
-    undo.aws("cognito-idp", "delete_user_pool_client", UserPoolId=ctx.target.user_pool_id,
-             ClientId=created["ClientId"])
+        UserPoolId=ctx.target.user_pool_id, GenerateSecret=True, **settings
+    )["UserPoolClient"]
+    undo.aws("cognito-idp", "delete_user_pool_client", UserPoolId=ctx.target.user_pool_id, ClientId=created["ClientId"])
     update_jwt(ctx, undo, audience=[*observe_authorizer(ctx)["JwtConfiguration"]["Audience"], created["ClientId"]])
     undo.suite_env("E2E_COGNITO__CLIENT_ID", created["ClientId"])

@@ -27,8 +27,9 @@ def change_cors(ctx: FaultContext, undo: Undo, edit: Callable[[dict[str, Any]], 
     ctx.client("apigatewayv2").update_api(ApiId=ctx.target.api_id, CorsConfiguration=wanted)
 
 
-def _cors_fault(name: str, story: str, edit: Callable[[dict[str, Any]], None],
-                collateral: tuple[str, ...] = ()) -> None:
+def _cors_fault(
+    name: str, story: str, edit: Callable[[dict[str, Any]], None], collateral: tuple[str, ...] = ()
+) -> None:
     def change(ctx: FaultContext, undo: Undo) -> None:
         change_cors(ctx, undo, edit)
 
@@ -72,8 +73,7 @@ _cors_fault(
 )
 _cors_fault(
     "cors-methods-widened",
-    "AllowMethods gets PUT, PATCH and DELETE 'for the next release', granting browsers methods the API "
-    "does not offer.",
+    "AllowMethods gets PUT, PATCH and DELETE 'for the next release', granting browsers methods the API does not offer.",
     lambda c: c["AllowMethods"].extend(["PUT", "PATCH", "DELETE"]),
 )
 _cors_fault(
@@ -102,8 +102,9 @@ _cors_fault(
 @fault(
     "cors-configuration-deleted",
     story="A pipeline that redeploys the API from an old template without CorsConfiguration deletes it; "
-          "browsers' preflights no longer get an answer they accept.",
-    areas={"cors"}, collateral={"authorizer"},
+    "browsers' preflights no longer get an answer they accept.",
+    areas={"cors"},
+    collateral={"authorizer"},
     observe=observe_cors,
 )
 def _cors_deleted(ctx: FaultContext, undo: Undo) -> None:

@@ -22,8 +22,12 @@ POOL_FIELDS = (
 
 
 # UpdateIdentityPool replaces the whole configuration: a revert names every list it must empty again.
-CLEARED = {"SupportedLoginProviders": {}, "OpenIdConnectProviderARNs": [], "SamlProviderARNs": [],
-           "CognitoIdentityProviders": []}
+CLEARED = {
+    "SupportedLoginProviders": {},
+    "OpenIdConnectProviderARNs": [],
+    "SamlProviderARNs": [],
+    "CognitoIdentityProviders": [],
+}
 
 
 def observe_pool(ctx: FaultContext) -> dict[str, Any]:
@@ -68,8 +72,10 @@ _pool_fault(
 def observe_role(ctx: FaultContext, kind: str) -> dict[str, Any]:
     iam, name = ctx.client("iam"), identity_roles(ctx)[kind]
     role = iam.get_role(RoleName=name)["Role"]
-    inline = {p: iam.get_role_policy(RoleName=name, PolicyName=p)["PolicyDocument"]
-              for p in iam.list_role_policies(RoleName=name)["PolicyNames"]}
+    inline = {
+        p: iam.get_role_policy(RoleName=name, PolicyName=p)["PolicyDocument"]
+        for p in iam.list_role_policies(RoleName=name)["PolicyNames"]
+    }
     return {"trust": role["AssumeRolePolicyDocument"], "inline": inline}
 
 
@@ -86,7 +92,7 @@ def _allow(actions: list[str], resource: str) -> dict[str, Any]:
 @fault(
     "identity-auth-trust-unbound",
     story="The authenticated role's trust policy is rewritten without the aud condition, so identities of "
-          "any identity pool in any account may assume it.",
+    "any identity pool in any account may assume it.",
     areas={"identity_pool"},
     observe=lambda ctx: observe_role(ctx, "authenticated"),
 )
@@ -113,13 +119,17 @@ def _auth_wildcard(ctx: FaultContext, undo: Undo) -> None:
 @fault(
     "identity-guest-role-grants-more",
     story="The unauthenticated (guest) role is given dynamodb:Scan on the course table for a public "
-          "catalogue page, a grant signed-in users do not have.",
+    "catalogue page, a grant signed-in users do not have.",
     areas={"identity_pool"},
     observe=lambda ctx: observe_role(ctx, "unauthenticated"),
 )
 def _guest_grants_more(ctx: FaultContext, undo: Undo) -> None:
-    put_inline(ctx, undo, "unauthenticated",
-               _allow(["dynamodb:Scan"], "arn:aws:dynamodb:us-east-1:123456789012:table/learninghub-courses"))
+    put_inline(
+        ctx,
+        undo,
+        "unauthenticated",
+        _allow(["dynamodb:Scan"], "arn:aws:dynamodb:us-east-1:123456789012:table/learninghub-courses"),
+    )
 
 
 def observe_role_names(ctx: FaultContext) -> list[str]:
@@ -129,7 +139,7 @@ def observe_role_names(ctx: FaultContext) -> list[str]:
 @fault(
     "identity-rogue-role-trusts-pool",
     story="An analytics team creates its own role trusting cognito-identity.amazonaws.com without any "
-          "condition; every identity, of any pool, can assume it with AssumeRoleWithWebIdentity.",
+    "condition; every identity, of any pool, can assume it with AssumeRoleWithWebIdentity.",
     areas={"identity_pool"},
     observe=observe_role_names,
 )

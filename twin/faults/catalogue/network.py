@@ -58,8 +58,12 @@ def authorize_ingress(ctx: FaultContext, undo: Undo, group_id: str, permission: 
 
 
 def _tcp(port: int, cidr: str, description: str) -> dict[str, Any]:
-    return {"IpProtocol": "tcp", "FromPort": port, "ToPort": port,
-            "IpRanges": [{"CidrIp": cidr, "Description": description}]}
+    return {
+        "IpProtocol": "tcp",
+        "FromPort": port,
+        "ToPort": port,
+        "IpRanges": [{"CidrIp": cidr, "Description": description}],
+    }
 
 
 @fault(
@@ -79,7 +83,7 @@ def _db_public_ip(ctx: FaultContext, undo: Undo) -> None:
 @fault(
     "db-sg-sql-open-to-internet",
     story="During an outage someone opens TCP 1433 on the database's security group to 0.0.0.0/0 'just to "
-          "check the login from a laptop'.",
+    "check the login from a laptop'.",
     areas={"network"},
     observe=observe_db_group,
 )
@@ -90,7 +94,7 @@ def _sql_open(ctx: FaultContext, undo: Undo) -> None:
 @fault(
     "db-sg-ssh-open-to-internet",
     story="An admin opens SSH (22) on the database's security group to the whole internet instead of "
-          "using Session Manager.",
+    "using Session Manager.",
     areas={"network"},
     observe=observe_db_group,
 )
@@ -101,19 +105,23 @@ def _ssh_open(ctx: FaultContext, undo: Undo) -> None:
 @fault(
     "db-sg-sql-open-to-ipv6-internet",
     story="A dual-stack rollout copies the SQL rule for IPv6 as ::/0, opening 1433 to every IPv6 address "
-          "while the IPv4 rule still looks right.",
+    "while the IPv4 rule still looks right.",
     areas={"network"},
     observe=observe_db_group,
 )
 def _sql_open_ipv6(ctx: FaultContext, undo: Undo) -> None:
-    authorize_ingress(ctx, undo, db_group_id(ctx), {"IpProtocol": "tcp", "FromPort": 1433, "ToPort": 1433,
-                                                    "Ipv6Ranges": [{"CidrIpv6": "::/0"}]})
+    authorize_ingress(
+        ctx,
+        undo,
+        db_group_id(ctx),
+        {"IpProtocol": "tcp", "FromPort": 1433, "ToPort": 1433, "Ipv6Ranges": [{"CidrIpv6": "::/0"}]},
+    )
 
 
 @fault(
     "db-sg-sql-open-to-vpc",
     story="The SQL rule is 'simplified' to the whole VPC CIDR, so any instance in the VPC, not just the "
-          "function, reaches SQL Server.",
+    "function, reaches SQL Server.",
     areas={"network"},
     observe=observe_db_group,
 )
@@ -125,8 +133,7 @@ def _sql_open_vpc(ctx: FaultContext, undo: Undo) -> None:
 
 @fault(
     "db-subnet-internet-route",
-    story="A NAT change goes wrong and the private route table gets 0.0.0.0/0 straight to the internet "
-          "gateway.",
+    story="A NAT change goes wrong and the private route table gets 0.0.0.0/0 straight to the internet gateway.",
     areas={"network"},
     observe=observe_route_tables,
 )
@@ -139,8 +146,7 @@ def _internet_route(ctx: FaultContext, undo: Undo) -> None:
 
 @fault(
     "db-subnet-on-public-route-table",
-    story="The database's subnet is re-associated with the public route table while 'tidying up' route "
-          "tables.",
+    story="The database's subnet is re-associated with the public route table while 'tidying up' route tables.",
     areas={"network"},
     observe=observe_route_tables,
 )
@@ -161,15 +167,19 @@ def observe_subnet(ctx: FaultContext) -> dict[str, Any]:
 @fault(
     "db-subnet-maps-public-ips",
     story="MapPublicIpOnLaunch is switched on for the database's subnet, so its next replacement instance "
-          "gets a public IP.",
+    "gets a public IP.",
     areas={"network"},
     observe=observe_subnet,
 )
 def _maps_public_ips(ctx: FaultContext, undo: Undo) -> None:
     subnet = observe_subnet(ctx)
     ctx.client("ec2").modify_subnet_attribute(SubnetId=subnet["SubnetId"], MapPublicIpOnLaunch={"Value": True})
-    undo.aws("ec2", "modify_subnet_attribute", SubnetId=subnet["SubnetId"],
-             MapPublicIpOnLaunch={"Value": bool(subnet.get("MapPublicIpOnLaunch"))})
+    undo.aws(
+        "ec2",
+        "modify_subnet_attribute",
+        SubnetId=subnet["SubnetId"],
+        MapPublicIpOnLaunch={"Value": bool(subnet.get("MapPublicIpOnLaunch"))},
+    )
 
 
 def observe_default_group_use(ctx: FaultContext) -> dict[str, Any]:
@@ -179,7 +189,7 @@ def observe_default_group_use(ctx: FaultContext) -> dict[str, Any]:
 @fault(
     "db-joins-open-default-sg",
     story="Chasing a connectivity problem at 2 a.m., an operator attaches the VPC's default security group "
-          "to the database and opens it to all traffic from anywhere.",
+    "to the database and opens it to all traffic from anywhere.",
     areas={"network"},
     observe=observe_default_group_use,
 )
@@ -192,23 +202,29 @@ def _default_sg(ctx: FaultContext, undo: Undo) -> None:
 
 @fault(
     "db-imdsv1-allowed",
-    story="An old backup agent needs IMDSv1, so the instance's metadata options are set back to "
-          "HttpTokens optional.",
+    story="An old backup agent needs IMDSv1, so the instance's metadata options are set back to HttpTokens optional.",
     areas={"network"},
     observe=observe_instance,
 )
 def _imdsv1(ctx: FaultContext, undo: Undo) -> None:
     options = db_instance(ctx).get("MetadataOptions") or {}
-    undo.aws("ec2", "modify_instance_metadata_options", InstanceId=ctx.target.instance_id,
-             **{k: options[k] for k in METADATA_FIELDS if k in options})
-    ctx.client("ec2").modify_instance_metadata_options(InstanceId=ctx.target.instance_id, HttpTokens="optional",
-                                                       **{k: options[k] for k in METADATA_FIELDS[1:] if k in options})
+    undo.aws(
+        "ec2",
+        "modify_instance_metadata_options",
+        InstanceId=ctx.target.instance_id,
+        **{k: options[k] for k in METADATA_FIELDS if k in options},
+    )
+    ctx.client("ec2").modify_instance_metadata_options(
+        InstanceId=ctx.target.instance_id,
+        HttpTokens="optional",
+        **{k: options[k] for k in METADATA_FIELDS[1:] if k in options},
+    )
 
 
 @fault(
     "lambda-detached-from-vpc",
     story="To get internet access for a new dependency the function's VPC configuration is removed; it "
-          "no longer runs next to the private database.",
+    "no longer runs next to the private database.",
     areas={"network"},
     observe=lambda ctx: function_configuration(ctx).get("VpcConfig"),
 )

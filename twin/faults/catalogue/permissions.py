@@ -59,16 +59,24 @@ def remove_invoke_permission(ctx: FaultContext, undo: Undo) -> str:
     """Removes the API's statement; the undo adds it back as it was. Returns its SourceArn."""
     source_arn = _source_arn(invoke_statement(ctx))
     ctx.client("lambda").remove_permission(FunctionName=ctx.target.function_name, StatementId=INVOKE_SID)
-    undo.aws("lambda", "add_permission", FunctionName=ctx.target.function_name, StatementId=INVOKE_SID,
-             Action="lambda:InvokeFunction", Principal="apigateway.amazonaws.com", SourceArn=source_arn)
+    undo.aws(
+        "lambda",
+        "add_permission",
+        FunctionName=ctx.target.function_name,
+        StatementId=INVOKE_SID,
+        Action="lambda:InvokeFunction",
+        Principal="apigateway.amazonaws.com",
+        SourceArn=source_arn,
+    )
     return source_arn
 
 
 @fault(
     "permission-removed",
     story="A cleanup script removes 'unused' resource-policy statements from the function, including the "
-          "one that lets API Gateway invoke it.",
-    areas={"lambda_permissions"}, collateral=THROUGH_API,
+    "one that lets API Gateway invoke it.",
+    areas={"lambda_permissions"},
+    collateral=THROUGH_API,
     observe=observe_policy,
 )
 def _permission_removed(ctx: FaultContext, undo: Undo) -> None:
@@ -78,7 +86,7 @@ def _permission_removed(ctx: FaultContext, undo: Undo) -> None:
 @fault(
     "permission-without-source-arn",
     story="Someone recreates the invoke permission from a blog post without --source-arn, so any API "
-          "Gateway API in any account may invoke the function.",
+    "Gateway API in any account may invoke the function.",
     areas={"lambda_permissions"},
     observe=observe_policy,
 )
@@ -90,7 +98,7 @@ def _permission_without_source_arn(ctx: FaultContext, undo: Undo) -> None:
 @fault(
     "permission-whole-account",
     story="The permission's SourceArn is widened to every API of the account "
-          "(arn:aws:execute-api:region:account:*/*/*/*) 'so the next API works too'.",
+    "(arn:aws:execute-api:region:account:*/*/*/*) 'so the next API works too'.",
     areas={"lambda_permissions"},
     observe=observe_policy,
 )
@@ -102,20 +110,26 @@ def _permission_whole_account(ctx: FaultContext, undo: Undo) -> None:
 @fault(
     "permission-other-api",
     story="A copy-paste from the staging runbook re-creates the permission with the staging API's id, so "
-          "this API may no longer invoke the function.",
-    areas={"lambda_permissions"}, collateral=THROUGH_API,
+    "this API may no longer invoke the function.",
+    areas={"lambda_permissions"},
+    collateral=THROUGH_API,
     observe=observe_policy,
 )
 def _permission_other_api(ctx: FaultContext, undo: Undo) -> None:
     source_arn = remove_invoke_permission(ctx, undo)
-    add_permission(ctx, undo, INVOKE_SID, Principal="apigateway.amazonaws.com",
-                   SourceArn=source_arn.replace(f":{ctx.target.api_id}/", f":{STAGING_API_ID}/"))
+    add_permission(
+        ctx,
+        undo,
+        INVOKE_SID,
+        Principal="apigateway.amazonaws.com",
+        SourceArn=source_arn.replace(f":{ctx.target.api_id}/", f":{STAGING_API_ID}/"),
+    )
 
 
 @fault(
     "permission-public-principal",
     story="To 'fix' an AccessDenied at 2 a.m. an operator adds a statement with principal '*', letting "
-          "anyone invoke the function directly.",
+    "anyone invoke the function directly.",
     areas={"lambda_permissions"},
     observe=observe_policy,
 )
@@ -136,7 +150,7 @@ def observe_function_url(ctx: FaultContext) -> dict[str, Any] | None:
 @fault(
     "function-url-public",
     story="A developer enables a function URL with auth type NONE to test the backend from curl, "
-          "bypassing API Gateway and its authorizer.",
+    "bypassing API Gateway and its authorizer.",
     areas={"lambda_permissions"},
     observe=lambda ctx: {"url": observe_function_url(ctx), "policy": observe_policy(ctx)},
 )
@@ -172,16 +186,19 @@ def observe_second_function(ctx: FaultContext) -> dict[str, Any]:
             if exc.response["Error"]["Code"] != "ResourceNotFoundException":
                 raise
     integrations = ctx.client("apigatewayv2").get_integrations(ApiId=ctx.target.api_id).get("Items", [])
-    return {"function": arn, "url": url and {"AuthType": url.get("AuthType"), "FunctionUrl": url.get("FunctionUrl")},
-            "route": route(ctx, SECOND_ROUTE).get("Target"),
-            "integrations": sorted(i["IntegrationId"] for i in integrations)}
+    return {
+        "function": arn,
+        "url": url and {"AuthType": url.get("AuthType"), "FunctionUrl": url.get("FunctionUrl")},
+        "route": route(ctx, SECOND_ROUTE).get("Target"),
+        "integrations": sorted(i["IntegrationId"] for i in integrations),
+    }
 
 
 @fault(
     "function-url-public-second-function",
     story="The team moves GET /health to a small function of its own (learninghub-api-health, same code); "
-          "its developer enables a function URL with auth type NONE on it to test from curl. The main "
-          "function has no URL, so a check of that one function alone sees nothing.",
+    "its developer enables a function URL with auth type NONE on it to test from curl. The main "
+    "function has no URL, so a check of that one function alone sees nothing.",
     areas={"lambda_permissions"},
     observe=observe_second_function,
 )
@@ -190,24 +207,40 @@ def _second_function_url(ctx: FaultContext, undo: Undo) -> None:
     config = function_configuration(ctx)
     vpc = config.get("VpcConfig") or {}
     lam.create_function(
-        FunctionName=name, Runtime=config["Runtime"], Role=config["Role"], Handler=config["Handler"],
-        Code={"ZipFile": deployed_zip(ctx)}, Timeout=config.get("Timeout", 3), MemorySize=config.get("MemorySize", 128),
+        FunctionName=name,
+        Runtime=config["Runtime"],
+        Role=config["Role"],
+        Handler=config["Handler"],
+        Code={"ZipFile": deployed_zip(ctx)},
+        Timeout=config.get("Timeout", 3),
+        MemorySize=config.get("MemorySize", 128),
         Environment={"Variables": (config.get("Environment") or {}).get("Variables", {})},
         VpcConfig={"SubnetIds": vpc.get("SubnetIds", []), "SecurityGroupIds": vpc.get("SecurityGroupIds", [])},
     )
     undo.aws("lambda", "delete_function", FunctionName=name)
     lam.get_waiter("function_active_v2").wait(FunctionName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
-    lam.add_permission(FunctionName=name, StatementId=INVOKE_SID, Action="lambda:InvokeFunction",
-                       Principal="apigateway.amazonaws.com", SourceArn=_source_arn(invoke_statement(ctx)))
+    lam.add_permission(
+        FunctionName=name,
+        StatementId=INVOKE_SID,
+        Action="lambda:InvokeFunction",
+        Principal="apigateway.amazonaws.com",
+        SourceArn=_source_arn(invoke_statement(ctx)),
+    )
     undo.aws("lambda", "remove_permission", FunctionName=name, StatementId=INVOKE_SID)
     lam.create_function_url_config(FunctionName=name, AuthType="NONE")
     undo.aws("lambda", "delete_function_url_config", FunctionName=name)
-    lam.add_permission(FunctionName=name, StatementId="FunctionURLAllowPublicAccess", Action="lambda:InvokeFunctionUrl",
-                       Principal="*", FunctionUrlAuthType="NONE")  # what the console adds with the URL
+    lam.add_permission(
+        FunctionName=name,
+        StatementId="FunctionURLAllowPublicAccess",
+        Action="lambda:InvokeFunctionUrl",
+        Principal="*",
+        FunctionUrlAuthType="NONE",
+    )  # what the console adds with the URL
     undo.aws("lambda", "remove_permission", FunctionName=name, StatementId="FunctionURLAllowPublicAccess")
     current = agw.get_integration(ApiId=ctx.target.api_id, IntegrationId=integration_id(ctx))
     created = agw.create_integration(
-        ApiId=ctx.target.api_id, IntegrationType=current["IntegrationType"],
+        ApiId=ctx.target.api_id,
+        IntegrationType=current["IntegrationType"],
         IntegrationUri=current["IntegrationUri"].replace(f":function:{ctx.target.function_name}", f":function:{name}"),
         PayloadFormatVersion=current.get("PayloadFormatVersion", "2.0"),
         **({"IntegrationMethod": current["IntegrationMethod"]} if current.get("IntegrationMethod") else {}),
@@ -225,15 +258,21 @@ def observe_integration(ctx: FaultContext) -> dict[str, Any]:
 @fault(
     "integration-missing-function",
     story="A rename to learninghub-api-v2 updates the integration before the new function exists; every "
-          "route now targets a function that is not there.",
-    areas={"lambda_permissions"}, collateral=THROUGH_API,
+    "route now targets a function that is not there.",
+    areas={"lambda_permissions"},
+    collateral=THROUGH_API,
     observe=observe_integration,
 )
 def _integration_missing_function(ctx: FaultContext, undo: Undo) -> None:
     current = observe_integration(ctx)
     uri = current["IntegrationUri"]
-    undo.aws("apigatewayv2", "update_integration", ApiId=ctx.target.api_id,
-             IntegrationId=current["IntegrationId"], IntegrationUri=uri)
+    undo.aws(
+        "apigatewayv2",
+        "update_integration",
+        ApiId=ctx.target.api_id,
+        IntegrationId=current["IntegrationId"],
+        IntegrationUri=uri,
+    )
     ctx.client("apigatewayv2").update_integration(
         ApiId=ctx.target.api_id, IntegrationId=current["IntegrationId"],
         IntegrationUri=uri.replace(f":function:{ctx.target.function_name}", f":function:{ctx.target.function_name}-v2"),

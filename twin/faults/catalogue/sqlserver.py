@@ -36,8 +36,9 @@ def change_secret(ctx: FaultContext, undo: Undo, **changes: Any) -> None:
 @fault(
     "db-secret-wrong-password",
     story="A hand-run rotation writes a new password into the secret but never changes the login in SQL "
-          "Server; after the next deploy the function cannot sign in.",
-    areas={"sqlserver"}, collateral=THROUGH_API,
+    "Server; after the next deploy the function cannot sign in.",
+    areas={"sqlserver"},
+    collateral=THROUGH_API,
     observe=observe_secret_and_function,
 )
 def _secret_wrong_password(ctx: FaultContext, undo: Undo) -> None:
@@ -47,8 +48,9 @@ def _secret_wrong_password(ctx: FaultContext, undo: Undo) -> None:
 @fault(
     "db-secret-wrong-database",
     story="The secret is copied from the staging stack and names the database LearningHub_Staging, which "
-          "this server does not have.",
-    areas={"sqlserver"}, collateral=THROUGH_API,
+    "this server does not have.",
+    areas={"sqlserver"},
+    collateral=THROUGH_API,
     observe=observe_secret_and_function,
 )
 def _secret_wrong_database(ctx: FaultContext, undo: Undo) -> None:
@@ -56,8 +58,9 @@ def _secret_wrong_database(ctx: FaultContext, undo: Undo) -> None:
 
 
 def observe_canary(ctx: FaultContext) -> list[tuple[Any, ...]]:
-    return ctx.sql_query(f"SELECT {CANARY_COLUMNS} FROM dbo.Courses WHERE CourseId = %s",
-                         (ctx.target.canary_course_id,))
+    return ctx.sql_query(
+        f"SELECT {CANARY_COLUMNS} FROM dbo.Courses WHERE CourseId = %s", (ctx.target.canary_course_id,)
+    )
 
 
 def canary_row(ctx: FaultContext) -> tuple[Any, ...]:
@@ -70,30 +73,40 @@ def canary_row(ctx: FaultContext) -> tuple[Any, ...]:
 @fault(
     "canary-course-deleted",
     story="A data-cleanup script deletes courses whose code starts with a test prefix, taking the canary "
-          "course with it.",
+    "course with it.",
     areas={"sqlserver"},
-    observe=observe_canary, needs_sql=True,
+    observe=observe_canary,
+    needs_sql=True,
 )
 def _canary_deleted(ctx: FaultContext, undo: Undo) -> None:
     row = canary_row(ctx)
     exams = ctx.sql_query("SELECT COUNT(*) FROM dbo.ExamSubmissions WHERE CourseId = %s", (row[0],))[0][0]
     if exams:
-        raise NeedsFreshTwin(f"{exams} exam submissions reference the canary course, so SQL Server refuses "
-                             "the delete; apply this fault to a fresh twin")
+        raise NeedsFreshTwin(
+            f"{exams} exam submissions reference the canary course, so SQL Server refuses "
+            "the delete; apply this fault to a fresh twin"
+        )
     undo.sql(
         f"INSERT INTO dbo.Courses ({CANARY_COLUMNS}) VALUES (%s, %s, %s, %s, %s, CAST(%s AS DECIMAL(10,2)), %s, "
         "CAST(%s AS DATETIME2))",
-        row[0], row[1], row[2], row[3], row[4], str(row[5]), row[6], row[7].isoformat(sep=" "),
+        row[0],
+        row[1],
+        row[2],
+        row[3],
+        row[4],
+        str(row[5]),
+        row[6],
+        row[7].isoformat(sep=" "),
     )
     ctx.sql_execute("DELETE FROM dbo.Courses WHERE CourseId = %s", (row[0],))
 
 
 @fault(
     "canary-course-unpublished",
-    story="A content editor bulk-unpublishes old courses, the canary among them; it no longer shows as "
-          "published.",
+    story="A content editor bulk-unpublishes old courses, the canary among them; it no longer shows as published.",
     areas={"sqlserver"},
-    observe=observe_canary, needs_sql=True,
+    observe=observe_canary,
+    needs_sql=True,
 )
 def _canary_unpublished(ctx: FaultContext, undo: Undo) -> None:
     row = canary_row(ctx)
@@ -108,8 +121,7 @@ def observe_code(ctx: FaultContext) -> dict[str, Any]:
 
 @fault(
     "deploy-ignores-exam-ownership",
-    story="A refactor of get_exam drops the `AND UserSub = %s` filter; any signed-in user reads anyone's "
-          "exam by id.",
+    story="A refactor of get_exam drops the `AND UserSub = %s` filter; any signed-in user reads anyone's exam by id.",
     areas={"sqlserver"},
     observe=observe_code,
 )
@@ -123,8 +135,9 @@ def _deploy_ignores_ownership(ctx: FaultContext, undo: Undo) -> None:
 @fault(
     "deploy-broken-course-query",
     story="A deploy renames the table in the course-list query to dbo.Course (a typo no unit test ran "
-          "against SQL Server); GET /courses fails on every call.",
-    areas={"sqlserver"}, collateral=("lambda_permissions", "cors"),
+    "against SQL Server); GET /courses fails on every call.",
+    areas={"sqlserver"},
+    collateral=("lambda_permissions", "cors"),
     observe=observe_code,
 )
 def _deploy_broken_query(ctx: FaultContext, undo: Undo) -> None:
@@ -137,7 +150,7 @@ def _deploy_broken_query(ctx: FaultContext, undo: Undo) -> None:
 @fault(
     "deploy-stores-wrong-owner",
     story="A deploy stores the caller's username instead of the token's sub as the exam owner; owners "
-          "can no longer read their exams and the row names the wrong user.",
+    "can no longer read their exams and the row names the wrong user.",
     areas={"sqlserver"},
     observe=observe_code,
 )
