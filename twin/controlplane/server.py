@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass, field
 
 import moto
-from moto.core.models import default_user_config
+from moto.core.config import default_user_config
 from moto.moto_server.werkzeug_app import MotoRequestHandler
 from werkzeug.serving import BaseWSGIServer, make_server
 

@@ -22,7 +22,7 @@ from typing import Any
 import moto
 from moto.awslambda.exceptions import UnknownFunctionException
 from moto.awslambda.utils import get_backend
-from moto.core import DEFAULT_ACCOUNT_ID
+from moto.core.models import DEFAULT_ACCOUNT_ID
 from werkzeug.wrappers import Request, Response
 
 from .outage import OutageError, Outages

@@ -156,7 +156,7 @@ TRUST = json.dumps(
 
 
 @pytest.fixture
-def make_zip() -> Callable[[str], bytes]:
+def make_zip() -> Callable[..., bytes]:
     def build(source: str = "def handler(event, context):\n    return {'statusCode': 200}\n") -> bytes:
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w") as archive:
@@ -167,7 +167,7 @@ def make_zip() -> Callable[[str], bytes]:
 
 
 @pytest.fixture
-def make_function(aws: Callable[[str], Any], make_zip: Callable[[str], bytes]) -> Callable[..., dict[str, Any]]:
+def make_function(aws: Callable[[str], Any], make_zip: Callable[..., bytes]) -> Callable[..., dict[str, Any]]:
     """Create a python3.12 function from a zip; returns create_function's answer."""
 
     def create(code: bytes | None = None) -> dict[str, Any]:

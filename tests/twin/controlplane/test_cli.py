@@ -31,6 +31,7 @@ def _run(*args: str) -> subprocess.Popen[str]:
 def test_ready_line_serves_and_stops_cleanly(stop_signal):
     process = _run("--port", "0")
     try:
+        assert process.stdout is not None
         line = process.stdout.readline()  # bounded by the pytest timeout of the suite
         assert line.startswith("READY ")
         ready = json.loads(line[len("READY ") :])

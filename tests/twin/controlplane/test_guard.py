@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import moto
 import pytest
 
 from twin.controlplane.patches import _guard
@@ -16,7 +17,7 @@ class Target:
 
 
 def test_version_mismatch_is_refused(monkeypatch):
-    monkeypatch.setattr(_guard.moto, "__version__", "5.2.6")
+    monkeypatch.setattr(moto, "__version__", "5.2.6")
     with pytest.raises(_guard.MotoMismatch, match=r"written for moto 5\.2\.5, found 5\.2\.6"):
         _guard.require("demo", Target, [("method", ("self", "a", "b"))])
 
@@ -80,4 +81,4 @@ def test_replace_is_idempotent_and_keeps_the_original():
     _guard.replace(Local, "run", wrap, "tag")
     _guard.replace(Local, "run", wrap, "tag")
     assert Local().run() == "twin+moto"
-    assert Local.run.__twin_original__ is original
+    assert _guard._unwrap(Local.run) is original

@@ -80,9 +80,11 @@ def test_the_full_quota_and_the_state(clock: FakeClock) -> None:
     state = throttle.state()["cognito-idp"]
     assert state["quota_scale"] == 1.0
     categories = state["categories"]
+    assert isinstance(categories, dict)
     assert {name: c["rps"] for name, c in categories.items() if name in CATEGORY_RPS} == CATEGORY_RPS
     assert categories["UserAuthenticationChallenge"] == {"rps": 360, "depth": 360}
-    assert quota(clock, 0.001).state()["cognito-idp"]["categories"]["UserPoolRead"]["depth"] == 1.0
+    scaled = quota(clock, 0.001).state()["cognito-idp"]["categories"]
+    assert isinstance(scaled, dict) and scaled["UserPoolRead"]["depth"] == 1.0
 
 
 def test_ratio_zero_turns_the_quota_off_and_a_new_setting_replaces_the_old(clock: FakeClock) -> None:

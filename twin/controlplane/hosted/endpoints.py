@@ -156,7 +156,7 @@ def _grant(
     username: str,
     auth_time: int,
 ) -> Response:
-    extra = {"state": auth.state} if auth.state is not None else {}
+    extra: dict[str, str] = {"state": auth.state} if auth.state is not None else {}
     if auth.response_type == "code":
         code = state.new_code(
             pool,
@@ -176,7 +176,7 @@ def _grant(
         pool, client, username, auth.scopes, auth_time=auth_time, nonce=auth.nonce, with_refresh=False
     )
     fragment = {k: str(issued[k]) for k in ("id_token", "access_token", "token_type", "expires_in") if k in issued}
-    return _redirect(f"{auth.redirect_uri}#{urlencode({**fragment, **extra})}")
+    return _redirect(f"{auth.redirect_uri}#{urlencode(fragment | extra)}")
 
 
 def _login_form(

@@ -145,6 +145,7 @@ def authenticate_client(
 ) -> tuple[CognitoIdpUserPoolClient, str | None]:
     """(client, the secret it proved) by client_secret_basic, client_secret_post, or a public client's
     bare client_id."""
+    secret: str | None
     basic = basic_credentials(authorization, invalid_status)
     if basic is not None:
         client_id, secret = basic

@@ -96,4 +96,5 @@ def remember_grant(pool: CognitoIdpUserPool, origin_jti: str, scopes: tuple[str,
 
 def grant_scopes(pool: CognitoIdpUserPool, origin_jti: str) -> tuple[str, ...] | None:
     """The scopes of a hosted sign-in; None for a refresh token the user pools API issued."""
-    return pool.__dict__.get(_GRANTS, {}).get(origin_jti)
+    grants: dict[str, tuple[str, ...]] = pool.__dict__.get(_GRANTS, {})
+    return grants.get(origin_jti)

@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Iterable
-from typing import Any
+from types import ModuleType
+from typing import Any, TypeVar
 
 import moto
+
+# A moto method or function as a patch sees it; each patch's `make` names the signature it wraps.
+F = TypeVar("F", bound=Callable[..., Any])
 
 PINNED_MOTO = "5.2.5"
 
@@ -21,7 +25,7 @@ class MotoMismatch(RuntimeError):
     """The installed moto is not the one a patch was written for."""
 
 
-def require(patch: str, owner: Any, attrs: Iterable[tuple[str, tuple[str, ...] | None]]) -> None:
+def require(patch: str, owner: type, attrs: Iterable[tuple[str, tuple[str, ...] | None]]) -> None:
     """Check the moto version and that `owner` still has each attribute with these parameters.
 
     `attrs` holds (name, parameter names or None to skip the signature check).
@@ -43,21 +47,21 @@ def _unwrap(fn: Callable[..., Any]) -> Callable[..., Any]:
     return getattr(fn, "__twin_original__", fn)
 
 
-def replace(owner: Any, name: str, make: Callable[[Callable[..., Any]], Callable[..., Any]], tag: str) -> None:
+def replace(owner: type | ModuleType, name: str, make: Callable[[F], F], tag: str) -> None:
     """Replace owner.name by make(current); idempotent per tag so a second apply is a no-op."""
-    current = getattr(owner, name)
+    current: F = getattr(owner, name)  # `make` says what it wraps; `require` has checked the parameters
     if tag in getattr(current, "__twin_tags__", ()):
         return
     new = make(current)
-    new.__twin_original__ = _unwrap(current)  # type: ignore[attr-defined]
-    new.__twin_tags__ = (*getattr(current, "__twin_tags__", ()), tag)  # type: ignore[attr-defined]
+    # Marks on the function object itself (its __dict__), where _unwrap and the next replace look.
+    vars(new).update(__twin_original__=_unwrap(current), __twin_tags__=(*getattr(current, "__twin_tags__", ()), tag))
     setattr(owner, name, new)
 
 
-def add(owner: Any, name: str, fn: Callable[..., Any]) -> None:
+def add(owner: type, name: str, fn: Callable[..., Any]) -> None:
     """Add a method moto lacks; refuse if moto now has one (then the patch is stale)."""
     existing = getattr(owner, name, None)
     if existing is not None and not getattr(existing, "__twin_added__", False):
         raise MotoMismatch(f"{owner.__qualname__}.{name} now exists in moto; drop the twin's version")
-    fn.__twin_added__ = True  # type: ignore[attr-defined]
+    vars(fn)["__twin_added__"] = True
     setattr(owner, name, fn)

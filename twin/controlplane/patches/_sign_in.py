@@ -45,10 +45,11 @@ def pool_and_client(
     backend: CognitoIdpBackend, client_id: str, pool_id: str | None = None
 ) -> tuple[CognitoIdpUserPool, CognitoIdpUserPoolClient]:
     """The app client `client_id` and its pool (`pool_id` when the call names one); ResourceNotFound otherwise."""
+    pool: CognitoIdpUserPool | None
     if pool_id is not None:
         pool = backend.describe_user_pool(pool_id)
     else:
-        pool = next((p for p in backend.user_pools.values() if client_id in p.clients), None)  # type: ignore[assignment]
+        pool = next((p for p in backend.user_pools.values() if client_id in p.clients), None)
     if pool is None or client_id not in pool.clients:
         raise ResourceNotFoundError(client_id)
     return pool, pool.clients[client_id]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 
 from moto.apigatewayv2.responses import ApiGatewayV2Response
-from moto.core.responses import TYPE_RESPONSE
+from moto.core.common_types import TYPE_RESPONSE
 
 from ._guard import add, require
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from moto.apigatewayv2.exceptions import BadRequestException
 from moto.apigatewayv2.responses import ApiGatewayV2Response
-from moto.core.responses import TYPE_RESPONSE
+from moto.core.common_types import TYPE_RESPONSE
 
 from .. import oidc
 from ._guard import replace, require

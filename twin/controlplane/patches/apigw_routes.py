@@ -12,7 +12,7 @@ empty map clears them is not confirmed for HTTP APIs.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol, cast
 
 from moto.apigatewayv2.models import Route
 
@@ -26,11 +26,16 @@ ROUTE_UPDATE_PARAMS = (
 require("apigw_routes", Route, [("update", ROUTE_UPDATE_PARAMS)])
 
 
+class _Scopes(Protocol):
+    # moto annotates list[str], yet a route created without scopes holds None (and GetRoute omits the member).
+    authorization_scopes: list[str] | None
+
+
 def _clearing_update(original: Callable[..., None]) -> Callable[..., None]:
     def update(self: Route, *args: Any, **kwargs: Any) -> None:
         original(self, *args, **kwargs)
         if kwargs.get("authorization_scopes") == []:
-            self.authorization_scopes = None  # type: ignore[assignment]
+            cast(_Scopes, self).authorization_scopes = None
 
     return update
 

@@ -44,14 +44,8 @@ require(
 )
 require("client_secrets", CognitoIdpResponse, [("backend", None)])
 CHECK_PARAMS = ("app_client_secret", "app_client_id", "username", "secret_hash")
-if (
-    tuple(
-        inspect.signature(
-            getattr(idp_models.check_secret_hash, "__twin_original__", idp_models.check_secret_hash)
-        ).parameters
-    )
-    != CHECK_PARAMS
-):
+_moto_check = vars(idp_models)["check_secret_hash"]  # models imports it from .utils and does not re-export it
+if tuple(inspect.signature(getattr(_moto_check, "__twin_original__", _moto_check)).parameters) != CHECK_PARAMS:
     raise MotoMismatch(f"client_secrets: moto.cognitoidp.models.check_secret_hash no longer takes {CHECK_PARAMS}")
 
 MAX_SECRETS = 2
@@ -87,7 +81,8 @@ def _new_secret(client: CognitoIdpUserPoolClient, value: str | None) -> Secret:
 
 
 def _secrets(client: CognitoIdpUserPoolClient) -> list[Secret]:
-    return client.__dict__.setdefault(_SECRETS, [])
+    secrets: list[Secret] = client.__dict__.setdefault(_SECRETS, [])
+    return secrets
 
 
 def _store(client: CognitoIdpUserPoolClient, secrets: list[Secret]) -> None:

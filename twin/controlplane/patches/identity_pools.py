@@ -106,15 +106,15 @@ def _user_pool(account_id: str, provider: str) -> CognitoIdpUserPool | None:
 def get_id(self: CognitoIdentityResponse) -> str:
     pool = _pool(self, self._get_param("IdentityPoolId"))
     logins: dict[str, str] = self._get_param("Logins") or {}
-    identities: list[dict[str, str]] = cognitoidentity_backends[self.current_account][
+    identities: list[dict[str, str | list[str]]] = cognitoidentity_backends[self.current_account][
         pool.identity_pool_id.split(":", 1)[0]
     ].pools_identities[pool.identity_pool_id]["Identities"]
     if not logins:
         if not pool.allow_unauthenticated_identities:
             raise NotAuthorized("Unauthenticated access is not supported for this identity pool.")
-        identity_id = get_random_identity_id(pool.identity_pool_id.split(":", 1)[0])
-        identities.append({"IdentityId": identity_id})
-        return json.dumps({"IdentityId": identity_id})
+        anonymous_id = get_random_identity_id(pool.identity_pool_id.split(":", 1)[0])
+        identities.append({"IdentityId": anonymous_id})
+        return json.dumps({"IdentityId": anonymous_id})
     subjects = sorted(
         (provider, verify_login(pool, self.current_account, provider, token)) for provider, token in logins.items()
     )

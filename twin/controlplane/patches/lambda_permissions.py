@@ -30,7 +30,7 @@ class StatementConflict(JsonRESTError):
         )
 
 
-def _unique_sid(original: Callable[..., Any]) -> Callable[..., Any]:
+def _unique_sid(original: Callable[..., tuple[Any, str]]) -> Callable[..., tuple[Any, str]]:
     def add_statement(self: Policy, raw: str, qualifier: str | None = None) -> tuple[Any, str]:
         sid = json.loads(raw).get("StatementId")
         if sid and any(statement.get("Sid") == sid for statement in self.statements):

@@ -40,13 +40,16 @@ def _capped(original: Callable[..., str]) -> Callable[..., str]:
     return put_log_events
 
 
+_NEW = "__new__"  # set with setattr: replacing a method by assignment is what mypy refuses, and is the point here
+
+
 def _untracked(cls: type, *args: Any, **kwargs: Any) -> Any:
     return object.__new__(cls)  # BaseModel.__new__ minus the append to instances_tracked
 
 
-_untracked.__twin_untracked__ = True  # type: ignore[attr-defined]
+vars(_untracked)["__twin_untracked__"] = True  # the mark a second import of this module recognises
 
 
 def apply() -> None:
     replace(LogStream, "put_log_events", _capped, "log_retention")
-    LogEvent.__new__ = staticmethod(_untracked)  # type: ignore[method-assign,assignment]
+    setattr(LogEvent, _NEW, staticmethod(_untracked))

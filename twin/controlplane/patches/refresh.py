@@ -67,7 +67,9 @@ def _refreshed(pool: CognitoIdpUserPool, client_id: str, params: dict[str, str])
     check(pool, client_id, refresh_token)
     client = pool.clients[client_id]
     if client.generate_secret:
-        _, username, _ = pool.refresh_tokens[refresh_token]  # the name signed in with (an e-mail, or the username)
+        entry = pool.refresh_tokens[refresh_token]
+        assert entry is not None  # a revoked token (None) was refused by check
+        _, username, _ = entry  # the name signed in with (an e-mail, or the username)
         internal = pool._get_user(username).username
         if not secret_hash.matches(client, internal, params.get("SECRET_HASH") or ""):
             raise secret_hash.refresh_mismatch(client_id)
@@ -86,7 +88,7 @@ def _pool_of_client(backend: CognitoIdpBackend, client_id: str) -> CognitoIdpUse
     return next((p for p in backend.user_pools.values() if client_id in p.clients), None)
 
 
-def _guarded_initiate(original: Callable[..., Any]) -> Callable[..., Any]:
+def _guarded_initiate(original: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
     def initiate_auth(
         self: CognitoIdpBackend, client_id: str, auth_flow: str, auth_parameters: dict[str, str]
     ) -> dict[str, Any]:
@@ -99,7 +101,7 @@ def _guarded_initiate(original: Callable[..., Any]) -> Callable[..., Any]:
     return initiate_auth
 
 
-def _guarded_admin_initiate(original: Callable[..., Any]) -> Callable[..., Any]:
+def _guarded_admin_initiate(original: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
     def admin_initiate_auth(
         self: CognitoIdpBackend, user_pool_id: str, client_id: str, auth_flow: str, auth_parameters: dict[str, str]
     ) -> dict[str, Any]:

@@ -134,7 +134,8 @@ def _no_refresh_flow(
 
 
 def _rotated(pool: CognitoIdpUserPool) -> dict[str, Rotated]:
-    return pool.__dict__.setdefault(_ROTATED, {})
+    rotated: dict[str, Rotated] = pool.__dict__.setdefault(_ROTATED, {})
+    return rotated
 
 
 def get_tokens_from_refresh_token(
@@ -162,7 +163,9 @@ def get_tokens_from_refresh_token(
         if earlier is not None:  # a retry within the grace period: the same replacement
             result["RefreshToken"] = earlier.replacement
             return {"AuthenticationResult": result}
-        issued_to, username, origin_jti = pool.refresh_tokens[refresh_token]
+        entry = pool.refresh_tokens[refresh_token]
+        assert entry is not None  # a revoked token (None) was refused by refresh.check
+        issued_to, username, origin_jti = entry
         replacement = str(uuid.uuid4())
         pool.refresh_tokens[replacement] = (issued_to, username, origin_jti)  # the same sign-in
         tokens.keep_refresh_expiry(pool, refresh_token, replacement)

@@ -53,7 +53,10 @@ def refresh_mismatch(client_id: str) -> NotAuthorizedError:
 
 
 def matches(client: CognitoIdpUserPoolClient, username: str, given: str) -> bool:
-    return bool(idp_models.check_secret_hash(client.secret, client.id, username, given))
+    # Looked up at call time, where the client_secrets patch replaces it; models imports it from .utils and does
+    # not re-export it, so it is read from the module's namespace.
+    check: Callable[[str, str, str, str | None], bool] = vars(idp_models)["check_secret_hash"]
+    return check(client.secret, client.id, username, given)
 
 
 def require_hash(client: CognitoIdpUserPoolClient, params: dict[str, str]) -> None:
@@ -93,7 +96,7 @@ def _reworded(call: Callable[[], dict[str, Any]], client: CognitoIdpUserPoolClie
         raise
 
 
-def _checked_answer(original: Callable[..., Any]) -> Callable[..., Any]:
+def _checked_answer(original: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
     def respond_to_auth_challenge(
         self: CognitoIdpBackend, session: str, client_id: str, challenge_name: str, challenge_responses: dict[str, str]
     ) -> dict[str, Any]:

@@ -44,7 +44,9 @@ def _pool_of(client: CognitoIdpUserPoolClient) -> CognitoIdpUserPool | None:
 
 def _refuse_by_status(client: CognitoIdpUserPoolClient | None, username: str | None) -> None:
     """The states Cognito names before the password; a disabled user is left to moto ("User is disabled.")."""
-    pool = _pool_of(client) if client is not None and username else None
+    if client is None or not username:
+        return
+    pool = _pool_of(client)
     user = pool._get_user(username) if pool is not None else None
     if user is None or not user.enabled:
         return

@@ -37,10 +37,11 @@ WRONG = "Incorrect username or password."
 
 
 def _challenges(backend: CognitoIdpBackend) -> dict[str, tuple[float, srp_math.Challenge]]:
-    return backend.__dict__.setdefault(_CHALLENGES, {})
+    table: dict[str, tuple[float, srp_math.Challenge]] = backend.__dict__.setdefault(_CHALLENGES, {})
+    return table
 
 
-def _with_real_challenge(original: Callable[..., Any]) -> Callable[..., Any]:
+def _with_real_challenge(original: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
     def initiate_auth(
         self: CognitoIdpBackend, client_id: str, auth_flow: str, auth_parameters: dict[str, str]
     ) -> dict[str, Any]:
@@ -80,7 +81,7 @@ def _with_real_challenge(original: Callable[..., Any]) -> Callable[..., Any]:
     return initiate_auth
 
 
-def _verified_response(original: Callable[..., Any]) -> Callable[..., Any]:
+def _verified_response(original: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
     def respond_to_auth_challenge(
         self: CognitoIdpBackend, session: str, client_id: str, challenge_name: str, challenge_responses: dict[str, str]
     ) -> dict[str, Any]:

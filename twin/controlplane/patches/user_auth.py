@@ -54,7 +54,7 @@ WRONG = "Incorrect username or password."
 
 _SESSIONS = "_twin_user_auth_sessions"  # session -> Pending
 _LOCK = threading.Lock()
-_INNER: dict[str, Callable[..., Any]] = {}  # the sign-ins below this patch (no ExplicitAuthFlows check)
+_INNER: dict[str, Callable[..., dict[str, Any]]] = {}  # the sign-ins below this patch (no ExplicitAuthFlows check)
 
 
 @dataclass(frozen=True)
@@ -160,7 +160,7 @@ def _answer(
     return _first_factor(backend, pool, client_id, answer, responses, admin)
 
 
-def _initiate(original: Callable[..., Any]) -> Callable[..., Any]:
+def _initiate(original: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
     _INNER["user"] = original
 
     def initiate_auth(
@@ -173,7 +173,7 @@ def _initiate(original: Callable[..., Any]) -> Callable[..., Any]:
     return initiate_auth
 
 
-def _admin_initiate(original: Callable[..., Any]) -> Callable[..., Any]:
+def _admin_initiate(original: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
     _INNER["admin"] = original
 
     def admin_initiate_auth(
@@ -186,8 +186,8 @@ def _admin_initiate(original: Callable[..., Any]) -> Callable[..., Any]:
     return admin_initiate_auth
 
 
-def _respond(admin: bool) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    def make(original: Callable[..., Any]) -> Callable[..., Any]:
+def _respond(admin: bool) -> Callable[[Callable[..., dict[str, Any]]], Callable[..., dict[str, Any]]]:
+    def make(original: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
         def respond(
             self: CognitoIdpBackend,
             session: str,
