@@ -14,9 +14,8 @@ import re
 from dataclasses import dataclass
 
 import sqlglot
-from sqlglot import exp
+from sqlglot import Token, TokenType, exp
 from sqlglot.errors import ParseError, TokenError
-from sqlglot.tokens import Token, TokenType
 
 from twin.mssql.errors import SqlError, not_supported, syntax_error
 
@@ -26,10 +25,47 @@ _STRINGS = {TokenType.STRING, TokenType.NATIONAL_STRING}
 
 @dataclass
 class Control:
-    """A statement the engine runs itself: kind plus arguments."""
+    """A statement the engine runs itself: its kind; the subclasses below add their arguments."""
 
-    kind: str
-    args: tuple = ()
+    kind: str  # begin | commit | rollback | if_commit | if_rollback | noop, else the subclass's
+
+
+@dataclass
+class SetOptions(Control):
+    options: tuple[str, ...]
+    value: str  # ON | OFF | LOW | NORMAL | HIGH
+
+
+@dataclass
+class Use(Control):
+    database: str  # as written, [brackets] included
+
+
+@dataclass
+class Isolation(Control):
+    level: str
+
+
+@dataclass
+class Grant(Control):
+    verb: str  # GRANT | DENY | REVOKE
+    perms: tuple[str, ...]
+    schema: str | None
+    table: str
+    user: str
+
+
+@dataclass
+class AlterLogin(Control):
+    name: str
+    action: str  # PASSWORD | ENABLE | DISABLE
+    password: str | None
+
+
+@dataclass
+class Truncate(Control):
+    schema: str | None
+    table: str
 
 
 @dataclass
@@ -37,7 +73,7 @@ class Parsed:
     """A statement for the binder: its text and sqlglot tree (never mutated; binders copy it)."""
 
     text: str
-    tree: exp.Expression
+    tree: exp.Expr
 
 
 Statement = Control | Parsed
@@ -182,13 +218,13 @@ def classify(text: str, tokens: list[Token]) -> Statement:
             if near:
                 break
         raise syntax_error(near or text.split()[-1][:30]) from None
-    trees = [t for t in trees if t is not None]
-    if len(trees) != 1:
+    found = [t for t in trees if t is not None]
+    if len(found) != 1:
         raise not_supported("several statements without ';' between them")
-    return Parsed(text, trees[0])
+    return Parsed(text, found[0])
 
 
-def _control(kind: str, m: re.Match, tokens: list[Token]) -> Control:
+def _control(kind: str, m: re.Match[str], tokens: list[Token]) -> Control:
     strings = [t.text for t in tokens if t.token_type in _STRINGS]
     if kind == "set":
         options = [o.strip() for o in m.group(1).split(" , ")]
@@ -198,7 +234,7 @@ def _control(kind: str, m: re.Match, tokens: list[Token]) -> Control:
                 raise not_supported(f"SET {opt} {value}")
             if opt not in _SET_ONLY and opt not in _SET_ANY:
                 raise not_supported(f"SET {opt}")
-        return Control("set", (tuple(options), value))
+        return SetOptions("set", tuple(options), value)
     if kind == "set_value":
         opt, value = m.group(1), m.group(2).replace(" ", "")
         if opt == "ROWCOUNT" and value != "0":
@@ -209,24 +245,24 @@ def _control(kind: str, m: re.Match, tokens: list[Token]) -> Control:
             raise not_supported(f"SET LANGUAGE {value}")
         return Control("noop")
     if kind == "use":
-        return Control("use", (tokens[1].text,))
+        return Use("use", tokens[1].text)
     if kind == "isolation":
-        return Control("isolation", (m.group(1),))
+        return Isolation("isolation", m.group(1))
     if kind == "grant":
         perms = tuple(sorted(set(m.group(2).split(" , "))))
         schema, table, user = m.group(3), m.group(4), m.group(5)
         raw = [t.text for t in tokens]
         table = next((r for r in raw if r.upper() == table), table)
         user = next((r for r in raw if r.upper() == user), user)
-        return Control("grant", (m.group(1), perms, schema, table, user))
+        return Grant("grant", m.group(1), perms, schema, table, user)
     if kind == "alter_login":
         raw_name = tokens[2].text
         shape_tail = m.group(0).rsplit(" ", 1)[-1]
         if strings:
-            return Control("alter_login", (raw_name, "PASSWORD", strings[0]))
-        return Control("alter_login", (raw_name, shape_tail, None))
+            return AlterLogin("alter_login", raw_name, "PASSWORD", strings[0])
+        return AlterLogin("alter_login", raw_name, shape_tail, None)
     if kind == "truncate":
-        return Control("truncate", (m.group(1), tokens[-1].text))
+        return Truncate("truncate", m.group(1), tokens[-1].text)
     return Control(kind)
 
 

@@ -158,7 +158,7 @@ def table_from_create(create: exp.Create, tsql: str) -> Table:
         seen.add(c.name.lower())
     table = Table(name, columns, pk, uniques, fks, tsql)
     ident = table.identity
-    if ident and (ident.identity[1] != 1 or not pk or pk[1] != [ident.name]):  # type: ignore[index]
+    if ident and ident.identity and (ident.identity[1] != 1 or not pk or pk[1] != [ident.name]):
         raise not_supported("IDENTITY other than (seed, 1) on the single-column PRIMARY KEY")
     return table
 
@@ -167,7 +167,7 @@ def syntax(near: str) -> SqlError:
     return SqlError(102, f"Incorrect syntax near '{near}'.", cls=15, batch_abort=True)
 
 
-def _named(constraint: exp.Expression) -> str | None:
+def _named(constraint: exp.Expr) -> str | None:
     # Unnamed column constraints come back as ColumnConstraint without a name.
     this = constraint.args.get("this")
     return this.name if isinstance(this, exp.Identifier) else None
@@ -374,6 +374,7 @@ def _literal(v: object) -> str:
 
 def info_schema_sql(catalog: Catalog, view: str) -> tuple[str, list[tuple[str, SqlType, bool]]]:
     """A SQLite subquery producing the view's rows, filtered by what the session may see."""
+    rows: list[list[object]]
     if view == "TABLES":
         cols = INFO_TABLES_COLUMNS
         rows = [[DATABASE, "dbo", t.name, "BASE TABLE"] for t in catalog.tables.values()]

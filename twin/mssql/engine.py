@@ -34,8 +34,8 @@ from twin.mssql import types as T
 from twin.mssql.catalog import DATABASE, Catalog, Table, sqlite_ddl, table_from_create
 from twin.mssql.errors import SqlError, permission_denied
 from twin.mssql.tokens import CMD_DELETE, CMD_INSERT, CMD_UPDATE
-from twin.mssql.translate import Binder, Plan
-from twin.mssql.types import SqlType
+from twin.mssql.translate import Binder, OutCol, Plan
+from twin.mssql.types import SqlType, Storage
 from twin.state import MSSQL_DATABASE_FILE
 
 LOCK_TIMEOUT_S = 20.0
@@ -44,13 +44,17 @@ ADMIN = "sa"
 APP = "learninghub_app"
 _CONSTRAINT_ERRORS = {515, 544, 547, 2627, 2628, 2601, 220, 8115}
 
+Row = tuple[Storage, ...]  # as SQLite returns it
+Params = dict[str, tuple[SqlType, object]]  # name (lower case, without @) -> (declared type, value)
+ParamDecls = tuple[tuple[str, str, bool], ...]  # (name, type text, is_output): batch.parse_param_decl's
+
 
 @dataclass
 class Rows:
     """A result set: column descriptions and an iterator of storage-form rows."""
 
-    columns: list
-    rows: Iterator[tuple]
+    columns: list[OutCol]
+    rows: Iterator[Row]
     curcmd: int
     count_known: int | None = None
 
@@ -100,7 +104,7 @@ class Database:
         self.path = state_dir / MSSQL_DATABASE_FILE
         self.catalog = Catalog()
         self.write_lock = threading.Lock()
-        self.cache: OrderedDict[tuple, list] = OrderedDict()
+        self.cache: OrderedDict[_PlanKey, list[_Unit]] = OrderedDict()
         self.cache_lock = threading.Lock()
         self.logins = {ADMIN: Login("sa", sa_password), APP: Login(APP, app_password)}
         self.perms: dict[tuple[str, str], set[str]] = {}  # (user, table lower) -> granted perms
@@ -147,7 +151,8 @@ class Database:
         for (tsql,) in rows:
             stmt = B.classify(tsql, B.split(tsql)[0][1])
             assert isinstance(stmt, B.Parsed)
-            catalog.add(table_from_create(stmt.tree, tsql))  # type: ignore[arg-type]
+            assert isinstance(stmt.tree, exp.Create)  # the table's own CREATE TABLE text
+            catalog.add(table_from_create(stmt.tree, tsql))
         catalog.version = self.catalog.version + 1
         self.catalog = catalog
 
@@ -195,14 +200,14 @@ class Database:
         return login.name, 0
 
     # plan cache -------------------------------------------------------------
-    def cached(self, key: tuple) -> list | None:
+    def cached(self, key: _PlanKey) -> list[_Unit] | None:
         with self.cache_lock:
             units = self.cache.get(key)
             if units is not None:
                 self.cache.move_to_end(key)
             return units
 
-    def remember(self, key: tuple, units: list) -> None:
+    def remember(self, key: _PlanKey, units: list[_Unit]) -> None:
         with self.cache_lock:
             self.cache[key] = units
             if len(self.cache) > PLAN_CACHE_SIZE:
@@ -229,7 +234,9 @@ def _python_type(v: object) -> SqlType:
     if isinstance(v, float):
         return T.FLOAT
     if isinstance(v, Decimal):
-        return T.decimal_type(38, max(-v.as_tuple().exponent, 0))  # type: ignore[operator]
+        exponent = v.as_tuple().exponent
+        assert isinstance(exponent, int)  # a letter only for NaN and infinities, which the seed has none of
+        return T.decimal_type(38, max(-exponent, 0))
     if isinstance(v, bytes):
         return SqlType("varbinary", T.MAX)
     if isinstance(v, dt.datetime):
@@ -246,6 +253,9 @@ class _Unit:
     stmt: B.Statement
     plan: Plan | None = None
     version: int = -1
+
+
+_PlanKey = tuple[str, tuple[tuple[str, SqlType], ...]]  # (batch text, parameter types)
 
 
 class EngineSession:
@@ -265,7 +275,7 @@ class EngineSession:
         self.scope_identity: int | None = None  # SCOPE_IDENTITY(): this scope's last identity
         self.identity: int | None = None  # @@IDENTITY: the session's last identity, any scope
         self.rowcount = 0
-        self.prepared: dict[int, tuple[str, list[tuple[str, str, bool]]]] = {}
+        self.prepared: dict[int, tuple[str, ParamDecls]] = {}
         self._next_handle = 1
         self.conn.create_function("twin_scope_identity", 0, lambda: self.scope_identity)
         self.conn.create_function("twin_identity", 0, lambda: self.identity)
@@ -294,9 +304,9 @@ class EngineSession:
         self.prepared.clear()
         return events
 
-    def run_checked(self, sql: str, params: dict[str, tuple[SqlType, object]] | None = None) -> list:
+    def run_checked(self, sql: str, params: Params | None = None) -> list[list[Row]]:
         """Run a batch and raise its first error (internal use: schema, seed, admin helpers)."""
-        out = []
+        out: list[list[Row]] = []
         for ev in self.run_batch(sql, params):
             if isinstance(ev, Error):
                 raise ev.error
@@ -310,9 +320,7 @@ class EngineSession:
         self.prepared[handle] = (sql, B.parse_param_decl(decl))
         return handle
 
-    def run_batch(
-        self, sql: str, params: dict[str, tuple[SqlType, object]] | None = None, *, nested: bool = False
-    ) -> Iterator[Event]:
+    def run_batch(self, sql: str, params: Params | None = None, *, nested: bool = False) -> Iterator[Event]:
         """Execute a batch; yields result sets, row counts, errors and transaction changes in order.
 
         `nested` runs it as sp_executesql does: a scope of its own for SCOPE_IDENTITY().
@@ -348,7 +356,7 @@ class EngineSession:
                     if plan is not None:
                         unit.plan, unit.version = plan, self.db.catalog.version
                 if plan is None:
-                    self._ddl(unit.stmt)  # type: ignore[arg-type]
+                    self._ddl(unit.stmt)
                     continue
                 yield from self._execute(plan, bind_values)
             except SqlError as exc:
@@ -431,15 +439,14 @@ class EngineSession:
         elif kind == "if_rollback":
             if self.trancount:
                 yield from self.rollback_all()
-        elif kind == "set":
-            options, value = c.args
-            for opt in options:
+        elif isinstance(c, B.SetOptions):
+            for opt in c.options:
                 if opt == "NOCOUNT":
-                    self.nocount = value == "ON"
+                    self.nocount = c.value == "ON"
                 elif opt == "XACT_ABORT":
-                    self.xact_abort = value == "ON"
-        elif kind == "use":
-            name = c.args[0].strip("[]")
+                    self.xact_abort = c.value == "ON"
+        elif isinstance(c, B.Use):
+            name = c.database.strip("[]")
             if name.lower() != DATABASE.lower():
                 raise SqlError(
                     911,
@@ -448,15 +455,15 @@ class EngineSession:
                 )
             yield Env("database", DATABASE)
             yield Info(5701, f"Changed database context to '{DATABASE}'.", 1)
-        elif kind == "grant":
-            self._grant(*c.args)
-        elif kind == "alter_login":
-            self._alter_login(*c.args)
-        elif kind == "truncate":
-            yield from self._truncate(*c.args)
+        elif isinstance(c, B.Grant):
+            self._grant(c.verb, c.perms, c.schema, c.table, c.user)
+        elif isinstance(c, B.AlterLogin):
+            self._alter_login(c.name, c.action, c.password)
+        elif isinstance(c, B.Truncate):
+            yield from self._truncate(c.schema, c.table)
         # isolation level and harmless SET options: accepted, READ COMMITTED semantics regardless
 
-    def _grant(self, verb: str, perms: tuple, schema_name: str | None, table_name: str, user: str) -> None:
+    def _grant(self, verb: str, perms: tuple[str, ...], schema_name: str | None, table_name: str, user: str) -> None:
         if self.login != ADMIN:
             raise SqlError(
                 15151,
@@ -544,17 +551,17 @@ class EngineSession:
                 )
             if self.login != ADMIN:
                 raise SqlError(262, f"CREATE TABLE permission denied in database '{DATABASE}'.", cls=14, state=1)
-            table = table_from_create(tree, stmt.text)
+            created = table_from_create(tree, stmt.text)
             self._begin_write()
             try:
-                self.db.catalog.add(table)
+                self.db.catalog.add(created)
                 try:
-                    for ddl in sqlite_ddl(table):
+                    for ddl in sqlite_ddl(created):
                         self.conn.execute(ddl)
                     seq = self.conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM _twin_ddl").fetchone()[0]
-                    self.conn.execute("INSERT INTO _twin_ddl VALUES (?, ?, ?)", (table.name.lower(), seq, stmt.text))
+                    self.conn.execute("INSERT INTO _twin_ddl VALUES (?, ?, ?)", (created.name.lower(), seq, stmt.text))
                 except sqlite3.Error as exc:
-                    self.db.catalog.drop(table.name)
+                    self.db.catalog.drop(created.name)
                     raise self._map(exc, None) from None
                 self.ddl_dirty = self.trancount > 0
             finally:
@@ -639,7 +646,7 @@ class EngineSession:
         except sqlite3.Error as exc:
             raise self._map(exc, plan) from None
 
-    def _stream(self, cur: sqlite3.Cursor, plan: Plan) -> Iterator[tuple]:
+    def _stream(self, cur: sqlite3.Cursor, plan: Plan) -> Iterator[Row]:
         n = 0
         try:
             while True:

@@ -56,6 +56,15 @@ class Typed:
 
 
 @dataclass
+class OutCol:
+    """A result column of a query."""
+
+    name: str
+    type: SqlType
+    nullable: bool
+
+
+@dataclass
 class Source:
     name: str
     columns: list[tuple[str, SqlType, bool]]
@@ -86,11 +95,11 @@ AGGREGATES = (exp.Count, exp.Sum, exp.Avg, exp.Min, exp.Max)
 _CMP = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
 
 
-def sql_call(name: str, *args: exp.Expression) -> exp.Anonymous:
+def sql_call(name: str, *args: exp.Expr) -> exp.Anonymous:
     return exp.Anonymous(this=name, expressions=list(args))
 
 
-def sql_number(n: int) -> exp.Literal:
+def sql_number(n: int) -> exp.Literal | exp.Neg:
     return exp.Literal.number(n)
 
 
@@ -116,25 +125,31 @@ class ExpressionBinder:
         self.used: list[str] = []
         self.perms: list[tuple[str, str]] = []
 
-    def query(self, q: exp.Expression, outer: Scope, *, derived: bool = False) -> list:
+    def query(self, q: exp.Expr, outer: Scope, *, derived: bool = False) -> list[OutCol]:
         """Bind a (sub)query and return its output columns; implemented by `translate.Binder`."""
         raise NotImplementedError
 
+    @staticmethod
+    def _no_bool(t: Typed, node: exp.Expr) -> None:
+        if t.type is BOOL:
+            raise syntax_error(node.sql("tsql")[:30])
+
     # ------------------------------------------------------------------ expressions
-    def bound(self, node: exp.Expression, scope: Scope, clause: str) -> tuple[Typed, exp.Expression]:
+    def bound(self, node: exp.Expr, scope: Scope, clause: str) -> tuple[Typed, exp.Expr]:
         """Bind `node` and return its type with the node now standing in its place (rewrites replace it)."""
         parent, key, index = node.parent, node.arg_key, node.index
         holder = None
         if parent is None:
             holder = exp.Paren(this=node)
             parent, key, index = holder, "this", None
+        assert key is not None  # sqlglot sets arg_key with parent
         t = self.expr(node, scope, clause)
         new = parent.args[key] if index is None else parent.args[key][index]
         if holder is not None:
             new.pop()
         return t, new
 
-    def _pred(self, node: exp.Expression, scope: Scope, clause: str) -> None:
+    def _pred(self, node: exp.Expr, scope: Scope, clause: str) -> None:
         t = self.expr(node, scope, clause)
         if t.type is not BOOL:
             raise SqlError(
@@ -181,7 +196,7 @@ class ExpressionBinder:
             raise SqlError(4104, f'The multi-part identifier "{col.sql("tsql")}" could not be bound.', batch_abort=True)
         raise invalid_column(col.name)
 
-    def expr(self, node: exp.Expression, scope: Scope, clause: str) -> Typed:
+    def expr(self, node: exp.Expr, scope: Scope, clause: str) -> Typed:
         if isinstance(node, exp.Paren):
             return self.expr(node.this, scope, clause)
         if isinstance(node, exp.Column):
@@ -380,14 +395,14 @@ class ExpressionBinder:
             node.replace(sql_call(fn, node.this.copy(), node.expression.copy(), sql_number(int_mode)))
         return Typed(rt, nullable, agg)
 
-    def _convert_side(self, node: exp.Expression, src: SqlType, dst: SqlType) -> None:
+    def _convert_side(self, node: exp.Expr, src: SqlType, dst: SqlType) -> None:
         if isinstance(node, exp.Literal):
             value = T.convert(node.name, src, dst, explicit=False)
             node.replace(_sql_literal(value))
         else:
             node.replace(sql_call("twin_cast", node.copy(), sql_number(spec_id(src, dst))))
 
-    def _convert_pair(self, left: exp.Expression, a: Typed, right: exp.Expression, b: Typed) -> None:
+    def _convert_pair(self, left: exp.Expr, a: Typed, right: exp.Expr, b: Typed) -> None:
         """Apply SQL Server's implicit conversion so SQLite compares like SQL Server would."""
         ta, tb = a.type, b.type
         if ta is BOOL or tb is BOOL:
@@ -509,7 +524,7 @@ class ExpressionBinder:
         node.replace(sql_call(fn, node.this.copy(), sql_number(spec_id(src.type, dst))))
         return Typed(dst, src.nullable or fn == "twin_try_cast", src.agg)
 
-    def _aggregate(self, node: exp.Expression, scope: Scope, clause: str) -> Typed:
+    def _aggregate(self, node: exp.Expr, scope: Scope, clause: str) -> Typed:
         if clause in ("WHERE", "ON", "GROUP BY", "VALUES"):
             raise SqlError(
                 147,
@@ -557,7 +572,7 @@ class ExpressionBinder:
             node.replace(exp.Cast(this=node.copy(), to=exp.DataType.build("INTEGER")))
         return Typed(rt, True, True)
 
-    def _function(self, node: exp.Expression, scope: Scope, clause: str) -> Typed:
+    def _function(self, node: exp.Expr, scope: Scope, clause: str) -> Typed:
         name = (node.name if isinstance(node, exp.Anonymous) else node.key).upper()
         args = list(node.expressions) if isinstance(node, exp.Anonymous) else [a for a in node.iter_expressions()]
         simple = {
@@ -583,10 +598,10 @@ class ExpressionBinder:
                 raise not_supported("DB_NAME(id)")
             node.replace(repl)
             return Typed(t, nullable)
-        typed = []
+        typed: list[Typed] = []
         for i, a in enumerate(list(args)):
-            t, args[i] = self.bound(a, scope, clause)
-            typed.append(t)
+            arg_typed, args[i] = self.bound(a, scope, clause)
+            typed.append(arg_typed)
         agg = any(t.agg for t in typed)
         nullable = any(t.nullable for t in typed)
         if name == "TRIM":
@@ -674,7 +689,7 @@ def _literal_type(node: exp.Literal) -> Typed:
     return Typed(T.decimal_type(len(text.lstrip("-")), 0), False, const=True)
 
 
-def _sql_literal(value: object) -> exp.Expression:
+def _sql_literal(value: object) -> exp.Expr:
     if value is None:
         return exp.Null()
     if isinstance(value, int | float):

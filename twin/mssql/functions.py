@@ -16,12 +16,14 @@ import re
 import sqlite3
 import threading
 import uuid
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 
 from twin.mssql import types as T
 from twin.mssql.catalog import DATABASE
 from twin.mssql.errors import SqlError
 from twin.mssql.expressions import spec
+from twin.mssql.types import Storage
 
 
 class _Pending(threading.local):
@@ -31,10 +33,14 @@ class _Pending(threading.local):
 _pending = _Pending()
 
 
-def _guard(fn):
+# SQLite calls a function with storage-form arguments, as many as it was registered with.
+SqliteFunction = Callable[..., Storage]
+
+
+def _guard(fn: SqliteFunction) -> SqliteFunction:
     """SQLite only reports "user-defined function raised exception"; keep our SqlError aside."""
 
-    def wrapper(*args):
+    def wrapper(*args: Storage) -> Storage:
         try:
             return fn(*args)
         except SqlError as exc:
@@ -47,7 +53,7 @@ def _guard(fn):
 # ------------------------------------------------------------------ SQLite functions (session independent)
 
 
-def _put(v: object, sid: int) -> object:
+def _put(v: Storage, sid: int) -> Storage:
     src, dst, table, column = spec(sid)
     try:
         return T.convert(v, src, dst, explicit=False)
@@ -61,43 +67,48 @@ def _put(v: object, sid: int) -> object:
         raise
 
 
-def _cast(v: object, sid: int) -> object:
+def _cast(v: Storage, sid: int) -> Storage:
     src, dst, _t, _c = spec(sid)
     return T.convert(v, src, dst, explicit=True)
 
 
-def _try_cast(v: object, sid: int) -> object:
+def _try_cast(v: Storage, sid: int) -> Storage:
     try:
         return _cast(v, sid)
     except SqlError:
         return None
 
 
-def _div(a: object, b: object, int_mode: int) -> object:
+def _int_div(a: int, b: int) -> int:
+    """Integer division truncating toward zero, as SQL Server (Python's // floors)."""
+    q = abs(a) // abs(b)
+    return q if (a >= 0) == (b >= 0) else -q
+
+
+def _div(a: Storage, b: Storage, int_mode: int) -> int | float | None:
     if a is None or b is None:
         return None
     if b == 0:
         raise SqlError(8134, "Divide by zero error encountered.", batch_abort=True)
     if int_mode and isinstance(a, int) and isinstance(b, int):
-        q = abs(a) // abs(b)
-        return q if (a >= 0) == (b >= 0) else -q
-    return float(a) / float(b)  # type: ignore[arg-type]
+        return _int_div(a, b)
+    return float(a) / float(b)
 
 
-def _mod(a: object, b: object, int_mode: int) -> object:
+def _mod(a: Storage, b: Storage, int_mode: int) -> int | float | None:
     if a is None or b is None:
         return None
     if b == 0:
         raise SqlError(8134, "Divide by zero error encountered.", batch_abort=True)
     if isinstance(a, int) and isinstance(b, int):
-        return a - b * int(_div(a, b, 1))  # type: ignore[arg-type]
-    return math.fmod(float(a), float(b))  # type: ignore[arg-type]
+        return a - b * _int_div(a, b)
+    return math.fmod(float(a), float(b))
 
 
-_LIKE_CACHE: dict[tuple[str, str | None], re.Pattern] = {}
+_LIKE_CACHE: dict[tuple[str, str | None], re.Pattern[str]] = {}
 
 
-def _like_regex(pattern: str, escape: str | None) -> re.Pattern:
+def _like_regex(pattern: str, escape: str | None) -> re.Pattern[str]:
     key = (pattern, escape)
     rx = _LIKE_CACHE.get(key)
     if rx is None:
@@ -132,7 +143,7 @@ def _like_regex(pattern: str, escape: str | None) -> re.Pattern:
     return rx
 
 
-def _like(pattern: object, value: object, escape: object = None) -> object:
+def _like(pattern: Storage, value: Storage, escape: Storage = None) -> int | None:
     if pattern is None or value is None:
         return None
     text = value if isinstance(value, str) else str(value)
@@ -141,21 +152,23 @@ def _like(pattern: object, value: object, escape: object = None) -> object:
     )
 
 
-def _text_fn(f):
+def _text_fn(f: Callable[[str], str]) -> Callable[[Storage], str | None]:
     return lambda v: None if v is None else f(v if isinstance(v, str) else str(v))
 
 
-def _substring(v: object, start: object, length: object) -> object:
+def _substring(v: Storage, start: Storage, length: Storage) -> str | bytes | None:
     if v is None or start is None or length is None:
         return None
-    if int(length) < 0:  # type: ignore[call-overload]
+    if int(length) < 0:
         raise SqlError(537, "Invalid length parameter passed to the LEFT or SUBSTRING function.", batch_abort=True)
-    s = int(start)  # type: ignore[call-overload]
-    end = s - 1 + int(length)  # type: ignore[call-overload]
-    return v[max(s - 1, 0) : max(end, 0)]  # type: ignore[index]
+    s = int(start)
+    end = s - 1 + int(length)
+    if not isinstance(v, str | bytes):  # a number: fails in SQLite as before (SQL Server would convert it)
+        raise TypeError(f"SUBSTRING of a {type(v).__name__} value")
+    return v[max(s - 1, 0) : max(end, 0)]
 
 
-def _replace(v: object, old: object, new: object) -> object:
+def _replace(v: Storage, old: Storage, new: Storage) -> Storage:
     if v is None or old is None or new is None:
         return None
     if old == "":
@@ -163,24 +176,24 @@ def _replace(v: object, old: object, new: object) -> object:
     return re.sub(re.escape(str(old)), lambda _m: str(new), str(v), flags=re.I)
 
 
-def _concat(*args: object) -> str:
+def _concat(*args: Storage) -> str:
     return "".join(T.to_text(a, T.FLOAT if isinstance(a, float) else T.nvarchar(T.MAX)) for a in args if a is not None)
 
 
-def _round(v: object, n: object) -> object:
+def _round(v: Storage, n: Storage) -> int | float | None:
     if v is None or n is None:
         return None
+    if isinstance(v, bytes):  # fails in SQLite as before: Decimal takes no bytes
+        raise TypeError("ROUND of a bytes value")
     q = Decimal(repr(v) if isinstance(v, float) else v).quantize(
-        Decimal(1).scaleb(-int(n)),  # type: ignore
+        Decimal(1).scaleb(-int(n)),
         rounding=ROUND_HALF_UP,
     )
     return int(q) if isinstance(v, int) else float(q)
 
 
-def _rows(n: object, kind: int) -> object:
-    if n is None:
-        n = 0
-    n = int(n)  # type: ignore[call-overload]
+def _rows(value: Storage, kind: int) -> int:
+    n = 0 if value is None else int(value)
     if kind == 1 and n <= 0:
         raise SqlError(
             10744, "The number of rows provided for a FETCH clause must be greater then zero.", batch_abort=True
@@ -196,7 +209,7 @@ def _rows(n: object, kind: int) -> object:
     return n
 
 
-def _len(v: object) -> object:
+def _len(v: Storage) -> int | None:
     if v is None:
         return None
     if isinstance(v, bytes):
@@ -207,7 +220,7 @@ def _len(v: object) -> object:
 
 def _utcnow_text(kind: str) -> str:
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    return T.convert(now, T.DATETIME2, T.DATETIME if kind == "datetime" else T.DATETIME2)  # type: ignore[return-value]
+    return T.convert_datetime(now, T.DATETIME2, T.DATETIME if kind == "datetime" else T.DATETIME2)
 
 
 def _ci(a: str, b: str) -> int:
@@ -215,7 +228,7 @@ def _ci(a: str, b: str) -> int:
     return (a2 > b2) - (a2 < b2)
 
 
-_GLOBAL_FUNCTIONS = [
+_GLOBAL_FUNCTIONS: list[tuple[str, int, SqliteFunction]] = [
     ("twin_put", 2, _put),
     ("twin_cast", 2, _cast),
     ("twin_try_cast", 2, _try_cast),

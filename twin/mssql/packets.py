@@ -63,7 +63,8 @@ class Reader:
         if p + st.size > len(self.data):
             raise ProtocolError("message ended early")
         self.pos = p + st.size
-        return st.unpack_from(self.data, p)[0]
+        value: int = st.unpack_from(self.data, p)[0]  # struct's values are Any; these formats are integers
+        return value
 
     def u8(self) -> int:
         p = self.pos

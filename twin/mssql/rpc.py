@@ -72,11 +72,15 @@ class _Invalid(Exception):
         self.type_name = type_name
 
 
+# A decoded parameter value, as the Python type of the SQL type it was sent as.
+Value = int | float | Decimal | str | bytes | dt.datetime | dt.date | uuid.UUID | None
+
+
 @dataclass
 class Param:
     name: str  # without '@'; empty for positional
     by_ref: bool
-    value: object
+    value: Value
     wire_type: SqlType
 
 
@@ -169,7 +173,8 @@ def _time_ticks(data: bytes, scale: int, type_name: str) -> int:
     units = _le_int(data, signed=False)
     if units >= 86_400 * 10**scale:
         raise _Invalid(type_name)
-    return units * 10 ** (7 - scale)
+    unit: int = 10 ** (7 - scale)  # typeshed's int ** int is Any (a negative exponent gives a float)
+    return units * unit
 
 
 def _days(data: bytes, type_name: str) -> int:
@@ -188,13 +193,13 @@ def _decimal(data: bytes, precision: int, scale: int, type_name: str) -> Decimal
 
 
 def _float(data: bytes) -> float:
-    value = struct.unpack("<f" if len(data) == 4 else "<d", data)[0]
+    value: float = struct.unpack("<f" if len(data) == 4 else "<d", data)[0]  # struct's values are Any
     if not math.isfinite(value):  # SQL Server has no NaN or infinity
         raise _Invalid("real" if len(data) == 4 else "float")
     return value
 
 
-def read_value(r: Reader, ordinal: int = 1, name: str = "") -> tuple[object, SqlType]:
+def read_value(r: Reader, ordinal: int = 1, name: str = "") -> tuple[Value, SqlType]:
     """TYPE_INFO then the value; returns (python value, the SQL type it was sent as). A value outside
     its type's domain raises 8023 for parameter `ordinal` (1-based in its call) named `name`."""
     try:
@@ -203,7 +208,7 @@ def read_value(r: Reader, ordinal: int = 1, name: str = "") -> tuple[object, Sql
         raise invalid_rpc_value(ordinal, name, exc.type_name) from None
 
 
-def _read_value(r: Reader) -> tuple[object, SqlType]:
+def _read_value(r: Reader) -> tuple[Value, SqlType]:
     tid = r.u8()
     if tid in _FIXED:
         name, size = _FIXED[tid]
@@ -258,26 +263,26 @@ def _read_value(r: Reader) -> tuple[object, SqlType]:
         if base != "varbinary":
             r.take(5)  # collation: we decode char data as code page 1252 (SQL_Latin1_General_CP1)
         if maxlen == 0xFFFF:
-            data = _plp(r)
+            chars = _plp(r)
             length = T.MAX
         else:
             n = r.u16()
-            data = None if n == 0xFFFF else r.take(n)
+            chars = None if n == 0xFFFF else r.take(n)
             length = max(1, maxlen // 2 if base == "nvarchar" else maxlen)
         t = SqlType(base, length)
-        return _decode_chars(base, data), t
+        return _decode_chars(base, chars), t
     if tid in _LONGLEN:
         r.u32()
         base = _LONGLEN[tid]
         if base != "varbinary":
             r.take(5)
         n = r.u32()
-        data = None if n == 0xFFFFFFFF else r.take(n)
-        return _decode_chars(base, data), SqlType(base, T.MAX)
+        chars = None if n == 0xFFFFFFFF else r.take(n)
+        return _decode_chars(base, chars), SqlType(base, T.MAX)
     raise SqlError(40517, f"Parameter data type 0x{tid:02X} is not supported by the SQL Server twin.")
 
 
-def _decode_chars(base: str, data: bytes | None) -> object:
+def _decode_chars(base: str, data: bytes | None) -> str | bytes | None:
     if data is None:
         return None
     if base == "nvarchar":
@@ -299,7 +304,7 @@ def _wire_type(name: str) -> SqlType:
     return SqlType(name)
 
 
-def _fixed(name: str, data: bytes) -> object:
+def _fixed(name: str, data: bytes) -> Value:
     if name == "null":
         return None
     if name in ("tinyint",):
@@ -336,7 +341,7 @@ def _bytelen_type(tid: int, n: int) -> SqlType:
     return T.GUID
 
 
-def _bytelen(tid: int, data: bytes) -> object:
+def _bytelen(tid: int, data: bytes) -> Value:
     n = len(data)
     if tid == 0x26:
         if n not in (1, 2, 4, 8):

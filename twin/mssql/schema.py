@@ -56,10 +56,13 @@ _TOPICS = [
 
 CANARY_COURSE_ID = 9001
 
+# (CourseId, Code, Title, Description, Credits, Price, IsPublished, CreatedAt)
+SeedRow = tuple[int, str, str, str | None, int, Decimal, bool, str]
 
-def seed_rows() -> list[tuple]:
+
+def seed_rows() -> list[SeedRow]:
     """(CourseId, Code, Title, Description, Credits, Price, IsPublished, CreatedAt) rows."""
-    rows = []
+    rows: list[SeedRow] = []
     for i, topic in enumerate(_TOPICS, start=1):
         description = None if i % 5 == 0 else f"{topic}: a self-paced course with graded exams."
         price = Decimal(f"{19 + i * 10}.{(i * 7) % 100:02d}")

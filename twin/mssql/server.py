@@ -14,7 +14,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from twin.mssql.engine import ADMIN, Database, Error, Rows
+from twin.mssql.engine import ADMIN, Database, Error, Row, Rows
 from twin.mssql.errors import SqlError
 from twin.mssql.session import Session
 
@@ -44,11 +44,11 @@ class RunningServer:
         with self._lock:
             return len(self._clients)
 
-    def admin_execute(self, sql: str) -> list[list[tuple]]:
+    def admin_execute(self, sql: str) -> list[list[Row]]:
         """Run a T-SQL batch as `sa` in-process; returns the result sets, raises SqlError on error."""
         session = self.database.session(ADMIN)
         try:
-            results: list[list[tuple]] = []
+            results: list[list[Row]] = []
             for ev in session.run_batch(sql):
                 if isinstance(ev, Error):
                     raise ev.error

@@ -14,6 +14,7 @@ import socket
 import struct
 import time
 from collections.abc import Iterator
+from decimal import Decimal
 
 from twin.mssql import engine as E
 from twin.mssql import rpc as R
@@ -33,7 +34,8 @@ from twin.mssql.packets import (
     Reader,
     Response,
 )
-from twin.mssql.types import INT, SqlType, column_encoder, convert, parse_type
+from twin.mssql.translate import OutCol
+from twin.mssql.types import INT, Encoder, SqlType, column_encoder, convert, parse_type
 
 log = logging.getLogger("twin.mssql")
 
@@ -52,7 +54,8 @@ class Session:
         self.engine: E.EngineSession | None = None
         self.tds73 = True
         self._pending: tuple[int, int, int, int] | None = None  # (token, status, curcmd, count)
-        self._meta_cache: dict[int, tuple[list, bytes, list]] = {}
+        # id(columns) -> (columns, COLMETADATA, encoders); the columns are kept so the id stays theirs
+        self._meta_cache: dict[int, tuple[list[OutCol], bytes, list[Encoder]]] = {}
 
     # ------------------------------------------------------------------ lifecycle
     def run(self) -> None:
@@ -144,6 +147,8 @@ class Session:
 
     # ------------------------------------------------------------------ requests
     def _serve(self) -> None:
+        eng = self.engine
+        assert eng is not None  # a successful _login made it
         while True:
             ptype, status, payload = self.io.read_message(None, BODY_TIMEOUT_S)
             if ptype == PacketType.ATTENTION:
@@ -154,7 +159,7 @@ class Session:
             self._pending = None
             try:
                 if status & (STATUS_RESET | STATUS_RESET_SKIPTRAN):
-                    self._emit_events(resp, self.engine.reset(), K.DONE)  # type: ignore[union-attr]
+                    self._emit_events(resp, eng.reset(), K.DONE)
                     resp.write(K.env_bytes(K.ENV_RESET_ACK, b"", b""))
                 if ptype == PacketType.SQL_BATCH:
                     self._batch(resp, payload)
@@ -191,7 +196,9 @@ class Session:
         if r.remaining() % 2:
             raise ProtocolError("SQL batch text has an odd byte length")
         sql = r.take(r.remaining()).decode("utf-16-le", "replace")
-        self._run(resp, self.engine.run_batch(sql), K.DONE)  # type: ignore[union-attr]
+        eng = self.engine
+        assert eng is not None
+        self._run(resp, eng.run_batch(sql), K.DONE)
         self._flush_pending(resp, final=True)
 
     def _tm(self, resp: Response, payload: bytes) -> None:
@@ -200,7 +207,7 @@ class Session:
         kind = r.u16()
         eng = self.engine
         assert eng is not None
-        events: list = []
+        events: list[E.Event] = []
         try:
             if kind == TM_BEGIN:
                 if eng.trancount:
@@ -263,15 +270,11 @@ class Session:
                         resp, eng.run_batch(p[2].value, self._bind(decl, p[3:]), nested=True), K.DONEINPROC
                     )
             elif call.proc == "sp_execute":
-                handle = p[0].value if p else None
-                if handle not in eng.prepared:
-                    raise SqlError(8179, f"Could not find prepared statement with handle {handle}.")
-                sql, decls = eng.prepared[handle]  # type: ignore[index]
+                handle = _prepared_handle(eng, p[0].value if p else None)
+                sql, decls = eng.prepared[handle]
                 failed = self._run(resp, eng.run_batch(sql, self._bind_decls(decls, p[1:]), nested=True), K.DONEINPROC)
             elif call.proc == "sp_unprepare":
-                handle = p[0].value if p else None
-                if eng.prepared.pop(handle, None) is None:  # type: ignore[arg-type]
-                    raise SqlError(8179, f"Could not find prepared statement with handle {handle}.")
+                del eng.prepared[_prepared_handle(eng, p[0].value if p else None)]
             else:
                 raise SqlError(2812, f"Could not find stored procedure '{call.proc}'.", state=62)
         except SqlError as exc:
@@ -286,14 +289,12 @@ class Session:
             resp.write(K.return_value(ordinal, "@" + name if name else "", t, column_encoder(t)(value)))
         self._pending = (K.DONEPROC, K.DONE_ERROR if failed else 0, 0, 0)
 
-    def _bind(self, decl: str, values: list[R.Param]) -> dict[str, tuple[SqlType, object]]:
+    def _bind(self, decl: str, values: list[R.Param]) -> E.Params:
         return self._bind_decls(parse_param_decl(decl), values)
 
-    def _bind_decls(
-        self, decls: list[tuple[str, str, bool]], values: list[R.Param]
-    ) -> dict[str, tuple[SqlType, object]]:
+    def _bind_decls(self, decls: E.ParamDecls, values: list[R.Param]) -> E.Params:
         """Match supplied values to declarations (by name, else by position) and convert them."""
-        out: dict[str, tuple[SqlType, object]] = {}
+        out: E.Params = {}
         by_name = {v.name.lower(): v for v in values if v.name}
         positional = [v for v in values if not v.name]
         for i, (name, type_text, _is_out) in enumerate(decls):
@@ -332,7 +333,7 @@ class Session:
                 close()
         return failed
 
-    def _emit_events(self, resp: Response, events: list, done_token: int) -> None:
+    def _emit_events(self, resp: Response, events: list[E.Event], done_token: int) -> None:
         for ev in events:
             self._emit(resp, ev, done_token)
 
@@ -412,6 +413,13 @@ class Session:
         count = n if ev.count_known is None else ev.count_known
         nocount = eng is not None and eng.nocount
         self._pending = (done_token, 0 if nocount else K.DONE_COUNT, ev.curcmd, 0 if nocount else count)
+
+
+def _prepared_handle(eng: E.EngineSession, value: R.Value) -> int:
+    """The handle of the prepared statement `value` names (a float or decimal equal to it names it too), else 8179."""
+    if isinstance(value, int | float | Decimal) and value in eng.prepared:
+        return int(value)
+    raise SqlError(8179, f"Could not find prepared statement with handle {value!s}.")
 
 
 class _RowError(Exception):

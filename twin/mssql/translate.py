@@ -22,12 +22,12 @@ from sqlglot import exp
 from sqlglot.errors import ErrorLevel
 
 from twin.mssql import types as T
-from twin.mssql.catalog import COLLATE, Table, check_dbo, info_schema_sql
+from twin.mssql.catalog import COLLATE, Column, Table, check_dbo, info_schema_sql
 from twin.mssql.errors import SqlError, invalid_column, invalid_object, not_supported, syntax_error
 from twin.mssql.expressions import (
     AGGREGATES,
-    BOOL,
     ExpressionBinder,
+    OutCol,
     Scope,
     Source,
     Typed,
@@ -37,14 +37,6 @@ from twin.mssql.expressions import (
     sql_number,
 )
 from twin.mssql.tokens import CMD_DELETE, CMD_INSERT, CMD_SELECT, CMD_UPDATE
-from twin.mssql.types import SqlType
-
-
-@dataclass
-class OutCol:
-    name: str
-    type: SqlType
-    nullable: bool
 
 
 @dataclass
@@ -64,7 +56,7 @@ class Binder(ExpressionBinder):
     """Binds one parsed statement; produces a Plan. Not thread-safe; one per statement."""
 
     # ------------------------------------------------------------------ statements
-    def bind(self, stmt: exp.Expression) -> Plan:
+    def bind(self, stmt: exp.Expr) -> Plan:
         if isinstance(stmt, exp.Select | exp.SetOperation):
             cols = self.query(stmt, Scope())
             return self._plan("select", stmt, cols, CMD_SELECT)
@@ -81,7 +73,7 @@ class Binder(ExpressionBinder):
     def _plan(
         self,
         kind: str,
-        stmt: exp.Expression,
+        stmt: exp.Expr,
         cols: list[OutCol] | None,
         curcmd: int,
         table: Table | None = None,
@@ -94,7 +86,7 @@ class Binder(ExpressionBinder):
         return Plan(kind, sql, cols, sorted(set(self.used)), list(dict.fromkeys(self.perms)), curcmd, table, writes)
 
     # ------------------------------------------------------------------ queries
-    def query(self, q: exp.Expression, outer: Scope, *, derived: bool = False) -> list[OutCol]:
+    def query(self, q: exp.Expr, outer: Scope, *, derived: bool = False) -> list[OutCol]:
         if isinstance(q, exp.Subquery):
             return self.query(q.this, outer, derived=derived)
         if isinstance(q, exp.SetOperation):
@@ -165,7 +157,7 @@ class Binder(ExpressionBinder):
                 self._pred(join.args["on"], scope, "ON")
         # select list
         out: list[OutCol] = []
-        new_exprs: list[exp.Expression] = []
+        new_exprs: list[exp.Expr] = []
         has_agg = False
         for item in q.expressions:
             for name, node, typed in self._projection(item, scope):
@@ -205,7 +197,7 @@ class Binder(ExpressionBinder):
         self._limits(q, derived)
         return out
 
-    def _with(self, q: exp.Expression, outer: Scope) -> Scope:
+    def _with(self, q: exp.Expr, outer: Scope) -> Scope:
         scope = Scope(parent=outer)
         w = q.args.get("with_")
         if w is None:
@@ -228,7 +220,7 @@ class Binder(ExpressionBinder):
             )
         return scope
 
-    def _limits(self, q: exp.Expression, derived: bool) -> None:
+    def _limits(self, q: exp.Expr, derived: bool) -> None:
         limit, offset = q.args.get("limit"), q.args.get("offset")
         if derived and q.args.get("order") is not None and limit is None and offset is None:
             raise SqlError(
@@ -269,7 +261,7 @@ class Binder(ExpressionBinder):
             e = self._int_expr(offset.expression, "OFFSET")
             e.replace(sql_call("twin_rows", e.copy(), sql_number(2)))
 
-    def _int_expr(self, e: exp.Expression, clause: str) -> exp.Expression:
+    def _int_expr(self, e: exp.Expr, clause: str) -> exp.Expr:
         t, e = self.bound(e, Scope(), clause)
         if t.type.name not in T.INT_SIZES:
             raise SqlError(
@@ -277,7 +269,7 @@ class Binder(ExpressionBinder):
             )
         return e
 
-    def _order(self, q: exp.Expression, scope: Scope, aliases: dict[str, Typed]) -> None:
+    def _order(self, q: exp.Expr, scope: Scope, aliases: dict[str, Typed]) -> None:
         order = q.args["order"]
         _only(order, {"expressions"}, "ORDER BY")
         for o in order.expressions:
@@ -301,7 +293,7 @@ class Binder(ExpressionBinder):
                 o.this.replace(exp.Collate(this=o.this.copy(), expression=exp.Var(this=COLLATE)))
 
     def _check_grouped(
-        self, node: exp.Expression, keys: list[str], scope: Scope, aliases: dict[str, Typed] | None = None
+        self, node: exp.Expr, keys: list[str], scope: Scope, aliases: dict[str, Typed] | None = None
     ) -> None:
         if node.sql("sqlite").lower() in keys:
             return
@@ -330,7 +322,7 @@ class Binder(ExpressionBinder):
                 return True
         return False
 
-    def _source(self, node: exp.Expression, scope: Scope) -> Source:
+    def _source(self, node: exp.Expr, scope: Scope) -> Source:
         if isinstance(node, exp.Table):
             _only(node, {"this", "alias", "db", "catalog", "hints"}, "table reference")
             alias = node.alias
@@ -340,10 +332,10 @@ class Binder(ExpressionBinder):
                 if cte is not None:
                     return Source(alias or cte.name, cte.columns)
             if node.db.upper() == "INFORMATION_SCHEMA" and not node.args.get("catalog"):
-                sql, cols = info_schema_sql(self.catalog, name.upper())
+                sql, view_cols = info_schema_sql(self.catalog, name.upper())
                 # The view is a VALUES subquery built from the catalog; sqlglot passes a Var through verbatim.
                 node.replace(exp.Var(this=f'{sql} AS "{alias or name}"'))
-                return Source(alias or name, cols)
+                return Source(alias or name, view_cols)
             table = self._table(node)
             self.perms.append(("SELECT", table.name))
             for hint in node.args.get("hints") or []:
@@ -375,7 +367,7 @@ class Binder(ExpressionBinder):
         node.set("catalog", None)
         return table
 
-    def _projection(self, item: exp.Expression, scope: Scope) -> list[tuple[str, exp.Expression, Typed]]:
+    def _projection(self, item: exp.Expr, scope: Scope) -> list[tuple[str, exp.Expr, Typed]]:
         if isinstance(item, exp.Star) or (isinstance(item, exp.Column) and isinstance(item.this, exp.Star)):
             qual = item.table if isinstance(item, exp.Column) else ""
             sources = [s for s in scope.sources if not qual or s.name.lower() == qual.lower()]
@@ -383,7 +375,7 @@ class Binder(ExpressionBinder):
                 raise SqlError(4104, f'The multi-part identifier "{qual}" could not be bound.', batch_abort=True)
             if not scope.sources:
                 raise SqlError(263, "Must specify table to select from.", batch_abort=True)
-            result = []
+            result: list[tuple[str, exp.Expr, Typed]] = []
             for s in sources:
                 for name, t, nullable in s.columns:
                     col = exp.Column(
@@ -401,13 +393,8 @@ class Binder(ExpressionBinder):
         self._no_bool(typed, node)
         return [(name, node, typed)]
 
-    @staticmethod
-    def _no_bool(t: Typed, node: exp.Expression) -> None:
-        if t.type is BOOL:
-            raise syntax_error(node.sql("tsql")[:30])
-
     # ------------------------------------------------------------------ DML
-    def _target(self, node: exp.Expression) -> Table:
+    def _target(self, node: exp.Expr) -> Table:
         if not isinstance(node, exp.Table):
             raise not_supported(node.key.upper())
         _only(node, {"this", "db", "catalog", "alias"}, "target table")
@@ -420,7 +407,7 @@ class Binder(ExpressionBinder):
             )
         return self._table(node)
 
-    def _returning(self, stmt: exp.Expression, table: Table, pseudo: str) -> list[OutCol] | None:
+    def _returning(self, stmt: exp.Expr, table: Table, pseudo: str) -> list[OutCol] | None:
         ret = stmt.args.get("returning")
         if ret is None:
             return None
@@ -428,7 +415,7 @@ class Binder(ExpressionBinder):
             raise not_supported("OUTPUT ... INTO")
         scope = Scope([Source(pseudo, [(c.name, c.type, c.nullable) for c in table.columns], table)])
         out: list[OutCol] = []
-        new: list[exp.Expression] = []
+        new: list[exp.Expr] = []
         for item in ret.expressions:
             for col in item.find_all(exp.Column):
                 if col.table and col.table.lower() not in (pseudo.lower(),):
@@ -448,7 +435,7 @@ class Binder(ExpressionBinder):
         self.perms.append(("SELECT", table.name))
         return out
 
-    def _put(self, value: exp.Expression, scope: Scope, table: Table, col_name: str) -> None:
+    def _put(self, value: exp.Expr, scope: Scope, table: Table, col_name: str) -> None:
         col = table.column(col_name)
         assert col is not None
         if isinstance(value, exp.Var | exp.Column) and value.name.upper() == "DEFAULT":
@@ -493,10 +480,12 @@ class Binder(ExpressionBinder):
         if names is None:
             names = [c.name for c in table.columns if not c.identity]
         seen: set[str] = set()
+        columns: list[Column] = []  # of `names`, in order
         for n in names:
             col = table.column(n)
             if col is None:
                 raise invalid_column(n)
+            columns.append(col)
             if col.identity:
                 raise SqlError(
                     544,
@@ -514,8 +503,8 @@ class Binder(ExpressionBinder):
         # Give SQLite the explicit, canonical column list.
         stmt.set(
             "this",
-            exp.Schema(this=target, expressions=[exp.to_identifier(table.column(n).name, quoted=True) for n in names]),
-        )  # type: ignore[union-attr]
+            exp.Schema(this=target, expressions=[exp.to_identifier(c.name, quoted=True) for c in columns]),
+        )
         source = stmt.expression
         if stmt.args.get("default"):
             raise not_supported("DEFAULT VALUES")
@@ -561,14 +550,13 @@ class Binder(ExpressionBinder):
                     batch_abort=True,
                 )
             if isinstance(inner, exp.Select):
-                for node, c, n in zip(list(inner.expressions), cols, names, strict=True):
-                    col = table.column(n)
+                for node, c, col in zip(list(inner.expressions), cols, columns, strict=True):
                     target_node = node.this if isinstance(node, exp.Alias) else node
                     target_node.replace(
                         sql_call(
                             "twin_put", target_node.copy(), sql_number(spec_id(c.type, col.type, table.name, col.name))
                         )
-                    )  # type: ignore[union-attr]
+                    )
             else:
                 raise not_supported("INSERT ... UNION")
         else:
@@ -639,7 +627,7 @@ _HARMLESS_HINTS = {
 _RAISE = ErrorLevel.RAISE
 
 
-def _only(node: exp.Expression, allowed: set[str], what: str) -> None:
+def _only(node: exp.Expr, allowed: set[str], what: str) -> None:
     for key, value in node.args.items():
         if key in allowed or value is None or value is False or value == []:
             continue

@@ -23,6 +23,9 @@ from twin.mssql.errors import SqlError, conversion_failed, overflow
 
 MAX = -1  # length of NVARCHAR(MAX) / VARBINARY(MAX)
 
+# A value in storage form: what SQLite keeps and hands back.
+Storage = int | float | str | bytes | None
+
 # SQL_Latin1_General_CP1_CI_AS: LCID 0x0409, flags (ignore case, ignore width/kana), sort id 52.
 COLLATION = bytes.fromhex("0904D00034")
 
@@ -287,7 +290,7 @@ def quantize(value: Decimal, t: SqlType) -> Decimal:
     return q
 
 
-def convert(value: object, src: SqlType, dst: SqlType, *, explicit: bool = True) -> object:
+def convert(value: object, src: SqlType, dst: SqlType, *, explicit: bool = True) -> Storage:
     """Convert a value (storage form or Python parameter) to `dst`'s storage form, SQL Server's way.
 
     Implicit conversion into a string column raises 2628 when the value is too long; CAST/CONVERT
@@ -297,39 +300,7 @@ def convert(value: object, src: SqlType, dst: SqlType, *, explicit: bool = True)
         return None
     name = dst.name
     if name in INT_SIZES or name == "bit":
-        if isinstance(value, bool):
-            n = int(value)
-        elif isinstance(value, int):
-            n = value
-        elif isinstance(value, float | Decimal):
-            if isinstance(value, float) and not math.isfinite(value):
-                raise overflow(name)
-            n = int(value)  # truncation toward zero, as SQL Server
-        elif isinstance(value, str):
-            s = value.strip()
-            if name == "bit" and s.lower() in ("true", "false"):
-                return 1 if s.lower() == "true" else 0
-            if src.is_string and re.fullmatch(r"[+-]?\d+", s or "0"):
-                digits = s.lstrip("+-").lstrip("0")
-                if len(digits) > 19 and name != "bit":  # past bigint; also below int()'s 4,300-digit limit
-                    raise SqlError(
-                        220, f"Arithmetic overflow error for data type {name}, value = {s[:40]}.", batch_abort=True
-                    )
-                n = 1 if len(digits) > 19 else int(("-" if s.startswith("-") else "") + (digits or "0"))
-            elif src.is_string and name == "bit" and re.fullmatch(r"[+-]?\d+(\.\d*)?", s):
-                n = 1 if float(s) != 0 else 0
-            else:
-                raise conversion_failed(value, src.decl() if src.is_string else src.name, name)
-        else:
-            raise SqlError(
-                529, f"Explicit conversion from data type {src.name} to {name} is not allowed.", batch_abort=True
-            )
-        if name == "bit":
-            return 1 if n != 0 else 0
-        lo, hi = INT_RANGES[name]
-        if not lo <= n <= hi:
-            raise SqlError(220, f"Arithmetic overflow error for data type {name}, value = {n}.", batch_abort=True)
-        return n
+        return convert_int(value, src, dst)
     if name == "decimal":
         if isinstance(value, bytes):
             raise SqlError(
@@ -338,22 +309,7 @@ def convert(value: object, src: SqlType, dst: SqlType, *, explicit: bool = True)
         q = quantize(_to_decimal(value, src.name), dst)
         return int(q) if dst.scale == 0 else float(q)
     if name in ("float", "real"):
-        if isinstance(value, int | float | Decimal | bool):
-            f = float(value)
-        elif isinstance(value, str):
-            try:
-                f = float(value.strip())
-            except ValueError:
-                raise SqlError(8114, f"Error converting data type {src.name} to float.", batch_abort=True) from None
-        else:
-            raise SqlError(
-                529, f"Explicit conversion from data type {src.name} to {name} is not allowed.", batch_abort=True
-            )
-        if not math.isfinite(f) or (name == "real" and abs(f) > _REAL_MAX):
-            raise overflow(name)
-        if name == "real":
-            f = struct.unpack("<f", struct.pack("<f", f))[0]
-        return f
+        return convert_float(value, src, dst)
     if name in STRING_TYPES:
         text = to_text(value, src)
         if name == "varchar":
@@ -364,51 +320,9 @@ def convert(value: object, src: SqlType, dst: SqlType, *, explicit: bool = True)
             raise SqlError(2628, "String or binary data would be truncated.", cls=16, state=1)
         return text
     if name == "varbinary":
-        if isinstance(value, bytes):
-            b = value
-        elif isinstance(value, str):
-            b = value.encode("utf-16-le" if src.name == "nvarchar" else "cp1252", "replace")
-        elif isinstance(value, int) and not isinstance(value, bool):
-            # An integer's bytes at its type's width (tinyint is unsigned); other integral values
-            # (DECIMAL(p,0) storage) as a bigint, refused when wider.
-            lo, hi = INT_RANGES.get(src.name, INT_RANGES["bigint"])
-            if not lo <= value <= hi:
-                raise SqlError(
-                    40517,
-                    f"Conversion of a {src.decl()} value wider than bigint to varbinary is not "
-                    "supported by the SQL Server twin.",
-                    batch_abort=True,
-                )
-            b = value.to_bytes(INT_SIZES.get(src.name, 8), "big", signed=src.name != "tinyint")
-        else:
-            raise SqlError(
-                529, f"Explicit conversion from data type {src.name} to varbinary is not allowed.", batch_abort=True
-            )
-        if dst.length != MAX and len(b) > dst.length:
-            if explicit:
-                return b[: dst.length]
-            raise SqlError(2628, "String or binary data would be truncated.", cls=16, state=1)
-        return b
+        return convert_varbinary(value, src, dst, explicit=explicit)
     if name in DATE_TYPES:
-        if src.name == "date" and isinstance(value, str) and len(value) == 10:
-            value = value + " 00:00:00"
-        ordinal, ticks = _datetime_parts(value)
-        if name == "date":
-            return dt.date.fromordinal(ordinal).isoformat()
-        if name == "datetime":
-            ordinal, ticks = _round_ticks(ordinal, ticks, 1)
-            if ordinal < _MIN_DATETIME_ORDINAL:
-                raise _date_out_of_range(src, name)
-            # datetime keeps 1/300 s: round to the nearest tick, expressed in 100 ns units.
-            t300 = round(ticks * 3 / 100_000)
-            ticks = t300 * 100_000 // 3
-            if ticks >= _DAY_TICKS:
-                ordinal, ticks = ordinal + 1, ticks - _DAY_TICKS
-        else:
-            ordinal, ticks = _round_ticks(ordinal, ticks, 10 ** (7 - dst.scale))
-        if ordinal > _MAX_ORDINAL:  # rounded up past 9999-12-31 23:59:59
-            raise _date_out_of_range(src, name)
-        return format_datetime(ordinal, ticks)
+        return convert_datetime(value, src, dst)
     if name == "uniqueidentifier":
         if isinstance(value, uuid.UUID):
             return str(value).upper()
@@ -424,6 +338,121 @@ def convert(value: object, src: SqlType, dst: SqlType, *, explicit: bool = True)
             8169, "Conversion failed when converting from a character string to uniqueidentifier.", batch_abort=True
         )
     raise SqlError(40517, f"Data type '{name}' is not supported by the SQL Server twin.", batch_abort=True)
+
+
+# `convert` for one family of target types each, typed by what they return; `value` is not None.
+
+
+def convert_int(value: object, src: SqlType, dst: SqlType) -> int:
+    """To an integer type or bit."""
+    name = dst.name
+    if isinstance(value, bool):
+        n = int(value)
+    elif isinstance(value, int):
+        n = value
+    elif isinstance(value, float | Decimal):
+        if isinstance(value, float) and not math.isfinite(value):
+            raise overflow(name)
+        n = int(value)  # truncation toward zero, as SQL Server
+    elif isinstance(value, str):
+        s = value.strip()
+        if name == "bit" and s.lower() in ("true", "false"):
+            return 1 if s.lower() == "true" else 0
+        if src.is_string and re.fullmatch(r"[+-]?\d+", s or "0"):
+            digits = s.lstrip("+-").lstrip("0")
+            if len(digits) > 19 and name != "bit":  # past bigint; also below int()'s 4,300-digit limit
+                raise SqlError(
+                    220, f"Arithmetic overflow error for data type {name}, value = {s[:40]}.", batch_abort=True
+                )
+            n = 1 if len(digits) > 19 else int(("-" if s.startswith("-") else "") + (digits or "0"))
+        elif src.is_string and name == "bit" and re.fullmatch(r"[+-]?\d+(\.\d*)?", s):
+            n = 1 if float(s) != 0 else 0
+        else:
+            raise conversion_failed(value, src.decl() if src.is_string else src.name, name)
+    else:
+        raise SqlError(
+            529, f"Explicit conversion from data type {src.name} to {name} is not allowed.", batch_abort=True
+        )
+    if name == "bit":
+        return 1 if n != 0 else 0
+    lo, hi = INT_RANGES[name]
+    if not lo <= n <= hi:
+        raise SqlError(220, f"Arithmetic overflow error for data type {name}, value = {n}.", batch_abort=True)
+    return n
+
+
+def convert_float(value: object, src: SqlType, dst: SqlType) -> float:
+    """To float or real."""
+    name = dst.name
+    if isinstance(value, int | float | Decimal | bool):
+        f = float(value)
+    elif isinstance(value, str):
+        try:
+            f = float(value.strip())
+        except ValueError:
+            raise SqlError(8114, f"Error converting data type {src.name} to float.", batch_abort=True) from None
+    else:
+        raise SqlError(
+            529, f"Explicit conversion from data type {src.name} to {name} is not allowed.", batch_abort=True
+        )
+    if not math.isfinite(f) or (name == "real" and abs(f) > _REAL_MAX):
+        raise overflow(name)
+    if name == "real":
+        f = struct.unpack("<f", struct.pack("<f", f))[0]
+    return f
+
+
+def convert_varbinary(value: object, src: SqlType, dst: SqlType, *, explicit: bool = True) -> bytes:
+    """To varbinary."""
+    if isinstance(value, bytes):
+        b = value
+    elif isinstance(value, str):
+        b = value.encode("utf-16-le" if src.name == "nvarchar" else "cp1252", "replace")
+    elif isinstance(value, int) and not isinstance(value, bool):
+        # An integer's bytes at its type's width (tinyint is unsigned); other integral values
+        # (DECIMAL(p,0) storage) as a bigint, refused when wider.
+        lo, hi = INT_RANGES.get(src.name, INT_RANGES["bigint"])
+        if not lo <= value <= hi:
+            raise SqlError(
+                40517,
+                f"Conversion of a {src.decl()} value wider than bigint to varbinary is not "
+                "supported by the SQL Server twin.",
+                batch_abort=True,
+            )
+        b = value.to_bytes(INT_SIZES.get(src.name, 8), "big", signed=src.name != "tinyint")
+    else:
+        raise SqlError(
+            529, f"Explicit conversion from data type {src.name} to varbinary is not allowed.", batch_abort=True
+        )
+    if dst.length != MAX and len(b) > dst.length:
+        if explicit:
+            return b[: dst.length]
+        raise SqlError(2628, "String or binary data would be truncated.", cls=16, state=1)
+    return b
+
+
+def convert_datetime(value: object, src: SqlType, dst: SqlType) -> str:
+    """To date, datetime or datetime2 (their storage form is ISO text)."""
+    name = dst.name
+    if src.name == "date" and isinstance(value, str) and len(value) == 10:
+        value = value + " 00:00:00"
+    ordinal, ticks = _datetime_parts(value)
+    if name == "date":
+        return dt.date.fromordinal(ordinal).isoformat()
+    if name == "datetime":
+        ordinal, ticks = _round_ticks(ordinal, ticks, 1)
+        if ordinal < _MIN_DATETIME_ORDINAL:
+            raise _date_out_of_range(src, name)
+        # datetime keeps 1/300 s: round to the nearest tick, expressed in 100 ns units.
+        t300 = round(ticks * 3 / 100_000)
+        ticks = t300 * 100_000 // 3
+        if ticks >= _DAY_TICKS:
+            ordinal, ticks = ordinal + 1, ticks - _DAY_TICKS
+    else:
+        ordinal, ticks = _round_ticks(ordinal, ticks, 10 ** (7 - dst.scale))
+    if ordinal > _MAX_ORDINAL:  # rounded up past 9999-12-31 23:59:59
+        raise _date_out_of_range(src, name)
+    return format_datetime(ordinal, ticks)
 
 
 def to_text(value: object, src: SqlType) -> str:
@@ -531,8 +560,8 @@ def column_encoder(t: SqlType, tds73: bool = True) -> Encoder:
             if v is None:
                 return b"\x00"
             if not isinstance(v, int):
-                v = convert(v, FLOAT if isinstance(v, float) else nvarchar(MAX), t)
-            if not lo <= v <= hi:  # type: ignore[operator]
+                v = convert_int(v, FLOAT if isinstance(v, float) else nvarchar(MAX), t)
+            if not lo <= v <= hi:
                 raise overflow(n)
             return packer(size, v)
 
@@ -546,7 +575,7 @@ def column_encoder(t: SqlType, tds73: bool = True) -> Encoder:
         def enc_float(v: object) -> bytes:
             if v is None:
                 return b"\x00"
-            f = float(v) if isinstance(v, int | float) else float(convert(v, nvarchar(MAX), t))  # type: ignore[arg-type]
+            f = float(v) if isinstance(v, int | float) else convert_float(v, nvarchar(MAX), t)
             if not math.isfinite(f):
                 raise overflow(n)
             return pack(size, f)
@@ -590,7 +619,7 @@ def column_encoder(t: SqlType, tds73: bool = True) -> Encoder:
     if n == "varbinary":
 
         def raw(v: object) -> bytes:
-            return v if isinstance(v, bytes) else convert(v, nvarchar(MAX), t)  # type: ignore[return-value]
+            return v if isinstance(v, bytes) else convert_varbinary(v, nvarchar(MAX), t)
 
         if t.length == MAX:
             return lambda v: _PLP_NULL if v is None else _plp(raw(v))
@@ -606,7 +635,7 @@ def column_encoder(t: SqlType, tds73: bool = True) -> Encoder:
         return enc_date
     if n == "datetime2":
         tb = _time_bytes(t.scale)
-        unit = 10 ** (7 - t.scale)
+        unit: int = 10 ** (7 - t.scale)  # typeshed's int ** int is Any (a negative exponent gives a float)
 
         def enc_dt2(v: object) -> bytes:
             if v is None:
