@@ -141,7 +141,7 @@ def test_mutated_messages_over_real_sockets(server: Any, tds: Any, logins: dict[
         st.builds(lambda d: [*app_login, packet(1, d)], mutations(SEEDS["batch"])),
     )
     sent = 0
-    internal = []
+    internal: list[tuple[int, int, int, str]] = []  # error_tokens' (number, state, class, text)
 
     @settings(
         max_examples=SOCKET_EXAMPLES,

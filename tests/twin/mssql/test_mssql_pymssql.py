@@ -103,12 +103,12 @@ def test_errors_keep_numbers(ms: Any) -> None:
     conn = ms()
     try:
         cur = conn.cursor()
-        with pytest.raises(pymssql.ProgrammingError) as info:
+        with pytest.raises(pymssql.ProgrammingError) as missing:
             cur.execute("SELECT * FROM dbo.Nope")
-        assert info.value.args[0] == 208
-        with pytest.raises(pymssql.DatabaseError) as info:
+        assert missing.value.args[0] == 208
+        with pytest.raises(pymssql.DatabaseError) as denied:
             cur.execute("DELETE FROM dbo.Courses WHERE CourseId = %s", (1,))
-        assert info.value.args[0] == 229
+        assert denied.value.args[0] == 229
         with pytest.raises(pymssql.IntegrityError) as info:
             cur.execute(
                 "INSERT INTO dbo.ExamSubmissions (CourseId, UserSub, Answers, SubmittedAt) "

@@ -195,7 +195,7 @@ def test_transactions_commit_and_rollback(tds: Any) -> None:
         ),
     ],
 )
-def test_errors_carry_sql_server_numbers(tds: Any, sql: str, number: int, exc: type) -> None:
+def test_errors_carry_sql_server_numbers(tds: Any, sql: str, number: int, exc: type[pytds.Error]) -> None:
     with tds() as conn, conn.cursor() as cur:
         with pytest.raises(exc) as info:
             cur.execute(sql)

@@ -222,7 +222,7 @@ def test_python_tds_nan_is_8023_and_the_connection_goes_on(tds: Any) -> None:
     with tds() as conn, conn.cursor() as cur:
         with pytest.raises(pytds.Error) as info:
             cur.execute("SELECT %s", (math.nan,))
-        assert info.value.number == 8023  # type: ignore[attr-defined]
+        assert info.value.number == 8023
         assert 'Parameter 3 ("@P1")' in str(info.value)
         assert "data type float" in str(info.value)
         cur.execute("SELECT %s * 2", (1.5,))
