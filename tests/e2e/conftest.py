@@ -14,6 +14,7 @@ import pytest
 from fixtures.api import ApiClient
 from fixtures.config import EnvConfig
 from fixtures.forge import build_cases
+from fixtures.harness import Harness
 from fixtures.oidc import jwks
 from fixtures.reject_round import MISSING_CASES, RejectRound, concrete, run_reject_round
 from fixtures.routes import parse_route_key
@@ -119,7 +120,7 @@ def reject_round(
     protected_requests: list[tuple[str, str, str]],
     control_route: tuple[str, str],
     lambda_logs: Any,
-    harness: Any,
+    harness: Harness,
 ) -> RejectRound:
     tokens = test_user.tokens()
     cases = [

@@ -12,6 +12,7 @@ import pytest
 from fixtures.api import ApiClient
 from fixtures.config import EnvConfig
 from fixtures.forge import CASE_NAMES
+from fixtures.posture.verdict import fail, fail_on
 from fixtures.reject_round import MISSING_CASES, UNPROVEN, RejectRound, body_for, concrete
 from fixtures.routes import deployed_routes
 from fixtures.users import CognitoUsers, TestUser
@@ -19,10 +20,6 @@ from fixtures.users import CognitoUsers, TestUser
 pytestmark = pytest.mark.authorizer
 
 TOKEN_KINDS = ("id_token", "access_token")
-
-
-def fail(message: str) -> None:
-    pytest.fail(message, pytrace=False)
 
 
 @pytest.fixture(scope="session")
@@ -93,11 +90,15 @@ def test_protected_routes_use_the_jwt_authorizer(
 def test_public_routes_answer_without_token(env_config: EnvConfig, api_client: ApiClient) -> None:
     if not env_config.api.public_routes:
         pytest.skip("the env file lists no public routes")
+    findings: list[str] = []
     for key in env_config.api.public_routes:
         method, path = concrete(key, {})
         status = api_client.request(method, path).status_code
         if status in (401, 403) or status >= 500:
-            fail(f"public route {key} answered {status} without a token: remove its authorizer or fix the integration")
+            findings.append(
+                f"public route {key} answered {status} without a token: remove its authorizer or fix the integration"
+            )
+    fail_on(findings)
 
 
 @allure.title("A valid {kind} is accepted on every protected route")

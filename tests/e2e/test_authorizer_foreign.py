@@ -13,17 +13,14 @@ from botocore.exceptions import ClientError
 
 from fixtures.api import ApiClient
 from fixtures.config import EnvConfig
+from fixtures.harness import Harness
 from fixtures.janitor import foreign_name
-from fixtures.posture.verdict import skip_if_denied
-from fixtures.signin import sign_in
+from fixtures.posture.verdict import fail, fail_on, skip_if_denied
+from fixtures.signin import Tokens, sign_in
 from fixtures.users import CognitoUsers, TestUser, make_password
 
 pytestmark = pytest.mark.authorizer
 FLOWS = ["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
-
-
-def fail(message: str) -> None:
-    pytest.fail(message, pytrace=False)
 
 
 @pytest.fixture
@@ -34,7 +31,7 @@ def may_create_resources(env_config: EnvConfig, pytestconfig: pytest.Config) -> 
 
 @pytest.fixture
 def other_client_id(
-    env_config: EnvConfig, aws_client: Callable[[str], Any], harness: Any, may_create_resources: None
+    env_config: EnvConfig, aws_client: Callable[[str], Any], harness: Harness, may_create_resources: None
 ) -> Iterator[str]:
     """A temporary second app client of the same pool, deleted afterwards."""
     idp = aws_client("cognito-idp")
@@ -49,7 +46,9 @@ def other_client_id(
 
 
 @pytest.fixture
-def other_pool_tokens(aws_client: Callable[[str], Any], harness: Any, may_create_resources: None) -> Iterator[Any]:
+def other_pool_tokens(
+    aws_client: Callable[[str], Any], harness: Harness, may_create_resources: None
+) -> Iterator[Tokens]:
     """Tokens of a user in a temporary second user pool, deleted afterwards."""
     idp = aws_client("cognito-idp")
     with skip_if_denied("create user pools (cognito-idp:CreateUserPool)"):
@@ -78,27 +77,31 @@ def test_token_of_another_app_client_rejected(
     with skip_if_denied("sign in with another app client (cognito-idp:AdminInitiateAuth)"):
         tokens = test_user.sign_in_fresh(flow="admin", client_id=other_client_id)  # the flow FLOWS allows
     method, path = control_route
+    findings: list[str] = []
     for kind in ("id_token", "access_token"):
         status = api_client.request(method, path, token=getattr(tokens, kind)).status_code
         if status != 401:
-            fail(
+            findings.append(
                 f"an {kind.replace('_', ' ')} issued to another app client of the pool got {status}, expected 401: "
                 "the authorizer's audience must list only the app clients meant to call this API"
             )
+    fail_on(findings)
 
 
 @allure.title("A token from another user pool is rejected")
 def test_token_of_another_user_pool_rejected(
-    other_pool_tokens: Any, api_client: ApiClient, control_route: tuple[str, str]
+    other_pool_tokens: Tokens, api_client: ApiClient, control_route: tuple[str, str]
 ) -> None:
     method, path = control_route
+    findings: list[str] = []
     for kind in ("id_token", "access_token"):
         status = api_client.request(method, path, token=getattr(other_pool_tokens, kind)).status_code
         if status != 401:
-            fail(
+            findings.append(
                 f"an {kind.replace('_', ' ')} from another user pool got {status}, expected 401: the authorizer's "
                 "issuer must be exactly this pool's issuer URL"
             )
+    fail_on(findings)
 
 
 @allure.title("A deleted user's token stays valid until it expires (AWS semantics)")

@@ -15,8 +15,9 @@ from botocore.exceptions import ClientError
 
 from fixtures.api import ApiClient
 from fixtures.config import EnvConfig
+from fixtures.harness import Harness
 from fixtures.oidc import unverified_claims
-from fixtures.posture.verdict import skip_if_denied
+from fixtures.posture.verdict import fail, skip_if_denied
 from fixtures.users import CognitoUsers
 
 pytestmark = pytest.mark.authorizer
@@ -42,7 +43,7 @@ def test_revoked_access_token_exposure_is_reported(
     aws_client: Callable[[str], Any],
     api_client: ApiClient,
     control_route: tuple[str, str],
-    harness: Any,
+    harness: Harness,
 ) -> None:
     idp = aws_client("cognito-idp")
     user = cognito_users.create("revoked")  # its own user: signing out must not touch the tokens other tests use
@@ -56,10 +57,9 @@ def test_revoked_access_token_exposure_is_reported(
     deadline = time.monotonic() + SIGN_OUT_CEILING_S
     while not _refused_by_cognito(idp, tokens.access_token):
         if time.monotonic() > deadline:
-            pytest.fail(
+            fail(
                 f"Cognito's GetUser still accepts the access token {SIGN_OUT_CEILING_S} s after a global "
-                "sign-out: the pool did not revoke the user's tokens",
-                pytrace=False,
+                "sign-out: the pool did not revoke the user's tokens"
             )
         time.sleep(0.5)
 
@@ -82,8 +82,7 @@ def test_revoked_access_token_exposure_is_reported(
     harness.notes.append(risk)
     limit = env_config.cognito.revocation_exposure_max_minutes
     if limit is not None and window_min > limit:
-        pytest.fail(
+        fail(
             f"a signed-out user's access token keeps opening {method} {path} for up to {window_min:g} "
-            f"minutes, more than [cognito] revocation_exposure_max_minutes = {limit}: {MITIGATION}",
-            pytrace=False,
+            f"minutes, more than [cognito] revocation_exposure_max_minutes = {limit}: {MITIGATION}"
         )

@@ -26,7 +26,7 @@ from fixtures.api import ApiClient
 from fixtures.config import ConfigError, EnvConfig
 from fixtures.oauth import ClientCredentials, TokenRequestError
 from fixtures.oidc import unverified_claims
-from fixtures.posture.verdict import fail_on, skip_if_denied
+from fixtures.posture.verdict import fail, fail_on, skip_if_denied
 from fixtures.reject_round import body_for, concrete
 from fixtures.users import TestUser
 
@@ -42,7 +42,7 @@ def machine_client(env_config: EnvConfig, aws_client: Callable[[str], Any]) -> C
     try:
         credentials = ClientCredentials(aws_client("cognito-idp"), env_config)
     except ConfigError as exc:
-        pytest.fail(str(exc), pytrace=False)
+        fail(str(exc))
     with skip_if_denied(DESCRIBE):
         credentials.client()
     return credentials
@@ -86,10 +86,9 @@ def test_scoped_routes_accept_tokens_with_scope(
         )
     client = credentials.client()
     if "client_credentials" not in client.allowed_flows:
-        pytest.fail(
+        fail(
             f"[cognito] m2m_client_id {client.client_id} does not allow the client_credentials flow "
-            "(App clients > the client > OAuth grant types): enable it",
-            pytrace=False,
+            "(App clients > the client > OAuth grant types): enable it"
         )
     findings: list[str] = []
     seen: list[str] = []
@@ -163,12 +162,12 @@ def test_scoped_routes_forbid_tokens_without_scope(
             others = [s for s in credentials.client().allowed_scopes if s not in scopes and "/" in s]
             if others:  # custom scopes only: client credentials cannot ask for openid, email, ...
                 try:
-                    token = credentials.token(others)
-                    lacking.append((f"an M2M token with scope {' '.join(token.scopes)}", token.access_token))
+                    m2m = credentials.token(others)
+                    lacking.append((f"an M2M token with scope {' '.join(m2m.scopes)}", m2m.access_token))
                 except TokenRequestError as exc:
                     findings.append(f"{key}: {exc}: the resource server must define every scope the client is allowed")
-        for label, token in lacking:
-            response = api_client.request(method, path, token=token, json=body_for(method, env_config))
+        for label, bearer in lacking:
+            response = api_client.request(method, path, token=bearer, json=body_for(method, env_config))
             seen.append(
                 f"{key}, {label}: {response.status_code} www-authenticate={response.headers.get('www-authenticate')!r}"
             )

@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import allure
 import pytest
 
+from fixtures.config import EnvConfig
 from fixtures.posture.cognito import client_findings, pool_findings, redirect_findings
 from fixtures.posture.expect import client_expectation, named_clients, pool_expectation, redirect_expectation
 from fixtures.posture.verdict import fail_on
@@ -26,29 +28,36 @@ def idp(aws_client: Callable[[str], Any]) -> Any:
     return aws_client("cognito-idp")
 
 
-def describe_client(idp: Any, pool_id: str, client_id: str) -> dict[str, Any]:
+def describe_client(idp: Any, pool_id: str, client_id: str) -> dict[str, Any] | None:
+    """The app client's description, or None when the pool has no such client (see `missing_client`)."""
     try:
         return idp.describe_user_pool_client(UserPoolId=pool_id, ClientId=client_id)["UserPoolClient"]
     except idp.exceptions.ResourceNotFoundException:
-        pytest.fail(
-            f"app client {client_id} from the env file does not exist in user pool {pool_id}; "
-            "fix [cognito] in the env file.",
-            pytrace=False,
-        )
+        return None
 
 
-def test_named_app_clients(env_config: Any, idp: Any) -> None:
+def missing_client(pool_id: str, client_id: str) -> str:
+    return (
+        f"app client {client_id} from the env file does not exist in user pool {pool_id}; "
+        "fix [cognito] in the env file."
+    )
+
+
+@allure.title("The env file's app clients are configured for a browser app")
+def test_named_app_clients(env_config: EnvConfig, idp: Any) -> None:
     """No secret, no implicit grant, https callbacks, exactly the expected auth flows, access/id tokens
     valid at most a day, refresh bounded, PreventUserExistenceErrors and token revocation on."""
     pool_id = env_config.cognito.user_pool_id
     expect = client_expectation(env_config)
     findings: list[str] = []
     for client_id in named_clients(env_config):
-        findings += client_findings(describe_client(idp, pool_id, client_id), expect)
+        client = describe_client(idp, pool_id, client_id)
+        findings += [missing_client(pool_id, client_id)] if client is None else client_findings(client, expect)
     fail_on(findings)
 
 
-def test_every_app_client_redirects_safely(env_config: Any, idp: Any) -> None:
+@allure.title("No app client of the pool allows the implicit grant or redirects unsafely")
+def test_every_app_client_redirects_safely(env_config: EnvConfig, idp: Any) -> None:
     """No client in the pool allows the implicit grant or redirects to non-https, unexpected local or foreign-host
     URLs (hosts outside the app's origins and [cognito] redirect_hosts)."""
     pool_id = env_config.cognito.user_pool_id
@@ -61,10 +70,15 @@ def test_every_app_client_redirects_safely(env_config: Any, idp: Any) -> None:
             break
         kwargs["NextToken"] = page["NextToken"]
     expect = redirect_expectation(env_config)
-    fail_on(f for cid in ids for f in redirect_findings(describe_client(idp, pool_id, cid), expect))
+    findings: list[str] = []
+    for cid in ids:
+        client = describe_client(idp, pool_id, cid)
+        findings += [missing_client(pool_id, cid)] if client is None else redirect_findings(client, expect)
+    fail_on(findings)
 
 
-def test_user_pool_policies(env_config: Any, idp: Any) -> None:
+@allure.title("The user pool's password, sign-up and deletion policies are as the env file says")
+def test_user_pool_policies(env_config: EnvConfig, idp: Any) -> None:
     """Password length and classes as the env requires, temporary passwords short-lived, self sign-up as
     the env says, and deletion protection in a protected environment."""
     pool = idp.describe_user_pool(UserPoolId=env_config.cognito.user_pool_id)["UserPool"]

@@ -10,11 +10,15 @@ beyond the env file's: an extra one is invisible to probes derived from the expe
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+import allure
 import pytest
 import requests
 
+from fixtures.api import ApiClient
+from fixtures.config import EnvConfig
 from fixtures.posture.cors import (
     ACAH,
     ACAM,
@@ -41,24 +45,24 @@ GARBAGE_TOKEN = "not-a-jwt"
 
 
 @pytest.fixture(scope="module")
-def cors(env_config: Any) -> CorsExpectation:
+def cors(env_config: EnvConfig) -> CorsExpectation:
     return cors_expectation(env_config)
 
 
 @pytest.fixture(scope="module")
-def routes(env_config: Any, cors: CorsExpectation) -> list[Route]:
+def routes(env_config: EnvConfig, cors: CorsExpectation) -> list[Route]:
     """Every route to preflight, ANY and $default included: they are where OPTIONS meets the authorizer."""
     api = env_config.api
     return preflight_routes([*api.public_routes, *api.protected_routes], api.path_values, cors.methods)
 
 
 @pytest.fixture(scope="module")
-def public_gets(env_config: Any) -> list[Route]:
+def public_gets(env_config: EnvConfig) -> list[Route]:
     return [r for r in concrete_routes(env_config.api.public_routes, env_config.api.path_values) if r.method == "GET"]
 
 
 @pytest.fixture(scope="module")
-def protected_gets(env_config: Any) -> list[Route]:
+def protected_gets(env_config: EnvConfig) -> list[Route]:
     api = env_config.api
     return [r for r in concrete_routes(api.protected_routes, api.path_values) if r.method == "GET"]
 
@@ -72,7 +76,7 @@ def allowed(cors: CorsExpectation) -> list[str]:
 
 
 def preflight(
-    api_client: Any, route: Route, origin: str, *, method: str | None = None, headers: list[str] | None = None
+    api_client: ApiClient, route: Route, origin: str, *, method: str | None = None, headers: list[str] | None = None
 ) -> requests.Response:
     """A browser's preflight: no token, the method and headers the real request will use."""
     return api_client.request(
@@ -86,8 +90,9 @@ def preflight(
     )
 
 
+@allure.title("Every route's preflight from each allowed origin grants exactly the configured CORS")
 def test_preflight_from_each_allowed_origin_for_every_route(
-    api_client: Any, cors: CorsExpectation, routes: list[Route], allowed: list[str]
+    api_client: ApiClient, cors: CorsExpectation, routes: list[Route], allowed: list[str]
 ) -> None:
     """Status 2xx (never the authorizer's 401), allow-origin = origin, the route's method, the app's
     headers, max-age and credentials exactly as configured, and no method or header beyond them."""
@@ -102,8 +107,9 @@ def test_preflight_from_each_allowed_origin_for_every_route(
     fail_on(findings)
 
 
+@allure.title("A preflight is granted no unlisted method or header")
 def test_preflight_grants_no_unlisted_method_or_header(
-    api_client: Any, cors: CorsExpectation, routes: list[Route], allowed: list[str]
+    api_client: ApiClient, cors: CorsExpectation, routes: list[Route], allowed: list[str]
 ) -> None:
     """Asking for DELETE and an unlisted header must not get them allowed (unless `*` is configured)."""
     methods = {m.upper() for m in cors.methods}
@@ -136,8 +142,9 @@ def test_preflight_grants_no_unlisted_method_or_header(
     fail_on(findings)
 
 
+@allure.title("Real responses carry the configured CORS headers")
 def test_real_responses_carry_the_configured_cors_headers(
-    api_client: Any,
+    api_client: ApiClient,
     cors: CorsExpectation,
     allowed: list[str],
     public_gets: list[Route],
@@ -159,8 +166,9 @@ def test_real_responses_carry_the_configured_cors_headers(
     fail_on(findings)
 
 
+@allure.title("The authorizer's 401 carries the CORS headers of the allowed origin")
 def test_authorizer_401_carries_cors_headers(
-    api_client: Any, cors: CorsExpectation, allowed: list[str], protected_gets: list[Route]
+    api_client: ApiClient, cors: CorsExpectation, allowed: list[str], protected_gets: list[Route]
 ) -> None:
     """The JWT authorizer's 401 is readable by the app, so it can send the user to sign in again.
 
@@ -189,10 +197,11 @@ def test_authorizer_401_carries_cors_headers(
     fail_on(findings)
 
 
+@allure.title("A {kind} hostile origin gets no Access-Control-Allow-Origin")
 @pytest.mark.parametrize("kind", list(HostileKind))
 def test_hostile_origins_get_no_allow_origin(
     kind: HostileKind,
-    api_client: Any,
+    api_client: ApiClient,
     cors: CorsExpectation,
     allowed: list[str],
     routes: list[Route],
@@ -228,8 +237,9 @@ def test_hostile_origins_get_no_allow_origin(
     fail_on(findings)
 
 
+@allure.title("No wildcard origin where credentials are allowed or the environment is protected")
 def test_no_wildcard_origin_where_credentials_or_production(
-    env_config: Any, api_client: Any, cors: CorsExpectation, routes: list[Route], public_gets: list[Route]
+    env_config: EnvConfig, api_client: ApiClient, cors: CorsExpectation, routes: list[Route], public_gets: list[Route]
 ) -> None:
     """`*` is refused when the env file says credentials are allowed or the environment is protected."""
     reasons = [
@@ -263,8 +273,9 @@ def test_no_wildcard_origin_where_credentials_or_production(
     fail_on(findings)
 
 
+@allure.title("The deployed AllowOrigins are only the env file's origins")
 def test_deployed_allow_origins_are_only_the_env_origins(
-    env_config: Any, aws_client: Any, cors: CorsExpectation
+    env_config: EnvConfig, aws_client: Callable[[str], Any], cors: CorsExpectation
 ) -> None:
     """Every origin in the API's CorsConfiguration AllowOrigins is one the env file lists. Probes cannot find
     an arbitrary extra origin (a staging site, a partner's domain), so the deployed list is compared with the

@@ -16,14 +16,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+import allure
 import pytest
 
+from fixtures.config import EnvConfig
 from fixtures.posture.cors import concrete_origins, origin_allowed
 from fixtures.posture.routes import Route, concrete_routes
-from fixtures.posture.verdict import fail_on
+from fixtures.posture.verdict import fail
 from tests.e2e.browser.chromium import (
     browser_context,
     chromium_missing,
@@ -32,6 +34,9 @@ from tests.e2e.browser.chromium import (
     resolver_rules,
 )
 from tests.e2e.browser.origin_server import serve_origins
+
+if TYPE_CHECKING:
+    from playwright.sync_api import BrowserContext
 
 pytestmark = [pytest.mark.cors, pytest.mark.browser]
 
@@ -55,7 +60,7 @@ async ([url, token, timeoutMs]) => {
 
 
 @pytest.fixture(scope="module")
-def origins(env_config: Any) -> tuple[str, str]:
+def origins(env_config: EnvConfig) -> tuple[str, str]:
     """(allowed origin, disallowed origin with the same scheme)."""
     missing = chromium_missing()
     if missing:
@@ -75,7 +80,9 @@ def origins(env_config: Any) -> tuple[str, str]:
 
 
 @pytest.fixture(scope="module")
-def browser(origins: tuple[str, str], env_config: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+def browser(
+    origins: tuple[str, str], env_config: EnvConfig, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[BrowserContext]:
     allowed = origins[0]
     hosts = [urlsplit(allowed).hostname or "", DISALLOWED_HOST]
     api_host = urlsplit(env_config.api.base_url).hostname or ""
@@ -87,7 +94,7 @@ def browser(origins: tuple[str, str], env_config: Any, tmp_path_factory: pytest.
 
 
 @pytest.fixture(scope="module")
-def protected_get(env_config: Any) -> Route:
+def protected_get(env_config: EnvConfig) -> Route:
     api = env_config.api
     gets = [r for r in concrete_routes(api.protected_routes, api.path_values) if r.method == "GET"]
     if not gets:
@@ -95,7 +102,7 @@ def protected_get(env_config: Any) -> Route:
     return next((r for r in gets if r.key == "GET /me"), gets[0])
 
 
-def call_from(context: Any, origin: str, url: str, token: str | None) -> tuple[dict[str, Any], list[str]]:
+def call_from(context: BrowserContext, origin: str, url: str, token: str | None) -> tuple[dict[str, Any], list[str]]:
     """Open the origin's page, run fetch(url) in it; returns (result, console messages)."""
     page = context.new_page()
     console: list[str] = []
@@ -109,51 +116,48 @@ def call_from(context: Any, origin: str, url: str, token: str | None) -> tuple[d
     return result, console
 
 
-def api_url(env_config: Any, route: Route) -> str:
+def api_url(env_config: EnvConfig, route: Route) -> str:
     return env_config.api.base_url.rstrip("/") + route.path
 
 
+@allure.title("A page on the allowed origin calls the API with a bearer token (real browser)")
 def test_allowed_origin_page_calls_the_api(
-    browser: Any, origins: tuple[str, str], env_config: Any, protected_get: Route, id_token: str
+    browser: BrowserContext, origins: tuple[str, str], env_config: EnvConfig, protected_get: Route, id_token: str
 ) -> None:
     """The SPA's origin gets the answer: the preflight passes and the response is readable."""
     allowed, _ = origins
     result, console = call_from(browser, allowed, api_url(env_config, protected_get), id_token)
     if not result["ok"]:
-        fail_on(
-            [
-                f"a page on the allowed origin {allowed} could not call {protected_get.key} with a bearer token "
-                f"({result.get('error')}; browser said: {' | '.join(console) or 'nothing'}); fix the API's "
-                "CorsConfiguration so the preflight and the response allow this origin."
-            ]
+        fail(
+            f"a page on the allowed origin {allowed} could not call {protected_get.key} with a bearer token "
+            f"({result.get('error')}; browser said: {' | '.join(console) or 'nothing'}); fix the API's "
+            "CorsConfiguration so the preflight and the response allow this origin."
         )
     if result["status"] != 200:
-        fail_on(
-            [
-                f"a page on {allowed} called {protected_get.key} and got {result['status']} instead of 200; the "
-                "token was refused or the route is broken (see the authorizer checks)."
-            ]
+        fail(
+            f"a page on {allowed} called {protected_get.key} and got {result['status']} instead of 200; the "
+            "token was refused or the route is broken (see the authorizer checks)."
         )
 
 
+@allure.title("A page on the allowed origin reads the authorizer's 401 (real browser)")
 def test_allowed_origin_page_reads_the_authorizer_401(
-    browser: Any, origins: tuple[str, str], env_config: Any, protected_get: Route
+    browser: BrowserContext, origins: tuple[str, str], env_config: EnvConfig, protected_get: Route
 ) -> None:
     """Without a token the app still sees the 401 (and can send the user to sign in), not a CORS error."""
     allowed, _ = origins
     result, console = call_from(browser, allowed, api_url(env_config, protected_get), None)
     if not (result["ok"] and result["status"] == 401):
-        fail_on(
-            [
-                f"a page on {allowed} calling {protected_get.key} without a token got "
-                f"{result.get('status') or result.get('error')} (browser said: {' | '.join(console) or 'nothing'}) "
-                "instead of a readable 401; the authorizer's 401 must carry the CORS headers of the allowed origin."
-            ]
+        fail(
+            f"a page on {allowed} calling {protected_get.key} without a token got "
+            f"{result.get('status') or result.get('error')} (browser said: {' | '.join(console) or 'nothing'}) "
+            "instead of a readable 401; the authorizer's 401 must carry the CORS headers of the allowed origin."
         )
 
 
+@allure.title("The browser blocks a page on a disallowed origin from reading the API")
 def test_disallowed_origin_page_is_blocked(
-    browser: Any, origins: tuple[str, str], env_config: Any, protected_get: Route, id_token: str
+    browser: BrowserContext, origins: tuple[str, str], env_config: EnvConfig, protected_get: Route, id_token: str
 ) -> None:
     """A page on any other origin cannot read the API, even holding a valid token: the browser blocks it."""
     _, disallowed = origins
@@ -161,17 +165,13 @@ def test_disallowed_origin_page_is_blocked(
         pytest.skip(f"the env file's allowed_origins admit {disallowed} (a wildcard): no origin is disallowed")
     result, console = call_from(browser, disallowed, api_url(env_config, protected_get), id_token)
     if result["ok"]:
-        fail_on(
-            [
-                f"a page on the disallowed origin {disallowed} read {protected_get.key} (status "
-                f"{result.get('status')}); list only the app's exact origins in the API's CorsConfiguration "
-                "AllowOrigins."
-            ]
+        fail(
+            f"a page on the disallowed origin {disallowed} read {protected_get.key} (status "
+            f"{result.get('status')}); list only the app's exact origins in the API's CorsConfiguration "
+            "AllowOrigins."
         )
     if not any("CORS policy" in line for line in console):
-        fail_on(
-            [
-                f"the call from {disallowed} failed ({result.get('error')}) but not because of CORS (browser said: "
-                f"{' | '.join(console) or 'nothing'}), so the API was unreachable from the browser; check base_url."
-            ]
+        fail(
+            f"the call from {disallowed} failed ({result.get('error')}) but not because of CORS (browser said: "
+            f"{' | '.join(console) or 'nothing'}), so the API was unreachable from the browser; check base_url."
         )

@@ -13,8 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import allure
 import pytest
 
+from fixtures.config import EnvConfig
 from fixtures.posture.expect import named_clients
 from fixtures.posture.policy import (
     PolicyError,
@@ -25,7 +27,7 @@ from fixtures.posture.policy import (
     uncovered_grants,
     wildcard_findings,
 )
-from fixtures.posture.verdict import aws_errors_fail, fail_on
+from fixtures.posture.verdict import aws_errors_fail, fail, fail_on
 
 pytestmark = pytest.mark.identity_pool
 
@@ -38,7 +40,7 @@ def role_name(arn: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def pool_id(env_config: Any) -> str:
+def pool_id(env_config: EnvConfig) -> str:
     if not env_config.cognito.identity_pool_id:
         pytest.skip("the env file has no [cognito] identity_pool_id: this stack has no identity pool")
     return env_config.cognito.identity_pool_id
@@ -87,16 +89,20 @@ def trusting(iam: Any, pool_id: str) -> dict[str, list[Statement]]:
     return out
 
 
+def unreadable(what: str, exc: PolicyError) -> str:
+    return f"{what} is not a readable IAM policy ({exc}); fix the document."
+
+
 def strict_parse(document: Any, what: str) -> list[Statement]:
     try:
         return parse_policy(document)
     except PolicyError as exc:
-        pytest.fail(f"{what} is not a readable IAM policy ({exc}); fix the document.", pytrace=False)
+        fail(unreadable(what, exc))
 
 
 def trust_of(iam: Any, name: str) -> list[Statement]:
-    doc = iam.get_role(RoleName=name)["Role"]["AssumeRolePolicyDocument"]
-    return strict_parse(doc, f"the trust policy of role {name}")
+    """The role's trust policy; PolicyError when it is not a readable IAM policy."""
+    return parse_policy(iam.get_role(RoleName=name)["Role"]["AssumeRolePolicyDocument"])
 
 
 def permissions_of(iam: Any, name: str) -> list[Statement]:
@@ -123,7 +129,8 @@ def _paged(call: Callable[..., dict[str, Any]], key: str, **kwargs: Any) -> list
     return items
 
 
-def test_guest_access_as_the_env_says(env_config: Any, description: dict[str, Any], pool_id: str) -> None:
+@allure.title("No guest access unless the env file allows it, and no basic (classic) flow")
+def test_guest_access_as_the_env_says(env_config: EnvConfig, description: dict[str, Any], pool_id: str) -> None:
     """Prowler cognito_identity_pool_guest_access_disabled (unless the env allows guests), and the basic
     (classic) flow off, since it hands out role credentials without the enhanced flow's checks."""
     findings: list[str] = []
@@ -137,7 +144,8 @@ def test_guest_access_as_the_env_says(env_config: Any, description: dict[str, An
     fail_on(findings)
 
 
-def test_only_this_user_pool_signs_in(env_config: Any, description: dict[str, Any], pool_id: str) -> None:
+@allure.title("Only this user pool, through the env file's app clients, signs in to the identity pool")
+def test_only_this_user_pool_signs_in(env_config: EnvConfig, description: dict[str, Any], pool_id: str) -> None:
     """The pool's only login provider is this user pool, through the env file's app clients."""
     provider = f"cognito-idp.{env_config.aws.region}.amazonaws.com/{env_config.cognito.user_pool_id}"
     clients = set(named_clients(env_config))
@@ -166,6 +174,7 @@ def test_only_this_user_pool_signs_in(env_config: Any, description: dict[str, An
     fail_on(findings)
 
 
+@allure.title("Every role the pool can hand out trusts only this pool (aud) and authenticated identities (amr)")
 def test_role_trust_is_bound_to_this_pool(
     iam: Any, pool_id: str, mapped: dict[str, str], trusting: dict[str, list[Statement]]
 ) -> None:
@@ -177,11 +186,16 @@ def test_role_trust_is_bound_to_this_pool(
         findings.append(f"identity pool {pool_id} maps no authenticated role; set one with set-identity-pool-roles.")
     names = {role_name(arn) for arn in mapped.values()} | set(trusting)
     for name in sorted(names):
-        trust = trusting.get(name) or trust_of(iam, name)
+        try:
+            trust = trusting.get(name) or trust_of(iam, name)
+        except PolicyError as exc:
+            findings.append(unreadable(f"the trust policy of role {name}", exc))
+            continue
         findings += trust_findings(trust, name, pool_id, authenticated=name != unauth)
     fail_on(findings)
 
 
+@allure.title("The authenticated role grants no wildcard actions or resources")
 def test_authenticated_role_grants_no_wildcards(iam: Any, mapped: dict[str, str]) -> None:
     """No wildcard actions, all-resource grants or NotAction/NotResource on the authenticated role."""
     if not mapped.get("authenticated"):
@@ -190,6 +204,7 @@ def test_authenticated_role_grants_no_wildcards(iam: Any, mapped: dict[str, str]
     fail_on(wildcard_findings(permissions_of(iam, name), name))
 
 
+@allure.title("The unauthenticated role can do no more than the authenticated role")
 def test_unauthenticated_role_can_do_no_more(iam: Any, mapped: dict[str, str]) -> None:
     """Every grant of the unauthenticated role is also granted to the authenticated role."""
     if not mapped.get("unauthenticated"):

@@ -16,6 +16,7 @@ from botocore.exceptions import ClientError
 
 from fixtures.api import ApiClient
 from fixtures.config import EnvConfig
+from fixtures.harness import Harness
 from fixtures.lambda_logs import PROBE_HEADER, find_probes, new_probe
 from fixtures.lambda_policy import (
     function_policy,
@@ -24,7 +25,7 @@ from fixtures.lambda_policy import (
     public_function_urls,
     unqualified,
 )
-from fixtures.posture.verdict import FIX_FUNCTION_NAME, aws_errors_fail
+from fixtures.posture.verdict import FIX_FUNCTION_NAME, aws_errors_collect, aws_errors_fail, fail, fail_on
 from fixtures.reject_round import CLOCK_SKEW_MS, LOG_WAIT_S, UNPROVEN, body_for, concrete
 from fixtures.routes import deployed_routes
 from fixtures.users import TestUser
@@ -40,10 +41,6 @@ SERVER_ERRORS = {
 }
 
 
-def fail(message: str) -> None:
-    pytest.fail(message, pytrace=False)
-
-
 @pytest.fixture(scope="session")
 def integrated_functions(env_config: EnvConfig, aws_client: Callable[[str], Any]) -> dict[str, list[str]]:
     """Function ARN -> route keys whose integration targets it."""
@@ -57,7 +54,7 @@ def integrated_functions(env_config: EnvConfig, aws_client: Callable[[str], Any]
             t: apigw.get_integration(ApiId=api_id, IntegrationId=t.split("/", 1)[1]) for t in targets
         }  # one read per integration, however many routes share it
     for route in routes:
-        integration = integrations.get(route.target)
+        integration = integrations.get(route.target) if route.target else None
         if integration is None:
             continue
         match = FUNCTION_IN_URI.search(integration.get("IntegrationUri", ""))
@@ -72,26 +69,28 @@ def test_function_policy_allows_only_this_api(
 ) -> None:
     lam = aws_client("lambda")
     functions = dict(integrated_functions) or {env_config.lambda_.function_name: []}
-    findings = {}
+    wrong: dict[str, list[str]] = {}
+    findings: list[str] = []  # a function that cannot be read is one finding; the others are still checked
     for function, keys in sorted(functions.items()):
         fix = f"deploy it or fix the integration URI of {keys}" if keys else FIX_FUNCTION_NAME
-        with aws_errors_fail(f"reading function {function}", fix):
+        with aws_errors_collect(findings, f"reading function {function}", fix):
             arn = lam.get_function(FunctionName=function)["Configuration"]["FunctionArn"]
             statements = function_policy(lam, function)
-        _, partition, _, region, account, *_ = arn.split(":")
-        prefix = f"arn:{partition}:execute-api:{region}:{account}:{env_config.api.api_id}/"
-        allure.attach(
-            json.dumps(statements, indent=2), name=f"policy of {function}", attachment_type="application/json"
-        )
-        problems = policy_problems(statements, prefix)
-        if problems:
-            findings[function.rsplit(":", 1)[-1]] = problems
-    if findings:
-        fail(
-            f"function policies are wrong: {findings}: keep one statement with principal apigateway.amazonaws.com "
+            _, partition, _, region, account, *_ = arn.split(":")
+            prefix = f"arn:{partition}:execute-api:{region}:{account}:{env_config.api.api_id}/"
+            allure.attach(
+                json.dumps(statements, indent=2), name=f"policy of {function}", attachment_type="application/json"
+            )
+            problems = policy_problems(statements, prefix)
+            if problems:
+                wrong[function.rsplit(":", 1)[-1]] = problems
+    if wrong:
+        findings.append(
+            f"function policies are wrong: {wrong}: keep one statement with principal apigateway.amazonaws.com "
             f"and SourceArn arn:aws:execute-api:<region>:<account>:{env_config.api.api_id}/*/*/* "
             "(aws lambda add-permission)"
         )
+    fail_on(findings)
 
 
 @allure.title("No integrated function has a public function URL (unqualified or on an alias)")
@@ -102,21 +101,23 @@ def test_no_public_function_url(
     # By name: the integrations' functions are the stack's own (moto's ListAliases does not take an ARN).
     names = {unqualified(f).split(":")[-1] for f in integrated_functions} | {env_config.lambda_.function_name}
     public = {}
+    findings: list[str] = []
     for function in sorted(names):
-        with aws_errors_fail(f"reading the function URLs of {function}", FIX_FUNCTION_NAME):
+        with aws_errors_collect(findings, f"reading the function URLs of {function}", FIX_FUNCTION_NAME):
             configs = function_url_configs(lam, function)
-        allure.attach(
-            json.dumps(configs, indent=2, default=str),
-            name=f"function URLs of {function}",
-            attachment_type="application/json",
-        )
-        if urls := public_function_urls(configs):
-            public[function] = urls
+            allure.attach(
+                json.dumps(configs, indent=2, default=str),
+                name=f"function URLs of {function}",
+                attachment_type="application/json",
+            )
+            if urls := public_function_urls(configs):
+                public[function] = urls
     if public:
-        fail(
+        findings.append(
             f"functions have a public function URL (auth type NONE) that bypasses API Gateway and its authorizer: "
             f"{public}: delete each URL or set its auth type to AWS_IAM"
         )
+    fail_on(findings)
 
 
 @allure.title("Every route's integration targets an existing function")
@@ -130,8 +131,9 @@ def test_every_integration_targets_an_existing_function(
     if without:
         fail(f"routes {without} have no Lambda integration: attach the function's AWS_PROXY integration to them")
     missing = {}
+    findings: list[str] = []
     for function, keys in integrated_functions.items():
-        with aws_errors_fail(f"reading function {function}", f"fix the integration URI of {keys}"):
+        with aws_errors_collect(findings, f"reading function {function}", f"fix the integration URI of {keys}"):
             try:
                 lam.get_function(FunctionName=function)
             except ClientError as exc:
@@ -139,7 +141,10 @@ def test_every_integration_targets_an_existing_function(
                     raise
                 missing[function] = keys
     if missing:
-        fail(f"integrations point at functions that do not exist {missing}: fix the integration URI or deploy them")
+        findings.append(
+            f"integrations point at functions that do not exist {missing}: fix the integration URI or deploy them"
+        )
+    fail_on(findings)
 
 
 @allure.title("Every route invokes the function (probe in its logs) without a server error")
@@ -150,7 +155,7 @@ def test_every_route_invokes_without_server_error(
     path_values: dict[str, str],
     integrated_functions: dict[str, list[str]],
     lambda_logs: Any,
-    harness: Any,
+    harness: Harness,
 ) -> None:
     token = test_user.tokens().id_token
     function_of = {key: arn.split(":")[6] for arn, keys in integrated_functions.items() for key in keys}

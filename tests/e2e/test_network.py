@@ -13,8 +13,10 @@ import socket
 from collections.abc import Callable
 from typing import Any
 
+import allure
 import pytest
 
+from fixtures.config import EnvConfig
 from fixtures.posture.expect import db_allowed_cidrs
 from fixtures.posture.network import (
     SQL_PORTS,
@@ -29,7 +31,7 @@ from fixtures.posture.network import (
     sql_ingress_findings,
     subnet_ids,
 )
-from fixtures.posture.verdict import FIX_FUNCTION_NAME, aws_errors_fail, fail_on
+from fixtures.posture.verdict import FIX_FUNCTION_NAME, aws_errors_fail, fail, fail_on
 
 pytestmark = pytest.mark.network
 
@@ -43,7 +45,7 @@ def ec2(aws_client: Callable[[str], Any]) -> Any:
 
 
 @pytest.fixture(scope="module")
-def instance(env_config: Any, ec2: Any) -> dict[str, Any]:
+def instance(env_config: EnvConfig, ec2: Any) -> dict[str, Any]:
     instance_id = env_config.database.instance_id
     if not instance_id:
         pytest.skip("the env file has no [database] instance_id: the database host is not an EC2 instance here")
@@ -51,9 +53,7 @@ def instance(env_config: Any, ec2: Any) -> dict[str, Any]:
         reservations = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"]
     found = [i for r in reservations for i in r["Instances"]]
     if not found:
-        pytest.fail(
-            f"instance {instance_id} from [database] instance_id does not exist: {FIX_INSTANCE_ID}", pytrace=False
-        )
+        fail(f"instance {instance_id} from [database] instance_id does not exist: {FIX_INSTANCE_ID}")
     return found[0]
 
 
@@ -61,15 +61,12 @@ def instance(env_config: Any, ec2: Any) -> dict[str, Any]:
 def db_groups(ec2: Any, instance: dict[str, Any]) -> list[dict[str, Any]]:
     ids = group_ids(instance)
     if not ids:
-        pytest.fail(
-            f"instance {instance['InstanceId']} has no security group at all; attach the database's security group.",
-            pytrace=False,
-        )
+        fail(f"instance {instance['InstanceId']} has no security group at all; attach the database's security group.")
     return ec2.describe_security_groups(GroupIds=ids)["SecurityGroups"]
 
 
 @pytest.fixture(scope="module")
-def lambda_vpc(env_config: Any, aws_client: Callable[[str], Any], ec2: Any) -> dict[str, Any]:
+def lambda_vpc(env_config: EnvConfig, aws_client: Callable[[str], Any], ec2: Any) -> dict[str, Any]:
     """The function's VpcConfig, with its VPCs taken from its subnets: the subnets are what places the
     function (moto 5.2.5 answers a constant VpcConfig.VpcId)."""
     name = env_config.lambda_.function_name
@@ -80,6 +77,7 @@ def lambda_vpc(env_config: Any, aws_client: Callable[[str], Any], ec2: Any) -> d
     return {"name": name, "subnets": subnets, "groups": config.get("SecurityGroupIds") or [], "vpcs": vpcs}
 
 
+@allure.title("The database instance has no public address")
 def test_database_has_no_public_address(instance: dict[str, Any]) -> None:
     """Prowler ec2_instance_public_ip: neither the instance nor any of its interfaces has a public IP."""
     fail_on(
@@ -89,6 +87,7 @@ def test_database_has_no_public_address(instance: dict[str, Any]) -> None:
     )
 
 
+@allure.title("The database's subnets have no route to an internet gateway")
 def test_database_subnets_do_not_route_to_the_internet(ec2: Any, instance: dict[str, Any]) -> None:
     """Each subnet of the instance, through its own route table or the VPC's main one, has no IGW route."""
     tables = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [instance["VpcId"]]}])["RouteTables"]
@@ -114,6 +113,7 @@ def test_database_subnets_do_not_route_to_the_internet(ec2: Any, instance: dict[
     fail_on(findings)
 
 
+@allure.title("The database's subnets give new instances no public IP")
 def test_database_subnets_do_not_map_public_ips(ec2: Any, instance: dict[str, Any]) -> None:
     """Prowler vpc_subnet_no_public_ip_by_default, for the subnets the database lives in."""
     subnets = ec2.describe_subnets(SubnetIds=subnet_ids(instance))["Subnets"]
@@ -125,8 +125,9 @@ def test_database_subnets_do_not_map_public_ips(ec2: Any, instance: dict[str, An
     )
 
 
+@allure.title("SQL Server ports are open only to the Lambda's security groups")
 def test_sql_ports_open_only_to_the_lambda(
-    env_config: Any, db_groups: list[dict[str, Any]], lambda_vpc: dict[str, Any]
+    env_config: EnvConfig, db_groups: list[dict[str, Any]], lambda_vpc: dict[str, Any]
 ) -> None:
     """Prowler ec2_instance_port_sqlserver_exposed_to_internet and stricter: 1433/1434 admit only the
     Lambda's security groups (and CIDRs the env file allows), and the Lambda is admitted on 1433."""
@@ -141,30 +142,29 @@ def test_sql_ports_open_only_to_the_lambda(
     fail_on(findings)
 
 
+@allure.title("The database's security groups open no port to the internet")
 def test_database_groups_open_nothing_to_the_internet(db_groups: list[dict[str, Any]]) -> None:
     """Prowler ec2_securitygroup_allow_ingress_from_internet_to_any_port, for the database's groups."""
     fail_on(internet_ingress_findings(db_groups))
 
 
+@allure.title("The Lambda runs in the database's VPC")
 def test_lambda_runs_in_the_database_vpc(instance: dict[str, Any], lambda_vpc: dict[str, Any]) -> None:
     """Prowler awslambda_function_inside_vpc, and the same VPC as the database."""
     name = lambda_vpc["name"]
     if not lambda_vpc["subnets"] or not lambda_vpc["groups"]:
-        fail_on(
-            [
-                f"Lambda {name} is not attached to a VPC (no subnets or security groups), so it cannot reach the "
-                "private database; set VpcConfig with the private subnets and the Lambda security group."
-            ]
+        fail(
+            f"Lambda {name} is not attached to a VPC (no subnets or security groups), so it cannot reach the "
+            "private database; set VpcConfig with the private subnets and the Lambda security group."
         )
     if lambda_vpc["vpcs"] != {instance["VpcId"]}:
-        fail_on(
-            [
-                f"Lambda {name} runs in {sorted(lambda_vpc['vpcs'])} but the database is in {instance['VpcId']}; "
-                "attach the function to subnets of the database's VPC."
-            ]
+        fail(
+            f"Lambda {name} runs in {sorted(lambda_vpc['vpcs'])} but the database is in {instance['VpcId']}; "
+            "attach the function to subnets of the database's VPC."
         )
 
 
+@allure.title("The VPC's default security group, where used, has no rules")
 def test_default_security_group_restricts_all_traffic(
     ec2: Any, instance: dict[str, Any], lambda_vpc: dict[str, Any]
 ) -> None:
@@ -193,6 +193,7 @@ def test_default_security_group_restricts_all_traffic(
     fail_on(findings)
 
 
+@allure.title("The database instance requires IMDSv2")
 def test_database_requires_imdsv2(instance: dict[str, Any]) -> None:
     """Prowler ec2_instance_imdsv2_enabled, where describe_instances shows MetadataOptions."""
     if not instance.get("MetadataOptions"):
@@ -201,7 +202,8 @@ def test_database_requires_imdsv2(instance: dict[str, Any]) -> None:
     fail_on([finding] if finding else [])
 
 
-def test_database_is_unreachable_from_the_runner(env_config: Any, instance: dict[str, Any]) -> None:
+@allure.title("The database is unreachable from a runner outside the VPC (TCP probe)")
+def test_database_is_unreachable_from_the_runner(env_config: EnvConfig, instance: dict[str, Any]) -> None:
     """From a runner outside the VPC, a TCP connect to every address of the database fails within a
     bounded time. Only with [network] tcp_probe = true on AWS: anywhere else those addresses are not
     real, and this suite connects to nothing but loopback."""

@@ -7,7 +7,7 @@ import json
 import secrets
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, NoReturn
+from typing import Any
 
 import allure
 import pytest
@@ -15,17 +15,13 @@ import pytest
 from fixtures.api import ApiClient
 from fixtures.config import EnvConfig
 from fixtures.dbprobe import API_PROBE, SECRET_SHAPE_ERRORS, DbProbeError, DbSecret, query, read_secret, shape_problem
-from fixtures.posture.verdict import aws_errors_fail
+from fixtures.posture.verdict import aws_errors_fail, fail
 from fixtures.users import TestUser
 
 pytestmark = pytest.mark.sqlserver
 UNKNOWN_COURSE_ID = 987654321
 PAGE = 100
 MAX_PAGES = 50
-
-
-def fail(message: str) -> NoReturn:
-    pytest.fail(message, pytrace=False)
 
 
 def require_routes(env_config: EnvConfig, *keys: str) -> None:

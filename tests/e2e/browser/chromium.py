@@ -13,7 +13,10 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from playwright.sync_api import BrowserContext
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = (
@@ -64,7 +67,7 @@ def resolver_rules(hosts: list[str], port: int, *, loopback_only: bool) -> str:
 
 
 @contextmanager
-def browser_context(user_data_dir: Path, rules: str, trusted_spki: str | None) -> Iterator[Any]:
+def browser_context(user_data_dir: Path, rules: str, trusted_spki: str | None) -> Iterator[BrowserContext]:
     """A persistent context on a new, empty profile folder (closed on exit).
 
     Only the origin server's throwaway key is trusted (--ignore-certificate-errors-spki-list, which
