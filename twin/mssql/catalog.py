@@ -318,7 +318,7 @@ INFO_COLUMNS_COLUMNS: list[tuple[str, SqlType, bool]] = [
 _NUM_PREC = {"tinyint": 3, "smallint": 5, "int": 10, "bigint": 19, "float": 53, "real": 24}
 
 
-def _column_row(table: Table, pos: int, c: Column) -> list[object]:
+def _column_row(table: Table, pos: int, c: Column) -> list[str | int | None]:
     t = c.type
     char_len = octet = prec = radix = scale = dt_prec = None
     charset = collation = None
@@ -364,7 +364,7 @@ def _column_row(table: Table, pos: int, c: Column) -> list[object]:
     ]
 
 
-def _literal(v: object) -> str:
+def _literal(v: str | int | None) -> str:
     if v is None:
         return "NULL"
     if isinstance(v, int):
@@ -374,7 +374,7 @@ def _literal(v: object) -> str:
 
 def info_schema_sql(catalog: Catalog, view: str) -> tuple[str, list[tuple[str, SqlType, bool]]]:
     """A SQLite subquery producing the view's rows, filtered by what the session may see."""
-    rows: list[list[object]]
+    rows: list[list[str | int | None]]
     if view == "TABLES":
         cols = INFO_TABLES_COLUMNS
         rows = [[DATABASE, "dbo", t.name, "BASE TABLE"] for t in catalog.tables.values()]

@@ -80,7 +80,7 @@ class Info:
 @dataclass
 class Env:
     kind: str  # begin | commit | rollback | database
-    value: object
+    value: int | str  # the transaction id, or the database name
 
 
 Event = Rows | Done | Error | Info | Env

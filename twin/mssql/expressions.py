@@ -689,7 +689,7 @@ def _literal_type(node: exp.Literal) -> Typed:
     return Typed(T.decimal_type(len(text.lstrip("-")), 0), False, const=True)
 
 
-def _sql_literal(value: object) -> exp.Expr:
+def _sql_literal(value: T.Storage) -> exp.Expr:
     if value is None:
         return exp.Null()
     if isinstance(value, int | float):
