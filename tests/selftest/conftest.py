@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from filelock import FileLock
 
+from fixtures.harness import run_basetemp
 from tests.selftest.campaign import run_campaign
 from tests.selftest.known_gaps import MISSING_CHECKS, TWIN_GAPS
 from tests.selftest.matrix import as_json, table
@@ -44,7 +45,7 @@ def selected_faults() -> list[Fault]:
 
 def shared_dir(config: pytest.Config) -> Path:
     """This pytest run's folder, the same for the xdist controller and every worker."""
-    base = Path(config._tmp_path_factory.getbasetemp())  # type: ignore[attr-defined]
+    base = run_basetemp(config)
     run = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
     return REPORT_DIR / f"run-{run.name}"
 
