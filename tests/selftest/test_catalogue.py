@@ -161,13 +161,23 @@ def test_cli_prints_the_suites_env_overrides_and_clears_them(twin: Twin, ctx: Fa
         idp.describe_user_pool_client(UserPoolId=ctx.target.user_pool_id, ClientId=new_id)
 
 
+class NoContext:
+    """A replay context for an undo with no steps: nothing may be asked of it."""
+
+    def client(self, service: str) -> object:
+        raise AssertionError(f"no step should need a {service} client")
+
+    def sql_execute(self, statement: str, params: tuple[object, ...]) -> None:
+        raise AssertionError(f"no step should run {statement}")
+
+
 def test_suite_env_overrides_stay_in_the_harness_namespace() -> None:
     undo = Undo()
     for name, value in (("PATH", "/tmp"), ("E2E_COGNITO_CLIENT_ID", "x"), ("E2E_COGNITO__CLIENT_ID", "a\nb")):
         with pytest.raises(ValueError, match="E2E_<SECTION>__<KEY>"):
             undo.suite_env(name, value)
     undo.suite_env("E2E_COGNITO__CLIENT_ID", "abc")
-    assert undo.replay(ctx=None) == [] and undo.env == {}  # type: ignore[arg-type]  # no steps: no context needed
+    assert undo.replay(ctx=NoContext()) == [] and undo.env == {}
 
 
 @pytest.mark.parametrize(("args", "code", "text"), [

@@ -91,7 +91,8 @@ class FaultResult:
                 "e2e suite; do not weaken the fault)"
             )
         if crashed:
-            tests = sorted(t.nodeid for t in self.run.tests if t.outcome == "error" and set(t.areas) & set(crashed))
+            run_tests = self.run.tests if self.run else ()
+            tests = sorted(t.nodeid for t in run_tests if t.outcome == "error" and set(t.areas) & set(crashed))
             parts.append(
                 f"checks of {crashed} only crashed with a traceback ({tests[:4]}), which proves nothing: "
                 "make the check fail with a message naming the misconfiguration"

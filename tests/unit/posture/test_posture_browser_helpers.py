@@ -29,6 +29,7 @@ def test_origin_server_speaks_tls_for_the_origin_host_with_the_announced_key() -
             answer = b""
             while chunk := tls.recv(65536):
                 answer += chunk
+        assert der is not None  # a TLS server always sends its certificate
         cert = x509.load_der_x509_certificate(der)
         names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(
             x509.DNSName

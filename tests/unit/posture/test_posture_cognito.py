@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -39,7 +40,7 @@ GOOD_CLIENT = {
     "PreventUserExistenceErrors": "ENABLED",
     "EnableTokenRevocation": True,
 }
-GOOD_POOL = {
+GOOD_POOL: dict[str, Any] = {  # DescribeUserPool's shape, as the rules take it
     "Id": "us-east-1_x",
     "Name": "learninghub-userpool",
     "Policies": {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 import pytest
 
@@ -19,7 +20,8 @@ from fixtures.posture.network import (
     subnet_ids,
 )
 
-PRIVATE_INSTANCE = {
+# describe_instances' and describe_security_groups' shapes, as the rules take them
+PRIVATE_INSTANCE: dict[str, Any] = {
     "InstanceId": "i-1",
     "SubnetId": "subnet-private",
     "PrivateIpAddress": "10.20.2.5",
@@ -48,7 +50,7 @@ PUBLIC = {
         {"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": "igw-1", "State": "active"},
     ],
 }
-DB_SG = {
+DB_SG: dict[str, Any] = {
     "GroupId": "sg-db",
     "VpcId": "vpc-1",
     "IpPermissions": [

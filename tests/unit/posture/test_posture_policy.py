@@ -78,9 +78,9 @@ def test_parse_single_statement_object_and_string_fields() -> None:
         ({"Statement": "x"}, "Statement must be"),
     ],
 )
-def test_parse_rejects_malformed_documents_with_one_line(doc: object, needle: str) -> None:
+def test_parse_rejects_malformed_documents_with_one_line(doc: str | dict[str, object], needle: str) -> None:
     with pytest.raises(PolicyError) as info:
-        parse_policy(doc)  # type: ignore[arg-type]
+        parse_policy(doc)
     assert needle in str(info.value)
     assert "\n" not in str(info.value)
 
