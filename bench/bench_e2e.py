@@ -21,13 +21,23 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TypedDict
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTCOMES = re.compile(r"(\d+) (passed|failed|skipped|xfailed|xpassed|errors?)\b")
 COGNITO = re.compile(r"^cognito-idp calls: (\d+)", re.MULTILINE)
 
 
-def run_suite(workers: int, basetemp: Path) -> dict[str, object]:
+class SuiteRun(TypedDict):
+    workers: int
+    seconds: float
+    exit_code: int
+    cases: int
+    outcomes: dict[str, int]
+    cognito_calls: int | None
+
+
+def run_suite(workers: int, basetemp: Path) -> SuiteRun:
     """One whole run; wall time from the command to its exit (twin start and stop included)."""
     cmd = [
         sys.executable,
@@ -63,12 +73,12 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=1, choices=range(1, 6), help="runs of each kind (median)")
     parser.add_argument("--workers", type=int, default=2, choices=range(2, 9), help="xdist workers of the fast run")
     args = parser.parse_args()
-    runs: dict[int, list[dict[str, object]]] = {args.workers: [], 1: []}
+    runs: dict[int, list[SuiteRun]] = {args.workers: [], 1: []}
     with tempfile.TemporaryDirectory(prefix="bench-e2e-") as tmp:
         for round_ in range(args.rounds):
             for workers in runs:
                 runs[workers].append(run_suite(workers, Path(tmp) / f"n{workers}-{round_}"))
-    fast, slow = (statistics.median(r["seconds"] for r in runs[w]) for w in (args.workers, 1))  # type: ignore[misc]
+    fast, slow = (statistics.median(r["seconds"] for r in runs[w]) for w in (args.workers, 1))
     last = runs[args.workers][-1]
     result = {
         "workers": args.workers,

@@ -51,7 +51,9 @@ def start(cmd: list[str], timeout: float = 60) -> tuple[subprocess.Popen[str], d
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     line: list[str] = []
-    reader = threading.Thread(target=lambda: line.append(proc.stdout.readline()), daemon=True)  # type: ignore[union-attr]
+    stdout = proc.stdout
+    assert stdout is not None  # stdout=PIPE
+    reader = threading.Thread(target=lambda: line.append(stdout.readline()), daemon=True)
     reader.start()
     reader.join(timeout)
     if not line or not line[0].startswith("READY "):

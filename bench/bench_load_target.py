@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import json
 import re
+from typing import Protocol, runtime_checkable
 
 COURSES = [
     {"id": i, "code": f"C-{i:03d}", "title": f"Course {i}", "credits": 3, "price": "49.00", "published": True}
@@ -51,8 +52,14 @@ def answer(head: bytes) -> bytes:
     return ONE.get(int(m[1]), NOT_FOUND) if m else NOT_FOUND
 
 
+@runtime_checkable
+class Writer(Protocol):
+    def write(self, data: bytes) -> None: ...
+
+
 class Http(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, Writer)  # a TCP transport, asyncio's or uvloop's (no asyncio.Transport)
         self.transport = transport
         self.buffer = b""
 

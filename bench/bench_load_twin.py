@@ -103,14 +103,17 @@ def main() -> int:
             if not verdict_path.exists():
                 sys.exit(f"bench: locust failed: {(done.stderr.strip().splitlines() or ['no output'])[-1]}")
             verdict = json.loads(verdict_path.read_text())
-            rounds = int(re.search(r"(\d+) refresh rounds", done.stderr)[1])
+            summary = re.search(r"(\d+) refresh rounds", done.stderr)
+            if summary is None:
+                sys.exit(f"bench: no token pool summary in locust's output: {done.stderr.strip()[-2000:]}")
+            rounds = int(summary[1])
     except TwinStartError as exc:  # its log stays in `work` for reading
         sys.exit(f"bench: {exc}")
     shutil.rmtree(work, ignore_errors=True)
 
     cpu = {role: round(cpu_after[role] - cpu_before.get(role, 0.0), 1) for role in cpu_after}
     cpu["generator (locust, CPU1)"] = round(generator_s, 1)
-    busiest = max(cpu, key=cpu.get) if cpu_after else "unknown (a running twin was given)"
+    busiest = max(cpu, key=lambda role: cpu[role]) if cpu_after else "unknown (a running twin was given)"
     calls = dict(proxy.calls)
     sign_ins = calls.get("AdminInitiateAuth", 0) + calls.get("InitiateAuth", 0)
     expected = opts.pool_size * (1 + rounds)

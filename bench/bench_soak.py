@@ -77,7 +77,8 @@ def children(pid: int) -> list[int]:
 
 
 def process_tree(root: int) -> list[int]:
-    tree, todo = [], [root]
+    tree: list[int] = []
+    todo = [root]
     while todo and len(tree) < 200:
         pid = todo.pop()
         tree.append(pid)

@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TypedDict
 
 import boto3
 from botocore.config import Config
@@ -72,7 +73,15 @@ def ensure_wrk() -> str:
     return shutil.which("wrk") or sys.exit("bench: wrk is not installed and could not be installed")
 
 
-def run_wrk(base_url: str, token: str, seconds: int, connections: int) -> dict[str, float]:
+class WrkResult(TypedDict):
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    non_2xx: int
+    socket_errors: str
+
+
+def run_wrk(base_url: str, token: str, seconds: int, connections: int) -> WrkResult:
     with tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp) / "auth.lua"
         # The token goes into a 0600 script file, not onto the command line other users can read.
@@ -81,10 +90,10 @@ def run_wrk(base_url: str, token: str, seconds: int, connections: int) -> dict[s
             handle.write(f'wrk.headers["Authorization"] = "Bearer {token}"\n')
         cmd = [ensure_wrk(), "-t1", f"-c{connections}", f"-d{seconds}s", "-s", str(script), "--latency"]
         out = subprocess.run([*cmd, f"{base_url}/courses"], capture_output=True, text=True, check=True).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    rps = float(_find(r"Requests/sec:\s+([\d.]+)", out).group(1))
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = re.search(r"Socket errors: (.*)", out)
-    latency = {p: _ms(re.search(rf"\s{p}%\s+([\d.]+\w+)", out).group(1)) for p in ("50", "99")}
+    latency = {p: _ms(_find(rf"\s{p}%\s+([\d.]+\w+)", out).group(1)) for p in ("50", "99")}
     return {
         "rps": rps,
         "p50_ms": latency["50"],
@@ -94,8 +103,16 @@ def run_wrk(base_url: str, token: str, seconds: int, connections: int) -> dict[s
     }
 
 
+def _find(pattern: str, out: str) -> re.Match[str]:
+    """The pattern's match in wrk's output, which always has it."""
+    found = re.search(pattern, out)
+    if found is None:
+        sys.exit(f"bench: {pattern!r} not in wrk's output:\n{out[-2000:]}")
+    return found
+
+
 def _ms(text: str) -> float:
-    value, unit = re.match(r"([\d.]+)(\w+)", text).groups()
+    value, unit = _find(r"^([\d.]+)(\w+)", text).groups()
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
@@ -117,13 +134,13 @@ def main() -> None:
         try:
             env = twin.settings
             token = mint_id_token(env)
-            warmup = run_wrk(env["api"]["base_url"], token, args.warmup, args.connections) if args.warmup > 0 else {}
+            warmup = run_wrk(env["api"]["base_url"], token, args.warmup, args.connections) if args.warmup > 0 else None
             load = run_wrk(env["api"]["base_url"], token, args.seconds, args.connections)
         finally:
             twin.down()
     result = {
         "cold_start_s": {"median": round(statistics.median(starts), 2), "all": [round(s, 2) for s in starts]},
-        "warmup": {"seconds": args.warmup, **warmup},
+        "warmup": {"seconds": args.warmup, **(warmup or {})},
         "get_courses": {"connections": args.connections, "seconds": args.seconds, **load},
         "goals": {"cold_start_s": 5, "rps": 1000, "p99_ms": 25},
     }

@@ -22,6 +22,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TypedDict
 
 ROOT = Path(__file__).resolve().parent.parent
 SUMMARY = re.compile(r"^=+ (.*\b(?:passed|failed|error)\b.*) in [\d.]+s", re.M)
@@ -47,7 +48,14 @@ def hogs(count: int, max_s: float) -> Iterator[None]:
             p.join(timeout=10)
 
 
-def one_run(cmd: list[str], log: Path) -> dict[str, object]:
+class Run(TypedDict):
+    exit_code: int
+    wall_s: float
+    summary: str | None
+    log: str
+
+
+def one_run(cmd: list[str], log: Path) -> Run:
     started = time.monotonic()
     with log.open("w") as out:
         code = subprocess.run(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, check=False).returncode
