@@ -7,7 +7,7 @@ accepts any, and provisioning must never pick up a developer's real AWS credenti
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 import boto3
 from botocore.config import Config
@@ -43,7 +43,10 @@ def error_code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
 
 
-def only(items: list[Any], what: str) -> Any | None:
+T = TypeVar("T")
+
+
+def only(items: list[T], what: str) -> T | None:
     """The single match of a lookup by name, None when absent; two matches are a drifted stack."""
     if len(items) > 1:
         raise ProvisionError(f"{len(items)} {what} exist; expected one. Delete the extras and re-run.")

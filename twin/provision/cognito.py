@@ -50,7 +50,7 @@ def ensure_user_pool(idp: Any, issuer_type: str = names.DEFAULT_ISSUER_TYPE) -> 
         for pool in page["UserPools"]
         if pool["Name"] == names.USER_POOL
     ]
-    existing = only(found, f"user pools named {names.USER_POOL}")
+    existing: str | None = only(found, f"user pools named {names.USER_POOL}")
     if existing:
         current = idp.describe_user_pool(UserPoolId=existing)["UserPool"].get("IssuerConfiguration") or {}
         if current.get("Type", names.DEFAULT_ISSUER_TYPE) != issuer_type:
@@ -61,7 +61,8 @@ def ensure_user_pool(idp: Any, issuer_type: str = names.DEFAULT_ISSUER_TYPE) -> 
         Schema=[{"Name": "email", "AttributeDataType": "String", "Required": True, "Mutable": True}],
         **_pool_settings(issuer_type),
     )
-    return pool["UserPool"]["Id"]
+    pool_id: str = pool["UserPool"]["Id"]
+    return pool_id
 
 
 def _client_settings(name: str, *, token_minutes: int, refresh_days: int) -> dict[str, Any]:
@@ -118,7 +119,8 @@ def ensure_app_client(idp: Any, pool_id: str, name: str, *, token_minutes: int, 
     if existing:
         return existing
     settings = _client_settings(name, token_minutes=token_minutes, refresh_days=refresh_days)
-    return idp.create_user_pool_client(UserPoolId=pool_id, **settings)["UserPoolClient"]["ClientId"]
+    client_id: str = idp.create_user_pool_client(UserPoolId=pool_id, **settings)["UserPoolClient"]["ClientId"]
+    return client_id
 
 
 def ensure_m2m_client(idp: Any, pool_id: str) -> str:
@@ -126,7 +128,8 @@ def ensure_m2m_client(idp: Any, pool_id: str) -> str:
     existing = _existing_client(idp, pool_id, names.M2M_CLIENT)
     if existing:
         return existing
-    return idp.create_user_pool_client(UserPoolId=pool_id, **_m2m_settings())["UserPoolClient"]["ClientId"]
+    client_id: str = idp.create_user_pool_client(UserPoolId=pool_id, **_m2m_settings())["UserPoolClient"]["ClientId"]
+    return client_id
 
 
 def ensure_resource_server(idp: Any, pool_id: str) -> str:
@@ -152,7 +155,7 @@ def domain_for(pool_id: str) -> str:
 
 
 def ensure_domain(idp: Any, pool_id: str) -> str:
-    current = idp.describe_user_pool(UserPoolId=pool_id)["UserPool"].get("Domain")
+    current: str | None = idp.describe_user_pool(UserPoolId=pool_id)["UserPool"].get("Domain")
     if current:
         return current
     domain = domain_for(pool_id)
@@ -172,7 +175,7 @@ def ensure_identity_pool(identity: Any, region: str, pool_id: str, client_id: st
         for pool in page["IdentityPools"]
         if pool["IdentityPoolName"] == names.IDENTITY_POOL
     ]
-    existing = only(found, f"identity pools named {names.IDENTITY_POOL}")
+    existing: str | None = only(found, f"identity pools named {names.IDENTITY_POOL}")
     if existing:
         return existing
     created = identity.create_identity_pool(
@@ -188,7 +191,8 @@ def ensure_identity_pool(identity: Any, region: str, pool_id: str, client_id: st
         ],
         IdentityPoolTags=names.PROJECT_TAG,
     )
-    return created["IdentityPoolId"]
+    identity_pool_id: str = created["IdentityPoolId"]
+    return identity_pool_id
 
 
 def ensure_identity_pool_roles(identity: Any, identity_pool_id: str, auth_arn: str, unauth_arn: str) -> None:

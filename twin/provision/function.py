@@ -75,7 +75,8 @@ def ensure_function(lam: Any, role_arn: str, network: Network, sha256: str) -> s
             lam.update_function_code(FunctionName=names.FUNCTION, S3Bucket=names.BUCKET, S3Key=names.CODE_KEY)
     # On AWS a VPC function stays Pending while its ENIs are made; bounded wait (60 x 1 s).
     lam.get_waiter("function_active_v2").wait(FunctionName=names.FUNCTION, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
-    return config["FunctionArn"]
+    arn: str = config["FunctionArn"]
+    return arn
 
 
 def source_arn(region: str, account_id: str, api_id: str) -> str:

@@ -27,10 +27,11 @@ def _items(agw: Any, operation: str, **kwargs: Any) -> list[dict[str, Any]]:
 
 def ensure_api(agw: Any) -> dict[str, Any]:
     found = [api for api in _items(agw, "get_apis") if api["Name"] == names.API]
-    existing = only(found, f"HTTP APIs named {names.API}")
+    existing: dict[str, Any] | None = only(found, f"HTTP APIs named {names.API}")
     if existing:
         return existing
-    return agw.create_api(Name=names.API, ProtocolType="HTTP", Tags=names.PROJECT_TAG)
+    created: dict[str, Any] = agw.create_api(Name=names.API, ProtocolType="HTTP", Tags=names.PROJECT_TAG)
+    return created
 
 
 def ensure_authorizer(agw: Any, api_id: str, issuer: str, audience: list[str]) -> str:
@@ -42,14 +43,16 @@ def ensure_authorizer(agw: Any, api_id: str, issuer: str, audience: list[str]) -
             agw.update_authorizer(
                 ApiId=api_id, AuthorizerId=existing["AuthorizerId"], JwtConfiguration={**current, "Issuer": issuer}
             )
-        return existing["AuthorizerId"]
-    return agw.create_authorizer(
+        found_id: str = existing["AuthorizerId"]
+        return found_id
+    authorizer_id: str = agw.create_authorizer(
         ApiId=api_id,
         AuthorizerType="JWT",
         Name=names.AUTHORIZER,
         IdentitySource=[names.IDENTITY_SOURCE],
         JwtConfiguration={"Issuer": issuer, "Audience": audience},
     )["AuthorizerId"]
+    return authorizer_id
 
 
 def ensure_integration(agw: Any, api_id: str, function_arn: str) -> str:
@@ -60,8 +63,9 @@ def ensure_integration(agw: Any, api_id: str, function_arn: str) -> str:
     ]
     existing = only(found, f"Lambda integrations of {function_arn}")
     if existing:
-        return existing["IntegrationId"]
-    return agw.create_integration(
+        found_id: str = existing["IntegrationId"]
+        return found_id
+    integration_id: str = agw.create_integration(
         ApiId=api_id,
         IntegrationType="AWS_PROXY",
         IntegrationMethod="POST",
@@ -69,6 +73,7 @@ def ensure_integration(agw: Any, api_id: str, function_arn: str) -> str:
         PayloadFormatVersion="2.0",
         TimeoutInMillis=names.INTEGRATION_TIMEOUT_MS,
     )["IntegrationId"]
+    return integration_id
 
 
 def ensure_routes(agw: Any, api_id: str, integration_id: str, authorizer_id: str) -> dict[str, str]:

@@ -89,7 +89,7 @@ def ensure_role(
 ) -> str:
     """The role's ARN; created with its trust policy (and optional inline policy) when absent."""
     try:
-        arn = iam.get_role(RoleName=name)["Role"]["Arn"]
+        arn: str = iam.get_role(RoleName=name)["Role"]["Arn"]
     except ClientError as exc:
         if error_code(exc) != "NoSuchEntity":
             raise

@@ -40,8 +40,10 @@ def _ensure_vpc(ec2: Any) -> str:
     found = ec2.describe_vpcs(Filters=_by_name([], names.VPC))["Vpcs"]
     existing = only(found, f"VPCs named {names.VPC}")
     if existing:
-        return existing["VpcId"]
-    vpc_id = ec2.create_vpc(CidrBlock=names.VPC_CIDR, TagSpecifications=_tag_spec("vpc", names.VPC))["Vpc"]["VpcId"]
+        found_id: str = existing["VpcId"]
+        return found_id
+    vpc = ec2.create_vpc(CidrBlock=names.VPC_CIDR, TagSpecifications=_tag_spec("vpc", names.VPC))["Vpc"]
+    vpc_id: str = vpc["VpcId"]
     ec2.modify_vpc_attribute(VpcId=vpc_id, EnableDnsSupport={"Value": True})
     ec2.modify_vpc_attribute(VpcId=vpc_id, EnableDnsHostnames={"Value": True})
     return vpc_id
@@ -51,8 +53,9 @@ def _ensure_subnet(ec2: Any, vpc_id: str, name: str, cidr: str, az: str, *, publ
     found = ec2.describe_subnets(Filters=_by_name([{"Name": "vpc-id", "Values": [vpc_id]}], name))["Subnets"]
     existing = only(found, f"subnets named {name}")
     if existing:
-        return existing["SubnetId"]
-    subnet_id = ec2.create_subnet(
+        found_id: str = existing["SubnetId"]
+        return found_id
+    subnet_id: str = ec2.create_subnet(
         VpcId=vpc_id, CidrBlock=cidr, AvailabilityZone=az, TagSpecifications=_tag_spec("subnet", name)
     )["Subnet"]["SubnetId"]
     if public:
@@ -67,7 +70,8 @@ def _ensure_igw(ec2: Any, vpc_id: str) -> str:
         igw = ec2.create_internet_gateway(TagSpecifications=_tag_spec("internet-gateway", names.IGW))["InternetGateway"]
     if not any(a.get("VpcId") == vpc_id for a in igw.get("Attachments", [])):
         ec2.attach_internet_gateway(InternetGatewayId=igw["InternetGatewayId"], VpcId=vpc_id)
-    return igw["InternetGatewayId"]
+    igw_id: str = igw["InternetGatewayId"]
+    return igw_id
 
 
 def _ensure_route_table(ec2: Any, vpc_id: str, name: str, subnet_id: str, igw_id: str | None) -> str:
@@ -76,7 +80,7 @@ def _ensure_route_table(ec2: Any, vpc_id: str, name: str, subnet_id: str, igw_id
     table = only(found, f"route tables named {name}")
     if table is None:
         table = ec2.create_route_table(VpcId=vpc_id, TagSpecifications=_tag_spec("route-table", name))["RouteTable"]
-    table_id = table["RouteTableId"]
+    table_id: str = table["RouteTableId"]
     has_default = any(r.get("DestinationCidrBlock") == "0.0.0.0/0" for r in table.get("Routes", []))
     if igw_id and not has_default:
         ec2.create_route(RouteTableId=table_id, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw_id)
@@ -89,7 +93,7 @@ def _ensure_sg(ec2: Any, vpc_id: str, name: str, description: str) -> dict[str, 
     found = ec2.describe_security_groups(
         Filters=[{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "group-name", "Values": [name]}]
     )["SecurityGroups"]
-    existing = only(found, f"security groups named {name}")
+    existing: dict[str, Any] | None = only(found, f"security groups named {name}")
     if existing:
         return existing
     group_id = ec2.create_security_group(
@@ -153,7 +157,8 @@ def ensure_db_instance(ec2: Any, ssm: Any, network: Network) -> str:
     )["Reservations"]
     existing = only([i for r in reservations for i in r["Instances"]], f"instances named {names.DB_INSTANCE}")
     if existing:
-        return existing["InstanceId"]
+        found_id: str = existing["InstanceId"]
+        return found_id
     image_id = ssm.get_parameter(Name=names.AMI_PARAMETER)["Parameter"]["Value"]
     # SubnetId + SecurityGroupIds (not NetworkInterfaces): the groups then show on the instance itself.
     instance = ec2.run_instances(
@@ -166,4 +171,5 @@ def ensure_db_instance(ec2: Any, ssm: Any, network: Network) -> str:
         MetadataOptions={"HttpTokens": "required", "HttpEndpoint": "enabled"},
         TagSpecifications=_tag_spec("instance", names.DB_INSTANCE),
     )["Instances"][0]
-    return instance["InstanceId"]
+    instance_id: str = instance["InstanceId"]
+    return instance_id

@@ -31,16 +31,17 @@ def ensure_db_secret(sm: Any, host: str, port: int, password: str) -> str:
     """The secret's ARN, its current value equal to the given connection settings."""
     wanted = secret_value(host, port, password)
     try:
-        arn = sm.describe_secret(SecretId=names.DB_SECRET)["ARN"]
+        arn: str = sm.describe_secret(SecretId=names.DB_SECRET)["ARN"]
     except ClientError as exc:
         if error_code(exc) != "ResourceNotFoundException":
             raise
-        return sm.create_secret(
+        created: str = sm.create_secret(
             Name=names.DB_SECRET,
             Description="learninghub SQL Server connection for the API Lambda",
             SecretString=json.dumps(wanted),
             Tags=[{"Key": k, "Value": v} for k, v in names.PROJECT_TAG.items()],
         )["ARN"]
+        return created
     current = json.loads(sm.get_secret_value(SecretId=arn)["SecretString"])
     if current != wanted:
         sm.put_secret_value(SecretId=arn, SecretString=json.dumps(wanted))
