@@ -45,7 +45,7 @@ from moto.core.exceptions import (
 from moto.iam.access_control import IAMRequest
 from moto.utilities.utils import get_partition
 
-from twin.controlplane.patches._guard import MotoMismatch, replace, require
+from twin.controlplane.patches._guard import MotoMismatch, add, replace, require
 
 PATCH = "twin.iam.moto_auth"
 # Services the harness may call without a signature (AWS's unauthenticated APIs); botocore knows which.
@@ -145,7 +145,7 @@ def _wrap_request(original: Callable[..., AWSRequest]) -> Callable[..., AWSReque
     return create_aws_request
 
 
-def _user_pool_resource(self: Any) -> str:
+def _user_pool_resource(self: CognitoIdpResponse) -> str:
     """The ARN moto checks a Cognito user pool call against: the pool named in the request, else "*"."""
     try:
         pool = json.loads(self.body or "{}").get("UserPoolId")
@@ -166,4 +166,4 @@ def apply() -> None:
     """Install the corrections (idempotent)."""
     replace(ActionAuthenticatorMixin, "_authenticate_and_authorize_action", _wrap, PATCH)
     replace(IAMRequest, "_create_aws_request", _wrap_request, PATCH)
-    CognitoIdpResponse._determine_resource = _user_pool_resource  # type: ignore[attr-defined]
+    add(CognitoIdpResponse, "_determine_resource", _user_pool_resource)

@@ -47,7 +47,7 @@ def load_policy(path: Path = DEFAULT_POLICY) -> Policy:
     except json.JSONDecodeError as exc:
         raise PolicyError(f"policy file {path} is not JSON (line {exc.lineno}: {exc.msg})") from None
     statements = policy.get("Statement") if isinstance(policy, dict) else None
-    if not isinstance(statements, list) or not statements:
+    if not isinstance(policy, dict) or not isinstance(statements, list) or not statements:
         raise PolicyError(f"policy file {path} has no Statement list")
     for index, statement in enumerate(statements):
         where = f"policy file {path}, statement {statement.get('Sid', index) if isinstance(statement, dict) else index}"
@@ -73,7 +73,8 @@ def render(policy: Policy, values: Mapping[str, str]) -> Policy:
             f"no value for placeholder(s) {', '.join(missing)}; give them or drop the statements using them"
         )
     text = PLACEHOLDER_RE.sub(lambda m: json.dumps(values[m.group(1)])[1:-1], json.dumps(policy))
-    return json.loads(text)
+    rendered: Policy = json.loads(text)  # the dumps of a Policy, with strings replaced inside strings
+    return rendered
 
 
 def actions(policy: Policy, effect: str = "Allow") -> list[str]:
