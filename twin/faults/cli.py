@@ -43,8 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     faults = catalogue()
     if args.command == "list":
-        for fault in faults.values():
-            print(f"{fault.name:36} {','.join(sorted(fault.areas)):20} {fault.story}")
+        for listed in faults.values():
+            print(f"{listed.name:36} {','.join(sorted(listed.areas)):20} {listed.story}")
         return 0
     fault = faults.get(args.name)
     if fault is None:

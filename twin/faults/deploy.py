@@ -32,7 +32,7 @@ def deployed_zip(ctx: FaultContext) -> bytes:
     name = urllib.parse.quote(ctx.target.function_name, safe="")
     url = f"{ctx.target.endpoint_url}/_twin/lambda/{name}/code"
     with urllib.request.urlopen(url, timeout=CODE_TIMEOUT_S) as response:
-        data = response.read()
+        data: bytes = response.read()
     expected = function_configuration(ctx)["CodeSha256"]
     if base64.b64encode(hashlib.sha256(data).digest()).decode() != expected:
         raise FaultError("the control plane handed out code that does not match the function's CodeSha256")

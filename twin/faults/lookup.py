@@ -52,7 +52,8 @@ def integration_id(ctx: FaultContext) -> str:
 
 def db_instance(ctx: FaultContext) -> dict[str, Any]:
     reservations = ctx.client("ec2").describe_instances(InstanceIds=[ctx.target.instance_id])["Reservations"]
-    return reservations[0]["Instances"][0]
+    instance: dict[str, Any] = reservations[0]["Instances"][0]
+    return instance
 
 
 def db_group_ids(ctx: FaultContext) -> list[str]:
@@ -70,7 +71,8 @@ def db_group_id(ctx: FaultContext) -> str:
 
 
 def security_group(ctx: FaultContext, group_id: str) -> dict[str, Any]:
-    return ctx.client("ec2").describe_security_groups(GroupIds=[group_id])["SecurityGroups"][0]
+    group: dict[str, Any] = ctx.client("ec2").describe_security_groups(GroupIds=[group_id])["SecurityGroups"][0]
+    return group
 
 
 def default_group_id(ctx: FaultContext) -> str:
@@ -124,4 +126,5 @@ def identity_roles(ctx: FaultContext) -> dict[str, str]:
 
 
 def function_configuration(ctx: FaultContext) -> dict[str, Any]:
-    return ctx.client("lambda").get_function_configuration(FunctionName=ctx.target.function_name)
+    config: dict[str, Any] = ctx.client("lambda").get_function_configuration(FunctionName=ctx.target.function_name)
+    return config

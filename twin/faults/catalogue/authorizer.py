@@ -16,7 +16,10 @@ ADMIN_ROUTE = "GET /admin/export"
 
 
 def observe_authorizer(ctx: FaultContext) -> dict[str, Any]:
-    return ctx.client("apigatewayv2").get_authorizer(ApiId=ctx.target.api_id, AuthorizerId=authorizer_id(ctx))
+    found: dict[str, Any] = ctx.client("apigatewayv2").get_authorizer(
+        ApiId=ctx.target.api_id, AuthorizerId=authorizer_id(ctx)
+    )
+    return found
 
 
 def observe_routes(ctx: FaultContext) -> list[dict[str, Any]]:

@@ -31,13 +31,15 @@ SSR_SUFFIX = "-ssr"
 
 
 def describe_client(ctx: FaultContext) -> dict[str, Any]:
-    return ctx.client("cognito-idp").describe_user_pool_client(
+    client: dict[str, Any] = ctx.client("cognito-idp").describe_user_pool_client(
         UserPoolId=ctx.target.user_pool_id, ClientId=ctx.target.client_id
     )["UserPoolClient"]
+    return client
 
 
 def describe_pool(ctx: FaultContext) -> dict[str, Any]:
-    return ctx.client("cognito-idp").describe_user_pool(UserPoolId=ctx.target.user_pool_id)["UserPool"]
+    pool: dict[str, Any] = ctx.client("cognito-idp").describe_user_pool(UserPoolId=ctx.target.user_pool_id)["UserPool"]
+    return pool
 
 
 def change_client(ctx: FaultContext, undo: Undo, edit: Callable[[dict[str, Any]], None]) -> None:

@@ -14,7 +14,8 @@ APP_ORIGIN = "https://app.learninghub.test"
 
 
 def observe_cors(ctx: FaultContext) -> dict[str, Any] | None:
-    return ctx.client("apigatewayv2").get_api(ApiId=ctx.target.api_id).get("CorsConfiguration")
+    cors: dict[str, Any] | None = ctx.client("apigatewayv2").get_api(ApiId=ctx.target.api_id).get("CorsConfiguration")
+    return cors
 
 
 def change_cors(ctx: FaultContext, undo: Undo, edit: Callable[[dict[str, Any]], None]) -> None:

@@ -22,7 +22,7 @@ POOL_FIELDS = (
 
 
 # UpdateIdentityPool replaces the whole configuration: a revert names every list it must empty again.
-CLEARED = {
+CLEARED: dict[str, dict[str, str] | list[str] | list[dict[str, str | bool]]] = {
     "SupportedLoginProviders": {},
     "OpenIdConnectProviderARNs": [],
     "SamlProviderARNs": [],

@@ -161,7 +161,8 @@ def _public_table(ctx: FaultContext, undo: Undo) -> None:
 
 
 def observe_subnet(ctx: FaultContext) -> dict[str, Any]:
-    return ctx.client("ec2").describe_subnets(SubnetIds=[db_instance(ctx)["SubnetId"]])["Subnets"][0]
+    subnet: dict[str, Any] = ctx.client("ec2").describe_subnets(SubnetIds=[db_instance(ctx)["SubnetId"]])["Subnets"][0]
+    return subnet
 
 
 @fault(

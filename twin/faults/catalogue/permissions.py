@@ -252,7 +252,10 @@ def _second_function_url(ctx: FaultContext, undo: Undo) -> None:
 
 
 def observe_integration(ctx: FaultContext) -> dict[str, Any]:
-    return ctx.client("apigatewayv2").get_integration(ApiId=ctx.target.api_id, IntegrationId=integration_id(ctx))
+    found: dict[str, Any] = ctx.client("apigatewayv2").get_integration(
+        ApiId=ctx.target.api_id, IntegrationId=integration_id(ctx)
+    )
+    return found
 
 
 @fault(
