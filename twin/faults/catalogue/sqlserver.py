@@ -127,8 +127,8 @@ def observe_code(ctx: FaultContext) -> dict[str, Any]:
 )
 def _deploy_ignores_ownership(ctx: FaultContext, undo: Undo) -> None:
     deploy_code(ctx, undo, patched_backend([
-        (DB_FILE, '"WHERE ExamId = %s AND UserSub = %s",\n        (exam_id, user_sub),',
-         '"WHERE ExamId = %s",\n        (exam_id,),'),
+        (DB_FILE, ' WHERE ExamId = %s AND UserSub = %s",\n        (exam_id, user_sub),',
+         ' WHERE ExamId = %s",\n        (exam_id,),'),
     ]))  # fmt: skip
 
 
