@@ -144,9 +144,11 @@ class Gateway:
         headers = joined_headers(header_list)
         api_id = api_id_for_host(headers.get("host", ""), self._settings.default_api_id)
         snapshot = self._refresher.current
-        api = snapshot.apis.get(api_id) if api_id else None
-        if api is not None:
-            self._refresher.touch(api_id)  # type: ignore[arg-type]
+        api = None
+        if api_id:
+            api = snapshot.apis.get(api_id)
+            if api is not None:
+                self._refresher.touch(api_id)
         if api is None or not api.serving:
             return NOT_FOUND[0], [JSON], NOT_FOUND[1]
         # "For the OPTIONS method, your request must contain an origin header and an Access-Control-Request-Method

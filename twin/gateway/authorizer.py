@@ -13,7 +13,7 @@ import binascii
 import json
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -169,9 +169,10 @@ class JwtValidator:
         if key_alg is not None and key_alg != alg:
             raise _Reject(f"signing method {alg} does not match the key's algorithm")
         hash_cls, pss = _HASHES[alg]
-        pad = padding.PSS(mgf=padding.MGF1(hash_cls()), salt_length=hash_cls.digest_size) if pss else padding.PKCS1v15()
+        digest = hash_cls()
+        pad = padding.PSS(mgf=padding.MGF1(digest), salt_length=digest.digest_size) if pss else padding.PKCS1v15()
         try:
-            key.verify(signature, f"{parts[0]}.{parts[1]}".encode(), pad, hash_cls())
+            key.verify(signature, f"{parts[0]}.{parts[1]}".encode(), pad, digest)
         except InvalidSignature as exc:
             raise _Reject("crypto/rsa: verification error") from exc
         self._check_claims(cfg, claims)
@@ -204,5 +205,5 @@ class JwtValidator:
             raise _Reject("token used before issued")
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: object) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)

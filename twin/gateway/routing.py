@@ -8,6 +8,7 @@ only catches what nothing else matches (including OPTIONS, which is why it disab
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypedDict
 from urllib.parse import unquote
 
 LITERAL, PARAM = 2, 1
@@ -39,19 +40,31 @@ class Route:
         return self.route_key.split(" ", 1)[1]
 
 
+class _Common(TypedDict):
+    """The fields of a Route that do not depend on its key."""
+
+    route_id: str
+    route_key: str
+    authorization_type: str
+    authorizer_id: str | None
+    scopes: tuple[str, ...]
+    target: str | None
+
+
 def compile_route(raw: dict[str, object]) -> Route | None:
     """A Route from a get_routes item; None for a key API Gateway would have refused (moto stores anything)."""
     key = str(raw.get("RouteKey") or "")
-    common = {
+    scopes = raw.get("AuthorizationScopes") or []
+    common: _Common = {
         "route_id": str(raw.get("RouteId") or ""),
         "route_key": key,
         "authorization_type": str(raw.get("AuthorizationType") or "NONE"),
         "authorizer_id": (str(raw["AuthorizerId"]) if raw.get("AuthorizerId") else None),
-        "scopes": tuple(str(s) for s in (raw.get("AuthorizationScopes") or [])),  # type: ignore[union-attr]
+        "scopes": tuple(str(s) for s in scopes) if isinstance(scopes, list) else (),
         "target": (str(raw["Target"]) if raw.get("Target") else None),
     }
     if key == "$default":
-        return Route(method=None, segments=(), greedy=None, **common)  # type: ignore[arg-type]
+        return Route(method=None, segments=(), greedy=None, **common)
     method, sep, path = key.partition(" ")
     if not sep or not method.isalpha() or method.upper() != method or not path.startswith("/"):
         return None
@@ -61,7 +74,7 @@ def compile_route(raw: dict[str, object]) -> Route | None:
         greedy = parts.pop()[1:-2]
     if any(p.endswith("+}") for p in parts):
         return None  # a greedy variable is only allowed last
-    return Route(method=method, segments=tuple(parts), greedy=greedy, **common)  # type: ignore[arg-type]
+    return Route(method=method, segments=tuple(parts), greedy=greedy, **common)
 
 
 def _is_param(segment: str) -> bool:

@@ -320,9 +320,10 @@ def start_gateway(control_url: str, state_dir: Path, *extra: str, timeout: float
         proc = subprocess.Popen(
             cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=err, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}
         )
-    assert proc.stdout is not None
+    stdout = proc.stdout
+    assert stdout is not None
     result: list[str] = []
-    reader = threading.Thread(target=lambda: result.append(proc.stdout.readline()), daemon=True)  # type: ignore[union-attr]
+    reader = threading.Thread(target=lambda: result.append(stdout.readline()), daemon=True)
     reader.start()
     reader.join(timeout)
     if not result or not result[0].startswith("READY "):
