@@ -73,7 +73,9 @@ def test_master_mints_and_refreshes_and_each_worker_gets_its_own_users(fresh_sta
     assert first and second and not first & second, "each worker uses its own users"
     assert len(first | second) == 4
 
-    rounds = int(re.search(r"(\d+) refresh rounds", m_err)[1])
+    summary = re.search(r"(\d+) refresh rounds", m_err)
+    assert summary, m_err[-3000:]
+    rounds = int(summary[1])
     assert rounds >= 1, "tokens were refreshed during the run"
     calls = fresh_stack.cognito.calls
     assert calls["AdminInitiateAuth"] == 4, "one sign-in per pool user, from the master only"

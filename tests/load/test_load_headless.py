@@ -223,7 +223,9 @@ def test_without_an_env_file_a_local_twin_is_started_and_stopped(run_locust):
 
     assert run.returncode == 0, run.stderr[-3000:]
     assert "SLO gate: env local-twin" in run.stderr
-    api, state_dir = re.search(r"local twin ready: API (\S+) \(state (\S+)\)", run.stderr).groups()
+    ready = re.search(r"local twin ready: API (\S+) \(state (\S+)\)", run.stderr)
+    assert ready, run.stderr[-3000:]
+    api, state_dir = ready.groups()
     assert "local twin stopped" in run.stderr and not Path(state_dir).exists(), "twin down, state folder removed"
     with pytest.raises(requests.ConnectionError):
         requests.get(f"{api}/health", timeout=2)

@@ -125,7 +125,9 @@ def test_the_failure_and_the_exception_are_still_reported(written: Written):
     with (written.out_dir / "load_exceptions.csv").open(encoding="utf-8") as handle:
         exceptions = list(csv.DictReader(handle))
     assert [e["Count"] for e in exceptions] == ["1"]
-    report = json.loads(DATA_LINE.search(written.text("load.html"))[1])
+    data = DATA_LINE.search(written.text("load.html"))
+    assert data, "the HTML report has no data line"
+    report = json.loads(data[1])
     assert [(f["name"], f["occurrences"]) for f in report["failures_statistics"]] == [("/courses", 1)]
     assert [e["count"] for e in report["exceptions_statistics"]] == [1]
 

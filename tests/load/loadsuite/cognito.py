@@ -27,7 +27,8 @@ from fixtures.config import EnvConfig
 from fixtures.retry import THROTTLING_CODES
 from fixtures.signin import SignInError, Tokens
 from fixtures.users import CognitoUsers, ProtectedEnvironmentError, TestUser
-from loadsuite.errors import SetupError
+
+from .errors import SetupError
 
 
 class AuthRejected(SetupError):

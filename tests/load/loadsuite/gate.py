@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import gevent
 
-from loadsuite.slo import Check, Rule, evaluate
+from .slo import Check, Rule, evaluate
 
 if TYPE_CHECKING:  # importing locust monkey-patches the process; types only
     from locust.stats import RequestStats

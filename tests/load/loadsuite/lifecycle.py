@@ -26,7 +26,7 @@ import requests
 from gevent.lock import BoundedSemaphore
 from locust import log as locust_log
 from locust.env import Environment
-from locust.runners import MasterRunner, WorkerRunner
+from locust.runners import MasterRunner, Runner, WorkerRunner
 
 from fixtures import interrupts
 from fixtures.config import ConfigError, EnvConfig, load_config
@@ -35,14 +35,15 @@ from fixtures.lease import RunLease
 from fixtures.local_twin import signal_twin
 from fixtures.preflight import describe_aws_error
 from fixtures.redaction import install_log_redaction
-from loadsuite import options as suite_options
-from loadsuite import scenarios, slo
-from loadsuite.cognito import Cognito
-from loadsuite.errors import SetupError
-from loadsuite.gate import EXIT_CRASH, AbortWatcher, Verdict, summary_table
-from loadsuite.pool import Entry, TokenPool, slices
-from loadsuite.reports import HistorySampler, write_reports
-from loadsuite.twin import PROJECT_ROOT, Twin
+
+from . import options as suite_options
+from . import scenarios, slo
+from .cognito import Cognito
+from .errors import SetupError
+from .gate import EXIT_CRASH, AbortWatcher, Verdict, summary_table
+from .pool import Entry, TokenPool, slices
+from .reports import HistorySampler, write_reports
+from .twin import PROJECT_ROOT, Twin
 
 TOKENS_MESSAGE = "loadsuite_tokens"
 REFRESH_WAIT_S = 30
@@ -104,7 +105,7 @@ class LoadRun:
             sys.exit(EXIT_CRASH)
 
     def setup(self, environment: Environment) -> None:
-        opts = environment.parsed_options
+        opts = suite_options.parsed(environment)
         suite_options.check(opts)
         self.rules = slo.parse(opts.slo)
         if isinstance(environment.runner, MasterRunner) and opts.headless and opts.pool_size < opts.expect_workers:
@@ -172,7 +173,7 @@ class LoadRun:
     def hand_out(self, environment: Environment) -> None:
         """Give every connected worker its own slice of the pool (or the local store everything)."""
         assert self.pool is not None
-        entries = self.pool.entries(environment.parsed_options.pool_size)
+        entries = self.pool.entries(suite_options.parsed(environment).pool_size)
         runner = environment.runner
         if not isinstance(runner, MasterRunner):
             scenarios.STORE.replace(entries)
@@ -195,7 +196,7 @@ class LoadRun:
 
     def on_worker_connect(self, client_id: str, **_: Any) -> None:
         environment = self.environment
-        if environment is not None and self.pool is not None and environment.runner.state in ("spawning", "running"):
+        if environment is not None and self.pool is not None and _runner(environment).state in ("spawning", "running"):
             # The worker is registered right after this event fires; deal once it is.
             gevent.spawn_later(0.5, self._hand_out_logged, environment)
 
@@ -208,7 +209,7 @@ class LoadRun:
     def refresh_loop(self, environment: Environment) -> None:
         assert self.pool is not None
         while True:
-            gevent.sleep(max(1.0, self.pool.next_refresh_in(environment.parsed_options.token_refresh_fraction)))
+            gevent.sleep(max(1.0, self.pool.next_refresh_in(suite_options.parsed(environment).token_refresh_fraction)))
             try:
                 with self.refreshing:
                     self.pool.refresh_all()
@@ -224,7 +225,7 @@ class LoadRun:
         if isinstance(environment.runner, WorkerRunner) or self.pool is None:
             return
         interrupts.install(self.farewell, self.deliver)  # again: Locust has installed its own SIGTERM handler
-        opts = environment.parsed_options
+        opts, runner = suite_options.parsed(environment), _runner(environment)
         try:  # the web UI form may have changed any argument since init
             suite_options.check(opts)
             self.rules = slo.parse(opts.slo)
@@ -233,11 +234,11 @@ class LoadRun:
         except SetupError as exc:
             log.error("%s", exc)
             self.failed_setup = str(exc)
-            gevent.spawn(environment.runner.quit if opts.headless else environment.runner.stop)
+            gevent.spawn(runner.quit if opts.headless else runner.stop)
             return
         if self.watcher is not None:
             self.watcher.cancel()
-        stop = environment.runner.quit if opts.headless else environment.runner.stop
+        stop = runner.quit if opts.headless else runner.stop
         self.watcher = AbortWatcher(self.rules, environment.stats, stop, opts.slo_abort_grace)
         self.watcher.start()
 
@@ -267,7 +268,7 @@ class LoadRun:
         if self.sampler is not None:
             self.sampler.stop()
             history = self.sampler.rows
-        opts = environment.parsed_options
+        opts = suite_options.parsed(environment)
         stats = environment.stats
         cognito = self.pool.cognito.stats
         notes = [
@@ -280,7 +281,7 @@ class LoadRun:
         verdict = Verdict(
             checks=slo.evaluate(self.rules, stats),
             aborted=self.watcher.reason if self.watcher else "",
-            request_errors=stats.total.num_failures + sum(e["count"] for e in environment.runner.exceptions.values()),
+            request_errors=stats.total.num_failures + sum(e["count"] for e in _runner(environment).exceptions.values()),
             crashed=bool(locust_log.unhandled_greenlet_exception or self.failed_setup),
             notes=notes,
         )
@@ -337,6 +338,13 @@ class LoadRun:
         if self.twin is not None and self.twin.running:
             self.twin.stop()
             log.info("local twin stopped")
+
+
+def _runner(environment: Environment) -> Runner:
+    """The environment's runner; Locust creates it before it fires the events the suite handles."""
+    if environment.runner is None:
+        raise RuntimeError("a Locust event fired before the runner was created")
+    return environment.runner
 
 
 def _to_main_greenlet() -> Callable[[str], None]:

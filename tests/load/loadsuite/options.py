@@ -7,13 +7,18 @@ are typed (never None) because the web UI converts form values with `type(defaul
 
 from __future__ import annotations
 
-from typing import Any
+from argparse import Namespace
+from typing import TYPE_CHECKING, Any
 
 from fixtures.janitor import DEFAULT_MAX_AGE_H
 from fixtures.lease import DEFAULT_TTL_S, MIN_TTL_S
-from loadsuite.errors import SetupError
-from loadsuite.plans import PLANS
-from loadsuite.pool import MAX_POOL_SIZE
+
+from .errors import SetupError
+from .plans import PLANS
+from .pool import MAX_POOL_SIZE
+
+if TYPE_CHECKING:  # locust is not imported for the arguments alone (show_arguments.py)
+    from locust.env import Environment
 
 DEFAULT_SLO = "p95<1000ms, p99<2000ms, fail_ratio<1%"
 
@@ -79,6 +84,13 @@ def add_arguments(parser: Any) -> None:
         include_in_web_ui=False,
         help="parallel Cognito calls while filling the pool (stay well under the account quota)",
     )
+
+
+def parsed(environment: Environment) -> Namespace:
+    """The run's options; Locust parses the command line before it builds the environment the suite sees."""
+    if environment.parsed_options is None:
+        raise RuntimeError("a Locust environment without parsed options: the load suite runs from its locustfile")
+    return environment.parsed_options
 
 
 def check(options: Any) -> None:

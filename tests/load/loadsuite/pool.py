@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from loadsuite.cognito import Cognito, Member
-from loadsuite.errors import SetupError
+from .cognito import Cognito, Member
+from .errors import SetupError
 
 MAX_POOL_SIZE = 500  # 500 users is 10 s of Cognito's shared 50 RPS UserCreation quota; more needs a fixed pool.
 log = logging.getLogger("loadsuite.pool")

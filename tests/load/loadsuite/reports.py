@@ -25,7 +25,8 @@ from locust.env import Environment
 from locust.html import get_html_report
 
 from fixtures.redaction import redact
-from loadsuite.gate import Verdict
+
+from .gate import Verdict
 
 # The one line of Locust's report template (`window.templateArgs = {{ template_args|tojson }}`) that holds data.
 REPORT_DATA_RE = re.compile(r"^(\s*window\.templateArgs = )(.+)$", re.M)

@@ -20,7 +20,7 @@ import gevent
 from locust import between, tag, task
 from locust.contrib.fasthttp import FastHttpUser, ResponseContextManager
 
-from loadsuite.pool import TokenStore
+from .pool import TokenStore
 
 STORE = TokenStore()  # filled by the lifecycle (local process) or by the master's messages (worker)
 PROBE = {"value": "load"}  # x-e2e-probe value: marks load traffic in the backend's logs
@@ -143,7 +143,9 @@ class LearningHubUser(FastHttpUser):
 def _expect(resp: ResponseContextManager, status: int) -> Any:
     """The JSON body when the status is right; otherwise marks the failure and returns None."""
     if resp.status_code != status:
-        reason = f"no response ({type(resp.error).__name__})" if not resp.status_code else f"status {resp.status_code}"
+        # Locust copies `error` from the failed response at run time; its types declare it on ErrorResponse only.
+        error: object = getattr(resp, "error", None)
+        reason = f"no response ({type(error).__name__})" if not resp.status_code else f"status {resp.status_code}"
         resp.failure(f"{reason}, expected {status}")
         return None
     body = _json(resp)

@@ -8,9 +8,12 @@ wants one fixed shape (`from loadsuite.shapes import RampShape`).
 
 from __future__ import annotations
 
+from argparse import Namespace
+
 from locust import LoadTestShape
 
-from loadsuite.plans import PLANS, Plan
+from .options import parsed
+from .plans import PLANS, Plan
 
 
 class PlannedShape(LoadTestShape):
@@ -19,7 +22,7 @@ class PlannedShape(LoadTestShape):
     plan: Plan
 
     def tick(self) -> tuple[int, float] | None:
-        return self.plan.tick_at(self.get_run_time(), self.runner.environment.parsed_options)
+        return self.plan.tick_at(self.get_run_time(), _options(self))
 
 
 class RampShape(PlannedShape):
@@ -44,5 +47,12 @@ class SelectedShape(LoadTestShape):
     use_common_options = True
 
     def tick(self) -> tuple[int, float] | None:
-        options = self.runner.environment.parsed_options
+        options = _options(self)
         return PLANS[options.shape].tick_at(self.get_run_time(), options)
+
+
+def _options(shape: LoadTestShape) -> Namespace:
+    """The run's options; Locust gives a shape its runner before the first tick."""
+    if shape.runner is None:
+        raise RuntimeError("a load shape ticked before Locust gave it its runner")
+    return parsed(shape.runner.environment)

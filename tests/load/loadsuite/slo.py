@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from loadsuite.errors import SetupError
+from .errors import SetupError
 
 if TYPE_CHECKING:  # importing locust monkey-patches the process; types only
     from locust.stats import RequestStats, StatsEntry
@@ -118,7 +118,7 @@ def _parse_one(part: str) -> Rule:
 
 def entry_for(stats: RequestStats, rule: Rule) -> StatsEntry | None:
     """The statistics a rule reads; None when the endpoint never saw a request."""
-    if rule.method is None:
+    if rule.method is None or rule.name is None:  # the rule's pattern sets both or neither
         return stats.total
     return stats.entries.get((rule.name, rule.method))
 

@@ -12,7 +12,8 @@ import tempfile
 from pathlib import Path
 
 from fixtures.local_twin import LaunchedTwin, TwinStartError, launch_twin
-from loadsuite.errors import SetupError
+
+from .errors import SetupError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 
