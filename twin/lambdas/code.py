@@ -90,7 +90,7 @@ def fetch_code(control_url: str, name: str, timeout_s: float = 10.0) -> bytes:
     url = f"{control_url.rstrip('/')}/_twin/lambda/{urllib.parse.quote(name, safe='')}/code"
     try:
         with urllib.request.urlopen(url, timeout=timeout_s) as resp:
-            data = resp.read(MAX_CODE_BYTES + 1)
+            data: bytes = resp.read(MAX_CODE_BYTES + 1)
             declared = resp.headers.get("x-code-sha256")
     except (urllib.error.URLError, OSError) as exc:
         raise CodeUnavailable(f"cannot fetch code of {name}: {exc}") from exc

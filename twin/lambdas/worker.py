@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import decimal
 import importlib
+import io
 import json
 import os
 import resource
@@ -154,8 +155,9 @@ def main() -> None:
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     os.dup2(2, 1)
-    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
-    sys.stderr.reconfigure(line_buffering=True)  # type: ignore[union-attr]
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):  # what a started interpreter has; typeshed says only TextIO
+            stream.reconfigure(line_buffering=True)
     # The script's own folder must not shadow the function's modules: Lambda puts the task root first.
     sys.path[0] = task_root
     os.chdir(task_root)
