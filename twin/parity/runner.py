@@ -47,12 +47,13 @@ def record(config: EnvConfig, *, allow_protected: bool = False, notes: list[str]
     users.check_protected()
     run_preflight(config, client)  # one line for wrong ids, missing credentials, an unreachable endpoint
     deployed = _deployed_settings(config, client)
-    lease = RunLease(idp, config.cognito.user_pool_id, run_id)
+    lease: RunLease | None = None
+    taken = RunLease(idp, config.cognito.user_pool_id, run_id)
     try:
-        lease.acquire()
+        taken.acquire()
+        lease = taken
     except Exception as exc:  # without it a killed prober's user waits for the janitor's age rule
         notes.append(f"run lease not taken ({type(exc).__name__}): a killed run's user is swept by age only")
-        lease = None
     ctx = Context(config, idp, users)
     entries: dict[str, Entry] = {}
     skipped: dict[str, str] = {}

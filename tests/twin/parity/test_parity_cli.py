@@ -65,7 +65,12 @@ def test_a_recording_of_the_twin_replays_with_no_difference_and_holds_no_secret(
     config = load_config(twin_env)
     passwords: list[str] = []
     make_password = users_module.make_password
-    monkeypatch.setattr(users_module, "make_password", lambda n=12: passwords.append(make_password(n)) or passwords[-1])
+
+    def recorded(n: int = 12) -> str:
+        passwords.append(make_password(n))
+        return passwords[-1]
+
+    monkeypatch.setattr(users_module, "make_password", recorded)
     snapshot = record(config)
     snapshot.save(tmp_path / "rec.json")
     text = (tmp_path / "rec.json").read_text()

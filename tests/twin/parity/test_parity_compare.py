@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,7 +17,7 @@ from twin.parity.snapshot import ABSENT, Difference, Entry, Snapshot, SnapshotEr
 
 ROOT = Path(__file__).resolve().parents[3]
 SEEDED = ROOT / "twin" / "parity" / "snapshots" / "public-captures.json"
-ANSWER = {
+ANSWER: dict[str, Any] = {
     "status": 401,
     "headers": {"content-type": "application/json", "www-authenticate": "Bearer"},
     "body": {"message": "Unauthorized"},
