@@ -36,11 +36,16 @@ def write_env(source: Path, target: Path, **changes: Any) -> Path:
     for dotted, value in changes.items():
         section, key = dotted.split("__")
         rendered = "true" if value is True else "false" if value is False else f'"{value}"'
-        pattern = re.compile(rf"(\[{section}\][^\[]*?^{key} = )[^\n]*", re.M | re.S)
-        text, count = pattern.subn(lambda m, r=rendered: m.group(1) + r, text)
+        text, count = _set_key(text, section, key, rendered)
         assert count == 1, f"[{section}] {key} not in {source}"
     target.write_text(text)
     return target
+
+
+def _set_key(text: str, section: str, key: str, rendered: str) -> tuple[str, int]:
+    """`text` with `key = rendered` in [section], and how many keys were set."""
+    pattern = re.compile(rf"(\[{section}\][^\[]*?^{key} = )[^\n]*", re.M | re.S)
+    return pattern.subn(lambda m: m.group(1) + rendered, text)
 
 
 def pytest_cmd(*args: str, basetemp: Path) -> list[str]:
@@ -52,13 +57,13 @@ def locust_cmd(*args: str) -> list[str]:
 
 
 def run(cmd: list[str], *, timeout: float = RUN_TIMEOUT_S, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(cmd, cwd=ROOT, env=child_env(**env), capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(cmd, cwd=ROOT, env=child_env(ROOT, **env), capture_output=True, text=True, timeout=timeout)
 
 
 def start(cmd: list[str], log: Path, **env: str) -> subprocess.Popen[bytes]:
     """Start `cmd` in a process group of its own (so the whole run can be signalled), output to `log`."""
     with log.open("wb") as out:
-        return subprocess.Popen(cmd, cwd=ROOT, env=child_env(**env), stdout=out, stderr=subprocess.STDOUT,
+        return subprocess.Popen(cmd, cwd=ROOT, env=child_env(ROOT, **env), stdout=out, stderr=subprocess.STDOUT,
                                 start_new_session=True)  # fmt: skip
 
 

@@ -155,6 +155,12 @@ def test_ctrl_c_and_sigterm_mid_run_clean_up(signum: int, twin: Twin, idp: Any, 
 LOAD_RUN_ID = re.compile(r"run (load[0-9a-f]{6}): creating")
 
 
+def load_run_id(output: str) -> str:
+    found = LOAD_RUN_ID.search(output)
+    assert found, f"no load run id in: {output[-3000:]}"
+    return found[1]
+
+
 def load_cmd(twin: Twin, reports: Path, *args: str) -> list[str]:
     """A Locust run of the load suite against `twin`; `args` choose the mode (--headless or the web UI) and size."""
     return locust_cmd("--env-file", str(twin.env_file), "--report-dir", str(reports), *args)
@@ -164,7 +170,7 @@ def started_swarm(log: Path, idp: Any, twin: Twin, pool_size: int) -> str:
     """The run id of the Locust run writing `log`, once its pool is filled and its users send requests."""
     wait_for(lambda: LOAD_RUN_ID.search(log.read_text()) is not None, timeout=SETUP_CEILING_S,
              what="the load run's id")  # fmt: skip
-    run_id = LOAD_RUN_ID.search(log.read_text())[1]
+    run_id = load_run_id(log.read_text())
     wait_for(lambda: len(run_users(idp, twin.pool_id, run_id)) == pool_size, timeout=SETUP_CEILING_S,
              what="the token pool")  # fmt: skip
     wait_for(lambda: "All users spawned" in log.read_text(), timeout=SETUP_CEILING_S, what="the swarm")
@@ -186,7 +192,7 @@ def test_a_load_run_killed_mid_swarm_is_swept_by_the_very_next_load_run(
     assert (read_until(idp, twin.pool_id, killed) or 0) > time.time(), "the next run starts within the lease"
     second = run(load_cmd(twin, tmp_path / "next", "--headless", "-u", "2", "-r", "2", "-t", "2s", "--pool-size", "1"))
     assert second.returncode == 0, second.stderr[-3000:]
-    following = LOAD_RUN_ID.search(second.stderr)[1]
+    following = load_run_id(second.stderr)
     janitor_line = next(line for line in second.stderr.splitlines() if "janitor:" in line)
     assert "deleted 3 test users" in janitor_line and re.search(rf"dead runs: [^;]*\b{killed}\b", janitor_line)
     assert leftovers(idp, twin.pool_id, killed) == NOTHING

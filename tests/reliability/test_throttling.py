@@ -27,7 +27,7 @@ THROTTLED_RE = re.compile(r"cognito-idp calls: (\d+) .*; (\d+) answered with thr
 
 
 def set_throttle(twin: Twin, ratio: float, seed: int = 1) -> None:
-    body = {"service": "cognito-idp", "ratio": ratio, "seed": seed}
+    body: dict[str, str | float] = {"service": "cognito-idp", "ratio": ratio, "seed": seed}
     requests.post(f"{twin.control_url}/_twin/throttle", json=body, timeout=10).raise_for_status()
 
 
