@@ -251,7 +251,8 @@ def _credentials(state_dir: Path) -> dict[str, str]:
     """SQL logins' passwords: generated once per state folder, kept with mode 0600, never printed."""
     path = StateLayout(state_dir).credentials
     if path.exists():
-        return json.loads(path.read_text())
+        stored: dict[str, str] = json.loads(path.read_text())  # written below, by this function
+        return stored
     creds = {"sa_password": _password(), "app_password": _password()}
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
@@ -318,7 +319,7 @@ def _start_all(args: argparse.Namespace, state_dir: Path, services: list[Service
     )
     services.append(sql)
     control_url = str(wait_ready(control, args.ready_timeout)["url"])
-    sql_port = int(wait_ready(sql, args.ready_timeout)["port"])  # type: ignore[arg-type]
+    sql_port = int(wait_ready(sql, args.ready_timeout)["port"])
 
     from twin.provision import env_file_text, provision  # imported late: boto3 import is slow
 
@@ -352,7 +353,7 @@ def _start_all(args: argparse.Namespace, state_dir: Path, services: list[Service
     )
     services.append(gateway)
     base_url = str(wait_ready(gateway, args.ready_timeout)["url"])
-    env_out = args.env_out.resolve()
+    env_out: Path = args.env_out.resolve()  # argparse's attributes are untyped; --env-out has type=Path
     env_out.parent.mkdir(parents=True, exist_ok=True)
     tmp = env_out.with_suffix(".tmp")
     env_text = env_file_text(stack, base_url, control_url)

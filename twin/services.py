@@ -16,10 +16,26 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypedDict
 
 from twin.state import StateLayout
 
 READY_PREFIX = "READY "
+
+
+class ReadyInfo(TypedDict, total=False):
+    """The JSON of a READY line: every service gives url and port; the control plane adds its moto version,
+    SQL Server its host, database, logins, credentials file and pid."""
+
+    url: str
+    port: int
+    moto: str
+    host: str
+    database: str
+    admin_login: str
+    app_login: str
+    credentials_file: str
+    pid: int
 
 
 class ServiceError(RuntimeError):
@@ -34,7 +50,7 @@ class Service:
     module: str
     args: list[str]
     env: dict[str, str] | None = None
-    info: dict[str, object] = field(default_factory=dict)
+    info: ReadyInfo = field(default_factory=ReadyInfo)
 
     @property
     def pid(self) -> int:
@@ -68,7 +84,7 @@ def restart_service(service: Service, args: list[str], state_dir: Path) -> Servi
     return start_service(service.name, service.module, args, state_dir, env=service.env)
 
 
-def wait_ready(service: Service, timeout_s: float) -> dict[str, object]:
+def wait_ready(service: Service, timeout_s: float) -> ReadyInfo:
     """Block until the service printed READY (returns its JSON) or fail with its last log line."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:

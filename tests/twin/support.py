@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from twin.services import start_service, stop_services, wait_ready
+from twin.state import TwinState, read_state
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -22,6 +23,13 @@ def control_plane_child(folder: Path) -> Iterator[str]:
         yield str(wait_ready(service, timeout_s=60)["url"])
     finally:
         stop_services([service])
+
+
+def running_state(state_dir: Path) -> TwinState:
+    """The state of the twin that must be running in `state_dir`."""
+    state = read_state(state_dir)
+    assert state is not None, f"no twin runs in {state_dir}"
+    return state
 
 
 def alive(pid: int) -> bool:

@@ -17,7 +17,7 @@ import pytest
 import requests
 from botocore.config import Config
 
-from tests.twin.support import alive
+from tests.twin.support import alive, running_state
 from twin.state import StateLayout, read_state
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -118,7 +118,7 @@ def test_detached_twin_serves_the_api_and_stops_without_leftovers(tmp_path: Path
         status = run_twin("status", "--state-dir", str(state_dir))
         assert status.returncode == 0
         assert {"controlplane", "mssql", "gateway"} <= {line.split()[0] for line in status.stdout.splitlines()}
-        pids = [int(s["pid"]) for s in read_state(state_dir)["services"].values()]
+        pids = [int(s["pid"]) for s in running_state(state_dir)["services"].values()]
     finally:
         down = run_twin("down", "--state-dir", str(state_dir))
     assert down.returncode == 0
@@ -140,11 +140,12 @@ def test_foreground_twin_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
         while read_state(state_dir) is None and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.1)
         state = read_state(state_dir)
+        assert proc.stderr is not None
         assert state is not None, proc.stderr.read() if proc.poll() is not None else "not ready in time"
         pids = [int(s["pid"]) for s in state["services"].values()]
         restart = run_twin("restart", "gateway", "--state-dir", str(state_dir))
         assert_one_line_error(restart, "runs in the foreground", "python -m twin up --detach")
-        assert read_state(state_dir)["services"] == state["services"], "a refused restart must change nothing"
+        assert running_state(state_dir)["services"] == state["services"], "a refused restart must change nothing"
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(30) == 0
     finally:
@@ -207,7 +208,7 @@ def test_a_detached_twin_restarts_its_gateway_on_the_same_url_with_the_same_conf
             )
 
         assert answers() == (200, 401, 200)
-        before = read_state(state_dir)["services"]
+        before = running_state(state_dir)["services"]
         old_gateway = int(before["gateway"]["pid"])
         workers = children(old_gateway)
         pids = [int(s["pid"]) for s in before.values()] + workers
@@ -215,7 +216,7 @@ def test_a_detached_twin_restarts_its_gateway_on_the_same_url_with_the_same_conf
 
         restart = run_twin("restart", "gateway", "--state-dir", str(state_dir))
         assert restart.returncode == 0, restart.stderr
-        after = read_state(state_dir)["services"]
+        after = running_state(state_dir)["services"]
         new_gateway = int(after["gateway"]["pid"])
         pids.append(new_gateway)
         lines = restart.stdout.strip().splitlines()

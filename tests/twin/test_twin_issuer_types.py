@@ -15,8 +15,7 @@ import pytest
 import requests
 from botocore.config import Config
 
-from tests.twin.support import alive
-from twin.state import read_state
+from tests.twin.support import alive, running_state
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "Str0ng#Passw0rd-Issuer1"
@@ -47,7 +46,7 @@ def test_a_twin_on_the_updated_issuer(tmp_path: Path) -> None:
     pids: list[int] = []
     try:
         assert up.returncode == 0, up.stderr
-        pids = [int(s["pid"]) for s in read_state(state_dir)["services"].values()]
+        pids = [int(s["pid"]) for s in running_state(state_dir)["services"].values()]
         env = tomllib.loads(env_out.read_text())
         assert env["cognito"]["issuer_type"] == "UPDATED"
         control, pool_id, client_id = (

@@ -45,7 +45,7 @@ def _start_sql(state_dir: Path, port: int = 0) -> Service:
 def sql_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     service = _start_sql(tmp_path_factory.mktemp("mssql"))
     try:
-        yield int(service.info["port"])  # type: ignore[call-overload]
+        yield int(service.info["port"])
     finally:
         stop_services([service])
 
@@ -141,7 +141,7 @@ def test_restarted_server_costs_one_reconnect_and_a_stopped_one_is_503(
     load_backend: Loader, control_url: str, db_secret: Callable[..., str], tmp_path: Path
 ) -> None:
     service = _start_sql(tmp_path)
-    port = int(service.info["port"])  # type: ignore[call-overload]
+    port = int(service.info["port"])
     try:
         app = load_backend(endpoint_url=control_url, secret_id=db_secret("127.0.0.1", port, APP_PASSWORD))
         assert call(app, "GET /courses", "/courses")[0] == 200
