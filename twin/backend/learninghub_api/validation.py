@@ -46,7 +46,7 @@ def paging(event: dict[str, Any]) -> tuple[int, int]:
 
 
 def _body_text(event: dict[str, Any]) -> str:
-    body = event.get("body")
+    body: str | None = event.get("body")  # API Gateway's payload 2.0: a string, or absent
     if body is None or body == "":
         raise HttpError(400, 'request body is required: {"courseId": int, "answers": [string, ...]}')
     if not event.get("isBase64Encoded"):
