@@ -73,7 +73,7 @@ lint: setup
 # root (its zip's top level is learninghub_api/), so it is checked from its folder with the same strictness.
 typecheck: setup
 	.venv/bin/mypy
-	cd twin/backend && ../../.venv/bin/mypy --config-file= --strict --python-version 3.11 --no-error-summary .
+	cd twin/backend && ../../.venv/bin/mypy --config-file= --strict --python-version 3.11 --explicit-package-bases --ignore-missing-imports --no-error-summary .
 
 format: setup
 	.venv/bin/ruff format .
