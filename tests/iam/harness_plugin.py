@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import threading
 from collections import Counter
 from pathlib import Path
@@ -43,9 +42,8 @@ def make_session(config: EnvConfig) -> boto3.Session:
     return session
 
 
+# The harness looks make_session up on fixtures.aws at call time (pytest_plugin, harness, janitor), so this is enough.
 fixtures.aws.make_session = make_session
-if "fixtures.pytest_plugin" in sys.modules:  # imported first after all: its own reference must change too
-    sys.modules["fixtures.pytest_plugin"].make_session = make_session
 
 
 @pytest.hookimpl(trylast=True)

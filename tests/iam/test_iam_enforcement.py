@@ -5,6 +5,7 @@ area that needs it."""
 from __future__ import annotations
 
 import configparser
+import functools
 import json
 import secrets
 from collections.abc import Callable
@@ -177,7 +178,7 @@ def test_calls_outside_the_policy_refused(enforced_twin: EnforcedTwin) -> None:
     refused = []
     for service, method, params, action, expected in _outside_calls(enforced_twin.env):
         client = enforced_twin.ci_client(service)
-        code, message = error_code(lambda c=client, m=method, p=params: getattr(c, m)(**p))
+        code, message = error_code(functools.partial(getattr(client, method), **params))
         refused.append(f"{action}: {code}")
         assert code == expected, f"{action} with the CI user's keys answered {code!r}, expected {expected}"
         assert action in message and "learninghub-ci" in message, f"{action} refused for another reason: {message}"
