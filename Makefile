@@ -41,14 +41,17 @@ DEBIAN_PACKAGES := chromium default-jre-headless libltdl7 wrk
 # Main job: the e2e suite against the local twin (started and stopped by the suite), with its report.
 # With AWS's timing on: late logs and JWKS caching are the twin's defaults, propagation delay is set here (the
 # self-test keeps it off: it sleeps a fixed time after each fault).
+# The job summary goes to reports/job-summary.md; the report appends its line.
 e2e: setup
-	rm -rf $(REPORTS)/allure-results
-	TWIN_GATEWAY_PROPAGATION_DELAY_S=2 $(PYTEST) tests/e2e -n $(WORKERS) --alluredir $(REPORTS)/allure-results $(E2E_ARGS); rc=$$?; \
+	rm -rf $(REPORTS)/allure-results $(REPORTS)/job-summary.md
+	TWIN_GATEWAY_PROPAGATION_DELAY_S=2 $(PYTEST) tests/e2e -n $(WORKERS) --alluredir $(REPORTS)/allure-results \
+	  --job-summary $(REPORTS)/job-summary.md $(E2E_ARGS); rc=$$?; \
 	  $(MAKE) --no-print-directory report; exit $$rc
 
+# The single-file report, with the history of the runs before it (reports/allure-history: the Trend panel).
 report:
-	ALLURE_NO_ANALYTICS=true $(ALLURE) generate --single-file --clean $(REPORTS)/allure-results -o $(REPORTS)/allure-report >/dev/null
-	@echo "report: $(REPORTS)/allure-report/index.html"
+	$(PY) -m fixtures.allure_report --results $(REPORTS)/allure-results --history $(REPORTS)/allure-history \
+	  --out $(REPORTS)/allure-report --allure $(ALLURE) --job-summary $(REPORTS)/job-summary.md
 
 # The project's own tests: lint, format check and type check, then everything under tests/ (unit, twin, e2e
 # against the twin, self-test, load).
