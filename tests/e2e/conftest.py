@@ -1,5 +1,5 @@
-"""Fixtures shared by the e2e checks: real path values, the reject round (one per worker), and the
-early mint of the short-lived tokens for the slow expiry check."""
+"""Fixtures shared by the e2e checks: real path values, the reject round (one per run: its tests share a
+worker), and the early mint of the short-lived tokens for the slow expiry check."""
 
 from __future__ import annotations
 
