@@ -48,7 +48,15 @@ BIN = Path(sys.executable).parent
 LINT_TIMEOUT_S = 120  # a ceiling for a hang; each linter answers in well under a second
 Linter = Literal["actionlint", "github-schema", "gitlab-schema"]
 COMMANDS: dict[Linter, list[str]] = {
-    "actionlint": [str(BIN / "actionlint"), "-oneline", "-no-color", "-shellcheck", str(BIN / "shellcheck"), "-pyflakes="],
+    # ShellCheck named (not looked up on PATH); pyflakes off: no step has `shell: python`.
+    "actionlint": [
+        str(BIN / "actionlint"),
+        "-oneline",
+        "-no-color",
+        "-shellcheck",
+        str(BIN / "shellcheck"),
+        "-pyflakes=",
+    ],
     "github-schema": [str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows"],
     "gitlab-schema": [str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.gitlab-ci"],
 }
@@ -73,7 +81,9 @@ def lint(linter: Linter, repository: Path, *files: str) -> Lint:
     return Lint(result.returncode, f"{result.stdout}{result.stderr}")
 
 
-def repository(base: Path, *, workflows: Mapping[str, str] | None = None, files: Mapping[str, str] | None = None) -> Path:
+def repository(
+    base: Path, *, workflows: Mapping[str, str] | None = None, files: Mapping[str, str] | None = None
+) -> Path:
     """A team's repository in `base`: `workflows` in .github/workflows/, other `files` at their paths."""
     (base / ".git").mkdir(parents=True, exist_ok=True)
     placed = {f".github/workflows/{name}": text for name, text in (workflows or {}).items()} | dict(files or {})
