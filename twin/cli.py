@@ -105,6 +105,9 @@ TIMING_FLAGS = {
 }
 
 
+LOG_BOUND_MARGIN_S = 0.5
+
+
 def _timing_args(args: argparse.Namespace) -> list[str]:
     return [
         a
@@ -356,7 +359,7 @@ def _start_all(args: argparse.Namespace, state_dir: Path, services: list[Service
     env_out: Path = args.env_out.resolve()  # argparse's attributes are untyped; --env-out has type=Path
     env_out.parent.mkdir(parents=True, exist_ok=True)
     tmp = env_out.with_suffix(".tmp")
-    env_text = env_file_text(stack, base_url, control_url)
+    env_text = env_file_text(stack, base_url, control_url, log_delay_max_s=_log_delay_bound(args))
     if iam:
         from twin.iam.principals import with_profile
 
@@ -375,6 +378,17 @@ def _start_all(args: argparse.Namespace, state_dir: Path, services: list[Service
         state["iam"] = {"profile": iam.profile, "credentials_file": str(iam.credentials_file)}
     write_state(state_dir, state)
     return env_out
+
+
+def _log_delay_bound(args: argparse.Namespace) -> float:
+    """The env file's [lambda] log_delay_max_s: the largest per-stream delay the gateway's log shipper can draw
+    (from the flags and environment the gateway reads), plus the shipper's flush interval and a margin for its
+    write to CloudWatch Logs. The reject round reads on that long instead of its 10 s for AWS."""
+    from twin.lambdas.logdelay import LogDelay
+    from twin.lambdas.logship import FLUSH_INTERVAL_S
+
+    delay = LogDelay.from_env(min_s=args.log_delay_min, max_s=args.log_delay_max)
+    return round(max((delay.max_s, *delay.forced)) + FLUSH_INTERVAL_S + LOG_BOUND_MARGIN_S, 2)
 
 
 def _services_state(services: list[Service]) -> dict[str, dict[str, Any]]:

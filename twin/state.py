@@ -116,6 +116,9 @@ def write_state(state_dir: Path, state: TwinState) -> None:
 
 
 def alive(pid: int) -> bool:
+    """Whether `pid` runs. An exited process that its parent has not reaped yet (a zombie) does not: a detached
+    supervisor's parent is the machine's init, which may reap late (seconds in some containers), and `twin down`
+    would wait for that instead of for the twin."""
     if pid <= 0:
         return False
     try:
@@ -124,4 +127,13 @@ def alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    return not _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:  # no procfs (not Linux), or the process is gone already
+        return False
+    # The state is the first field after the command name, which is in parentheses and may hold spaces.
+    return stat.rpartition(")")[2].split()[:1] == ["Z"]

@@ -32,15 +32,6 @@ def running_state(state_dir: Path) -> TwinState:
     return state
 
 
-def alive(pid: int) -> bool:
-    """Whether `pid` runs (a zombie, exited but not yet reaped, counts as gone)."""
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().split(") ", 1)[1][0] != "Z"  # the state follows the command name, which may hold spaces
-    except FileNotFoundError:
-        return False
-
-
 def secret_hash(secret: str, username: str, client_id: str) -> str:
     """Cognito's SECRET_HASH, computed here from AWS's documented formula (not the harness's code)."""
     digest = hmac.new(secret.encode(), (username + client_id).encode(), hashlib.sha256).digest()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+import os
 import re
 import signal
 import socket
@@ -17,8 +19,11 @@ import pytest
 import requests
 from botocore.config import Config
 
-from tests.twin.support import alive, running_state
-from twin.state import StateLayout, read_state
+from tests.twin.support import running_state
+from twin.cli import _log_delay_bound
+from twin.lambdas.logdelay import DEFAULT_MAX_S, FORCED_ENV, MAX_ENV
+from twin.lambdas.logship import FLUSH_INTERVAL_S
+from twin.state import StateLayout, alive, read_state
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -107,6 +112,8 @@ def test_detached_twin_serves_the_api_and_stops_without_leftovers(tmp_path: Path
         base_url = env["api"]["base_url"]
         assert base_url.startswith("http://127.0.0.1:")
         assert env["aws"]["endpoint_url"].startswith("http://127.0.0.1:")
+        # The twin states how late its logs can be readable: its largest stream delay and the shipper's flush.
+        assert env["lambda"]["log_delay_max_s"] >= DEFAULT_MAX_S + FLUSH_INTERVAL_S
         # 30 s: /health is the function's first call, a cold start that takes seconds on a busy machine.
         health = requests.get(f"{base_url}/health", timeout=30)
         assert (health.status_code, health.json()) == (200, {"status": "ok"})
@@ -239,3 +246,38 @@ def test_a_detached_twin_restarts_its_gateway_on_the_same_url_with_the_same_conf
         down = run_twin("down", "--state-dir", str(state_dir))
     assert down.returncode == 0
     assert not [pid for pid in pids if alive(pid)], "a twin process outlived `twin down`"
+
+
+@pytest.mark.parametrize(
+    ("flag_max", "environ", "latest"),
+    [
+        (None, {}, DEFAULT_MAX_S),
+        (2.0, {MAX_ENV: "9"}, 2.0),  # the flag wins over the variable, as in the gateway
+        (None, {MAX_ENV: "5"}, 5.0),
+        (2.0, {FORCED_ENV: "4,0"}, 4.0),  # a forced slow stream is the latest
+    ],
+)
+def test_the_env_files_log_bound_covers_the_latest_stream(
+    monkeypatch: pytest.MonkeyPatch, flag_max: float | None, environ: dict[str, str], latest: float
+) -> None:
+    for name in (MAX_ENV, FORCED_ENV):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    bound = _log_delay_bound(argparse.Namespace(log_delay_min=None, log_delay_max=flag_max))
+    assert latest + FLUSH_INTERVAL_S <= bound <= latest + 2  # covers the latest line, without AWS's 10 s
+
+
+def test_an_exited_process_that_is_not_reaped_yet_is_not_alive() -> None:
+    # What `twin down` sees of a detached supervisor whose parent (init) reaps late: a zombie.
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    try:
+        deadline = time.monotonic() + 60
+        while Path(f"/proc/{child.pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z":
+            assert time.monotonic() < deadline, "the child did not exit"
+            time.sleep(0.01)
+        assert not alive(child.pid)
+    finally:
+        child.wait()
+    assert not alive(child.pid)
+    assert alive(os.getpid())

@@ -15,7 +15,8 @@ import pytest
 import requests
 from botocore.config import Config
 
-from tests.twin.support import alive, running_state
+from tests.twin.support import running_state
+from twin.state import alive
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "Str0ng#Passw0rd-Issuer1"

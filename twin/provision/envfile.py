@@ -18,8 +18,8 @@ from twin.provision.stack import Stack
 def _value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
+    if isinstance(value, int | float):  # Python's repr of a finite float is a TOML float
+        return repr(value)
     if isinstance(value, str):
         return json.dumps(value)  # a JSON string is a valid TOML basic string
     if isinstance(value, list | tuple):
@@ -38,7 +38,12 @@ def _render(tables: dict[str, dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def env_file_text(stack: Stack, base_url: str, endpoint_url: str) -> str:
+def env_file_text(stack: Stack, base_url: str, endpoint_url: str, *, log_delay_max_s: float | None = None) -> str:
+    """The env file of a provisioned stack; `log_delay_max_s`: the twin's own bound on how late its Lambda logs
+    are readable ([lambda] log_delay_max_s), None to leave the harness's default for AWS."""
+    lambda_: dict[str, Any] = {"function_name": stack.function_name}
+    if log_delay_max_s is not None:
+        lambda_["log_delay_max_s"] = log_delay_max_s
     return _render(
         {
             "env": {"name": "local-twin", "protected": False},
@@ -70,7 +75,7 @@ def env_file_text(stack: Stack, base_url: str, endpoint_url: str) -> str:
                 "protected_routes": names.PROTECTED_ROUTES,
                 "scoped_routes": {key: list(scopes) for key, scopes in names.SCOPED_ROUTES.items()},
             },
-            "lambda": {"function_name": stack.function_name},
+            "lambda": lambda_,
             "database": {
                 "instance_id": stack.instance_id,
                 "secret_id": stack.secret_id,

@@ -25,8 +25,7 @@ from tests.twin.gateway.gateway_support import (
     start_gateway,
     wait_routed,
 )
-from tests.twin.support import alive
-from twin.state import StateLayout
+from twin.state import StateLayout, alive
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])

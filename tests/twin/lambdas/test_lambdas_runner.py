@@ -15,9 +15,8 @@ from typing import Any
 import pytest
 
 from tests.twin.gateway.gateway_support import REGION, create_function, eventually, zip_of
-from tests.twin.support import alive
 from twin.lambdas import Invocation, LambdaRunner
-from twin.state import StateLayout
+from twin.state import StateLayout, alive
 
 STATEFUL = """
 import json, os, sys, time
