@@ -56,7 +56,7 @@ NO_FORM = "the hosted domain cannot be signed in to without a browser here"
 @pytest.fixture(scope="module")
 def hosted_ui(env_config: EnvConfig) -> HostedUI:
     try:
-        return HostedUI(env_config)
+        return HostedUI.of(env_config)
     except ConfigError as exc:
         pytest.skip(f"no hosted domain to attack: {exc}")
 
