@@ -4,10 +4,14 @@ be), never a refusal however it is worded."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
+from fixtures.config import load_config
+from fixtures.posture.cognito import RedirectExpectation, redirect_findings
+from fixtures.posture.expect import redirect_expectation
 from fixtures.posture.oauth import (
     ATTACKER_HOST,
     LOOKALIKE_KINDS,
@@ -119,3 +123,14 @@ def test_the_spa_client_must_redeem_its_code_without_a_secret() -> None:
     assert secret is not None and "client secret" in secret and "--no-generate-secret" in secret
     broken = public_client_finding(CLIENT, 400, {"error": "invalid_grant"})
     assert broken is not None and "'invalid_grant'" in broken and "sign-in through the hosted UI is broken" in broken
+
+
+def test_the_implicit_grant_key_is_read_and_honoured_by_the_posture_rule() -> None:
+    example = Path(__file__).resolve().parents[3] / "env" / "example.toml"
+    assert load_config(example, environ={}).cognito.implicit_grant_allowed is False
+    allowed = load_config(example, environ={"E2E_COGNITO__IMPLICIT_GRANT_ALLOWED": "true"})
+    assert redirect_expectation(allowed).implicit_ok is True
+    client = {"ClientId": "abc", "ClientName": "spa", "AllowedOAuthFlows": ["code", "implicit"]}
+    [finding] = redirect_findings(client, RedirectExpectation())
+    assert "allows the implicit grant" in finding and "implicit_grant_allowed = true" in finding
+    assert redirect_findings(client, RedirectExpectation(implicit_ok=True)) == []
