@@ -6,8 +6,13 @@ Why in a browser: the other authorizer checks sign in through the user pools API
 authorizer agree but not that the page real users see works: the domain, the app client's OAuth settings
 (code grant, COGNITO as a provider, the callback URL), the form, the redirect with code and state, and the
 token endpoint's PKCE check. The same test runs on the twin (its login page has the classic hosted UI's form)
-and on a real deployment's classic hosted UI or managed login; the fields it relies on are listed in
-fixtures/hosted_signin.py, and a page without them fails in one line naming what it has instead.
+and on a real deployment's classic hosted UI or managed login. The fields it relies on (fixtures/hosted_signin.py
+says more): the visible `input[name="username"]`, a visible `input[name="password"]` or `input[type="password"]`
+in the same form (or, when there is none, after a first submit: a two-step page), and a submit
+`input[name="signInSubmitButton"]`, `button[type="submit"]` or `input[type="submit"]`. These are the classic
+hosted UI's fields (two copies of its form, one hidden by CSS: only visible fields count); that managed login
+uses the same names is assumed, not confirmed against AWS. A page without them fails in one line naming the
+page and the fields it has instead (type, name and id, never a value).
 
 The SPA's origin is the origin of the app client's callback URL (one on an origin of [api] allowed_origins,
 https first), served on this machine as the CORS browser check serves it (tests/e2e/browser/spa.py), so the
