@@ -118,7 +118,7 @@ def test_hosted_signin_tokens_accepted_on_every_protected_route(
     page = hosted_browser.new_page()
     try:
         # The password goes into the page's field only: TestUser keeps it private to the harness's fixtures.
-        code = browser_code(page, request, typed_username, test_user._password, origin=origin_of(callback))
+        code = browser_code(page, request, typed_username, test_user.password, origin=origin_of(callback))
     finally:
         page.close()
     tokens = exchange_code(token_endpoint(env_config), request, code)
